@@ -1,0 +1,58 @@
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { IamService, nowIso, type BootstrapResult } from './iam/service.js';
+import { loadMasterKey, SecretBox } from './iam/crypto.js';
+import { openStore, type Store } from './store/db.js';
+import { migrate } from './store/migrate.js';
+import { buildServer } from './server.js';
+import type { App } from './platform/http.js';
+
+export interface Opened {
+  store: Store;
+  iam: IamService;
+  bootstrap: BootstrapResult | null;
+  masterKeyFile?: string;
+}
+
+/** Opens and migrates the store, checks the master key and creates the first identity if needed. */
+export async function openApp(config: Config): Promise<Opened> {
+  const store = openStore({ database: config.database, sqliteSync: config.sqliteSync, pgPoolSize: config.pgPoolSize });
+  try {
+    await migrate(store);
+    const master = loadMasterKey(config.masterKey, config.dataDir);
+    const iam = new IamService(store.db, new SecretBox(master.key), { region: config.region, tokenTtlSeconds: config.tokenTtlSeconds });
+    await iam.checkMasterKey();
+    const bootstrap = await iam.bootstrap(config.bootstrap);
+    return { store, iam, bootstrap, masterKeyFile: master.generatedFile };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+export interface Running {
+  app: App;
+  url: string;
+  opened: Opened;
+  close(): Promise<void>;
+}
+
+/** Starts serving; resolves once the port is bound. */
+export async function serve(config: Config, logger: Logger, opened: Opened): Promise<Running> {
+  const app = buildServer({ store: opened.store, iam: opened.iam, logger, region: config.region, bodyLimit: config.bodyLimit, clockSkewSeconds: config.clockSkewSeconds });
+  const sweep = setInterval(() => {
+    opened.iam.repo.deleteExpiredTokens(nowIso()).catch((err) => logger.warn({ err: String(err) }, 'token sweep failed'));
+  }, 3_600_000);
+  sweep.unref();
+  const url = await app.listen({ host: config.host, port: config.port });
+  return {
+    app,
+    url,
+    opened,
+    async close() {
+      clearInterval(sweep);
+      await app.close();
+      await opened.store.close();
+    },
+  };
+}

@@ -1,0 +1,175 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { ConfigError, ENV_ONLY, loadConfig, SETTINGS, type Config } from './config.js';
+import { openApp, serve, type Opened } from './app.js';
+import { createLogger } from './platform/logger.js';
+import { AppError } from './platform/errors.js';
+import { StoreConfigError, openStore } from './store/db.js';
+import { migrate, MigrationError } from './store/migrate.js';
+import { printBootstrap } from './bootstrap-banner.js';
+
+const program = new Command('versionary')
+  .description('Self-hosted, wire-compatible Huawei Cloud IoTEdge edge-app and RFS private-provider API')
+  .showHelpAfterError()
+  .addHelpText('after', `\nEnvironment only:\n${ENV_ONLY.map(([k, v]) => `  ${k.padEnd(28)} ${v}`).join('\n')}`);
+
+/** Adds every setting as a flag; returns a function reading the flags back as a Config. */
+function withSettings(cmd: Command): () => Config {
+  const options = SETTINGS.map((s) => {
+    const o = new Option(s.flag, `${s.description} [env ${s.env}]${s.default ? ` (default: ${s.default})` : ''}`);
+    cmd.addOption(o);
+    return { key: s.key, attr: o.attributeName() };
+  });
+  return () => {
+    const opts = cmd.opts<Record<string, string | undefined>>();
+    return loadConfig(Object.fromEntries(options.map((o) => [o.key, opts[o.attr]])));
+  };
+}
+
+class CliError extends Error {}
+
+async function run(action: () => Promise<void>): Promise<void> {
+  try {
+    await action();
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof StoreConfigError) {
+      process.stderr.write(`versionary: ${err.message}\n`);
+      process.exit(2);
+    }
+    if (err instanceof MigrationError || err instanceof CliError || err instanceof AppError) {
+      process.stderr.write(`versionary: ${err.message}\n`);
+      process.exit(1);
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`versionary: ${message}\n`);
+    process.exit(1);
+  }
+}
+
+const serveCmd = program.command('serve').description('start the HTTP server (migrates the store first)');
+const serveConfig = withSettings(serveCmd);
+serveCmd.action(() =>
+  run(async () => {
+    const config = serveConfig();
+    const logger = createLogger(config.logLevel);
+    const opened = await openApp(config);
+    const running = await serve(config, logger, opened);
+    if (opened.bootstrap) printBootstrap(opened.bootstrap, running.url, config, opened.masterKeyFile);
+    logger.info({ url: running.url, store: opened.store.location, region: config.region }, 'versionary listening');
+    const stop = async (signal: string) => {
+      logger.info({ signal }, 'shutting down');
+      await running.close();
+      logger.flush();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop('SIGINT'));
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+  }),
+);
+
+const migrateCmd = program.command('migrate').description('bring the database schema up to date and exit');
+const migrateConfig = withSettings(migrateCmd);
+migrateCmd.action(() =>
+  run(async () => {
+    const config = migrateConfig();
+    const store = openStore({ database: config.database, sqliteSync: config.sqliteSync, pgPoolSize: 2 });
+    try {
+      const applied = await migrate(store);
+      process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'schema is up to date\n');
+    } finally {
+      await store.close();
+    }
+  }),
+);
+
+const admin = program.command('admin').description('manage users, access keys and projects directly in the store');
+
+/** Declares an admin sub-command that runs with an opened store. */
+function adminCommand(parent: Command, name: string, description: string, body: (opened: Opened, args: string[], opts: Record<string, unknown>) => Promise<unknown>) {
+  const cmd = parent.command(name).description(description).option('--json', 'print JSON');
+  const config = withSettings(cmd);
+  return cmd.action((...all: unknown[]) =>
+    run(async () => {
+      const c = config();
+      const opened = await openApp(c);
+      try {
+        if (opened.bootstrap) printBootstrap(opened.bootstrap, `http://${c.host}:${c.port}`, c, opened.masterKeyFile);
+        const args = all.slice(0, -2).filter((a): a is string => typeof a === 'string');
+        const out = await body(opened, args, cmd.opts());
+        if (out !== undefined) process.stdout.write(cmd.opts().json ? JSON.stringify(out, null, 2) + '\n' : table(out));
+      } finally {
+        await opened.store.close();
+      }
+    }),
+  );
+}
+
+function table(out: unknown): string {
+  const rows = Array.isArray(out) ? out : [out];
+  if (rows.length === 0) return '(none)\n';
+  return rows.map((r) => Object.entries(r as object).map(([k, v]) => `${k}=${v ?? ''}`).join('  ')).join('\n') + '\n';
+}
+
+adminCommand(admin, 'show-bootstrap', 'show the bootstrap identity (no secrets)', async ({ iam }) => {
+  const id = await iam.bootstrapIdentity();
+  if (!id) throw new CliError('the store has no bootstrap identity');
+  return { domain_id: id.domain.id, domain_name: id.domain.name, projects: id.projects.map((p) => `${p.name}:${p.id}`).join(','), admin_user: id.admin, access_keys: id.accessKeys.join(',') };
+});
+
+const users = admin.command('user').description('IAM users');
+adminCommand(users, 'create', 'create a user; prints a generated password once', async ({ iam }, [name], o) => {
+  const u = await iam.createUser({ name: name!, password: o.password as string | undefined, admin: Boolean(o.admin), domain: o.domain as string | undefined });
+  return { id: u.id, name: u.name, domain: u.domain, ...(u.generatedPassword ? { password: u.generatedPassword } : {}) };
+})
+  .argument('<name>')
+  .option('--password <password>', 'password (default: generated)')
+  .option('--admin', 'may use the admin API')
+  .option('--domain <name>', 'domain (default: the bootstrap domain)');
+adminCommand(users, 'list', 'list users', async ({ iam }, _a, o) => {
+  const domain = o.domain ? (await iam.resolveDomain(o.domain as string)).id : undefined;
+  return (await iam.repo.listUsers(domain)).map((u) => ({ id: u.id, name: u.name, domain: u.domain_name, admin: u.is_admin === 1, created_at: u.created_at }));
+}).option('--domain <name>', 'only this domain');
+adminCommand(users, 'delete', 'delete a user with its access keys and tokens', async ({ iam }, [name], o) => {
+  await iam.deleteUser(name!, o.domain as string | undefined);
+  return { deleted: name };
+})
+  .argument('<name>')
+  .option('--domain <name>', 'domain (default: the bootstrap domain)');
+
+const keys = admin.command('key').description('AK/SK access keys');
+adminCommand(keys, 'create', 'create an access key for a user; prints the secret key once', async ({ iam }, [user], o) => {
+  const k = await iam.createKey(user!, o.domain as string | undefined, (o.description as string | undefined) ?? '');
+  return { access_key: k.accessKey, secret_key: k.secretKey, user };
+})
+  .argument('<user>')
+  .option('--domain <name>', 'domain (default: the bootstrap domain)')
+  .option('--description <text>', 'what the key is for');
+adminCommand(keys, 'list', 'list access keys (never the secret keys)', async ({ iam }, _a, o) =>
+  (await iam.listKeys(o.user as string | undefined, o.domain as string | undefined)).map((k) => ({
+    access_key: k.access_key,
+    user: k.user_name,
+    domain: k.domain_name,
+    description: k.description,
+    created_at: k.created_at,
+  })),
+)
+  .option('--user <name>', 'only this user')
+  .option('--domain <name>', 'domain of --user (default: the bootstrap domain)');
+adminCommand(keys, 'delete', 'delete an access key', async ({ iam }, [ak]) => {
+  await iam.deleteKey(ak!);
+  return { deleted: ak };
+}).argument('<access-key>');
+
+const projects = admin.command('project').description('projects (tenants of the IoTEdge and RFS APIs)');
+adminCommand(projects, 'create', 'create a project in a domain', async ({ iam }, [name], o) =>
+  iam.createProject({ name: name!, id: o.id as string | undefined, domain: o.domain as string | undefined }),
+)
+  .argument('<name>')
+  .option('--id <id>', 'project id (default: generated, 32 hex)')
+  .option('--domain <name>', 'domain (default: the bootstrap domain)');
+adminCommand(projects, 'list', 'list projects', async ({ iam }, _a, o) => {
+  const domain = await iam.resolveDomain(o.domain as string | undefined);
+  return (await iam.repo.listProjects(domain.id)).map((p) => ({ id: p.id, name: p.name, domain: domain.name, created_at: p.created_at }));
+}).option('--domain <name>', 'domain (default: the bootstrap domain)');
+
+program.parseAsync(process.argv);

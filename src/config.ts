@@ -1,0 +1,148 @@
+import path from 'node:path';
+
+export class ConfigError extends Error {}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  database: string;
+  region: string;
+  logLevel: LogLevel;
+  sqliteSync: 'full' | 'normal';
+  bodyLimit: number;
+  tokenTtlSeconds: number;
+  clockSkewSeconds: number;
+  pgPoolSize: number;
+  masterKey?: string;
+  bootstrap: BootstrapSettings;
+}
+
+export interface BootstrapSettings {
+  domainName: string;
+  domainId?: string;
+  projectId?: string;
+  adminPassword?: string;
+  accessKey?: string;
+  secretKey?: string;
+}
+
+/** A setting that can be given as a command-line flag and as an environment variable. */
+export interface Setting {
+  key: keyof Omit<Config, 'bootstrap' | 'masterKey'>;
+  flag: string;
+  env: string;
+  description: string;
+  default?: string;
+}
+
+export const SETTINGS: Setting[] = [
+  { key: 'host', flag: '--host <host>', env: 'VERSIONARY_HOST', default: '127.0.0.1', description: 'address to listen on' },
+  { key: 'port', flag: '--port <port>', env: 'VERSIONARY_PORT', default: '8080', description: 'TCP port to listen on (0 = any free port)' },
+  { key: 'dataDir', flag: '--data-dir <dir>', env: 'VERSIONARY_DATA_DIR', default: './data', description: 'directory for the SQLite file and the generated master key' },
+  { key: 'database', flag: '--database <url>', env: 'VERSIONARY_DATABASE_URL', description: 'sqlite:<file> or postgres://user:pass@host:port/db (default sqlite:<data-dir>/versionary.db)' },
+  { key: 'region', flag: '--region <region>', env: 'VERSIONARY_REGION', default: 'cn-north-7', description: 'region this server acts as (project name, RFS URN region check)' },
+  { key: 'logLevel', flag: '--log-level <level>', env: 'VERSIONARY_LOG_LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace or silent' },
+  { key: 'sqliteSync', flag: '--sqlite-sync <mode>', env: 'VERSIONARY_SQLITE_SYNC', default: 'full', description: 'SQLite synchronous mode: full (a 2xx means on disk) or normal' },
+  { key: 'bodyLimit', flag: '--body-limit <bytes>', env: 'VERSIONARY_BODY_LIMIT', default: '1048576', description: 'largest accepted API request body in bytes' },
+  { key: 'tokenTtlSeconds', flag: '--token-ttl <seconds>', env: 'VERSIONARY_TOKEN_TTL', default: '86400', description: 'lifetime of issued IAM tokens' },
+  { key: 'clockSkewSeconds', flag: '--clock-skew <seconds>', env: 'VERSIONARY_CLOCK_SKEW', default: '900', description: 'allowed X-Sdk-Date difference from the server clock' },
+  { key: 'pgPoolSize', flag: '--pg-pool-size <n>', env: 'VERSIONARY_PG_POOL_SIZE', default: '10', description: 'PostgreSQL connection pool size' },
+];
+
+/** Settings read only from the environment: secrets and first-start identity. */
+export const ENV_ONLY = [
+  ['VERSIONARY_MASTER_KEY', '64 hex characters; encrypts secret keys at rest (default: generated key file in the data dir)'],
+  ['VERSIONARY_DOMAIN_NAME', 'first start: account (domain) name, default "default"'],
+  ['VERSIONARY_DOMAIN_ID', 'first start: domain id (default generated, 32 hex)'],
+  ['VERSIONARY_PROJECT_ID', 'first start: project id (default generated, 32 hex)'],
+  ['VERSIONARY_ADMIN_PASSWORD', 'first start: password of user admin (default generated)'],
+  ['VERSIONARY_ACCESS_KEY', 'first start: access key id of admin (default generated)'],
+  ['VERSIONARY_SECRET_KEY', 'first start: secret key of that access key (default generated)'],
+] as const;
+
+const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+export const ACCESS_KEY_PATTERN = /^[A-Za-z0-9]{8,128}$/;
+export const SECRET_KEY_PATTERN = /^[\x21-\x7e]{16,128}$/;
+
+function int(name: string, raw: string, min: number, max: number): number {
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${raw}`);
+  return n;
+}
+
+function optional(env: NodeJS.ProcessEnv, name: string, pattern: RegExp, rule: string): string | undefined {
+  const v = env[name];
+  if (v === undefined || v === '') return undefined;
+  if (!pattern.test(v)) throw new ConfigError(`${name} must be ${rule}`);
+  return v;
+}
+
+/**
+ * Builds the configuration: a flag wins over its environment variable, which wins over the default.
+ * Throws ConfigError with a one-line message on any bad value.
+ */
+export function loadConfig(flags: Record<string, string | undefined>, env: NodeJS.ProcessEnv = process.env): Config {
+  const raw = (s: Setting): string | undefined => flags[s.key] ?? (env[s.env] === '' ? undefined : env[s.env]) ?? s.default;
+  const get = (key: Setting['key']) => {
+    const s = SETTINGS.find((x) => x.key === key)!;
+    return { name: `${s.flag.split(' ')[0]} / ${s.env}`, value: raw(s) };
+  };
+
+  const host = get('host').value!;
+  const port = int(get('port').name, get('port').value!, 0, 65535);
+  const dataDir = path.resolve(get('dataDir').value!);
+  const dbSetting = get('database');
+  const database = dbSetting.value ?? `sqlite:${path.join(dataDir, 'versionary.db')}`;
+  if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(database)) {
+    throw new ConfigError(`${dbSetting.name} must be sqlite:<file> or postgres://…, got "${database}"`);
+  }
+  const region = get('region').value!;
+  if (!/^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$/.test(region)) {
+    throw new ConfigError(`${get('region').name} must be a region id such as cn-north-7, got "${region}"`);
+  }
+  const logLevel = get('logLevel').value as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`${get('logLevel').name} must be one of ${LOG_LEVELS.join(', ')}`);
+  const sqliteSync = get('sqliteSync').value!.toLowerCase();
+  if (sqliteSync !== 'full' && sqliteSync !== 'normal') throw new ConfigError(`${get('sqliteSync').name} must be full or normal`);
+
+  const masterKey = optional(env, 'VERSIONARY_MASTER_KEY', /^[0-9a-fA-F]{64}$/, '64 hex characters (32 bytes)');
+  const accessKey = optional(env, 'VERSIONARY_ACCESS_KEY', ACCESS_KEY_PATTERN, '8-128 letters and digits');
+  const secretKey = optional(env, 'VERSIONARY_SECRET_KEY', SECRET_KEY_PATTERN, '16-128 printable ASCII characters without spaces');
+  if ((accessKey === undefined) !== (secretKey === undefined)) {
+    throw new ConfigError('VERSIONARY_ACCESS_KEY and VERSIONARY_SECRET_KEY must be set together');
+  }
+  const domainName = env.VERSIONARY_DOMAIN_NAME || 'default';
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(domainName)) throw new ConfigError('VERSIONARY_DOMAIN_NAME must be 1-64 letters, digits, "_", "-" or "."');
+  const adminPassword = env.VERSIONARY_ADMIN_PASSWORD || undefined;
+  if (adminPassword !== undefined && (adminPassword.length < 8 || adminPassword.length > 128)) {
+    throw new ConfigError('VERSIONARY_ADMIN_PASSWORD must be 8-128 characters');
+  }
+
+  return {
+    host,
+    port,
+    dataDir,
+    database,
+    region,
+    logLevel,
+    sqliteSync,
+    bodyLimit: int(get('bodyLimit').name, get('bodyLimit').value!, 1024, 1024 ** 3),
+    tokenTtlSeconds: int(get('tokenTtlSeconds').name, get('tokenTtlSeconds').value!, 60, 366 * 86400),
+    clockSkewSeconds: int(get('clockSkewSeconds').name, get('clockSkewSeconds').value!, 1, 7 * 86400),
+    pgPoolSize: int(get('pgPoolSize').name, get('pgPoolSize').value!, 1, 1000),
+    masterKey,
+    bootstrap: {
+      domainName,
+      domainId: optional(env, 'VERSIONARY_DOMAIN_ID', ID_PATTERN, '1-64 letters, digits, "_" or "-"'),
+      projectId: optional(env, 'VERSIONARY_PROJECT_ID', ID_PATTERN, '1-64 letters, digits, "_" or "-"'),
+      adminPassword,
+      accessKey,
+      secretKey,
+    },
+  };
+}

@@ -1,0 +1,172 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, DomainTable, ProjectTable, UserTable } from '../store/types.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface KeyRow {
+  access_key: string;
+  secret_enc: string;
+  description: string;
+  created_at: string;
+  user_id: string;
+  user_name: string;
+  domain_id: string;
+  domain_name: string;
+  is_admin: number;
+}
+
+export interface TokenRow {
+  user_id: string;
+  user_name: string;
+  is_admin: number;
+  domain_id: string;
+  domain_name: string;
+  project_id: string | null;
+  project_name: string | null;
+  issued_at: string;
+  expires_at: string;
+}
+
+/** SQL for domains, projects, users, access keys and tokens. */
+export class IamRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  transaction<T>(fn: (repo: IamRepo, trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => fn(new IamRepo(trx as unknown as Kysely<Database>), trx));
+  }
+
+  /** Records a one-time marker; false when it was already there. */
+  async claimMarker(key: string, value: string): Promise<boolean> {
+    const res = await this.db.insertInto('versionary_meta').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).executeTakeFirst();
+    return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  getMarker(key: string): Promise<string | undefined> {
+    return this.db.selectFrom('versionary_meta').select('value').where('key', '=', key).executeTakeFirst().then((r) => r?.value);
+  }
+
+  async insertDomain(row: DomainTable): Promise<void> {
+    await this.db.insertInto('domains').values(row).execute();
+  }
+
+  async insertProject(row: ProjectTable): Promise<void> {
+    await this.db.insertInto('projects').values(row).execute();
+  }
+
+  async insertUser(row: UserTable): Promise<void> {
+    await this.db.insertInto('users').values(row).execute();
+  }
+
+  async insertKey(row: { access_key: string; user_id: string; secret_enc: string; description: string; created_at: string }): Promise<void> {
+    await this.db.insertInto('access_keys').values(row).execute();
+  }
+
+  async insertToken(row: Database['tokens']): Promise<void> {
+    await this.db.insertInto('tokens').values(row).execute();
+  }
+
+  domainByName(name: string) {
+    return this.db.selectFrom('domains').selectAll().where('name', '=', name).executeTakeFirst();
+  }
+
+  domainById(id: string) {
+    return this.db.selectFrom('domains').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  listDomains() {
+    return this.db.selectFrom('domains').selectAll().orderBy('name').execute();
+  }
+
+  projectById(id: string) {
+    return this.db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  listProjects(domainId: string, name?: string) {
+    let q = this.db.selectFrom('projects').selectAll().where('domain_id', '=', domainId);
+    if (name !== undefined) q = q.where('name', '=', name);
+    return q.orderBy('name').orderBy('id').execute();
+  }
+
+  userByName(domainId: string, name: string) {
+    return this.db.selectFrom('users').selectAll().where('domain_id', '=', domainId).where('name', '=', name).executeTakeFirst();
+  }
+
+  userById(id: string) {
+    return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  listUsers(domainId?: string) {
+    let q = this.db
+      .selectFrom('users')
+      .innerJoin('domains', 'domains.id', 'users.domain_id')
+      .select(['users.id', 'users.name', 'users.is_admin', 'users.created_at', 'domains.id as domain_id', 'domains.name as domain_name']);
+    if (domainId !== undefined) q = q.where('users.domain_id', '=', domainId);
+    return q.orderBy('domains.name').orderBy('users.name').execute();
+  }
+
+  async deleteUser(id: string): Promise<boolean> {
+    const res = await this.db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
+  }
+
+  private keyQuery() {
+    return this.db
+      .selectFrom('access_keys')
+      .innerJoin('users', 'users.id', 'access_keys.user_id')
+      .innerJoin('domains', 'domains.id', 'users.domain_id')
+      .select([
+        'access_keys.access_key',
+        'access_keys.secret_enc',
+        'access_keys.description',
+        'access_keys.created_at',
+        'users.id as user_id',
+        'users.name as user_name',
+        'users.is_admin',
+        'domains.id as domain_id',
+        'domains.name as domain_name',
+      ]);
+  }
+
+  keyById(accessKey: string): Promise<KeyRow | undefined> {
+    return this.keyQuery().where('access_keys.access_key', '=', accessKey).executeTakeFirst();
+  }
+
+  listKeys(userId?: string): Promise<KeyRow[]> {
+    let q = this.keyQuery();
+    if (userId !== undefined) q = q.where('users.id', '=', userId);
+    return q.orderBy('domains.name').orderBy('users.name').orderBy('access_keys.created_at').execute();
+  }
+
+  async deleteKey(accessKey: string): Promise<boolean> {
+    const res = await this.db.deleteFrom('access_keys').where('access_key', '=', accessKey).executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
+  }
+
+  tokenByHash(hash: string): Promise<TokenRow | undefined> {
+    return this.db
+      .selectFrom('tokens')
+      .innerJoin('users', 'users.id', 'tokens.user_id')
+      .innerJoin('domains', 'domains.id', 'tokens.domain_id')
+      .leftJoin('projects', 'projects.id', 'tokens.project_id')
+      .select([
+        'users.id as user_id',
+        'users.name as user_name',
+        'users.is_admin',
+        'domains.id as domain_id',
+        'domains.name as domain_name',
+        'projects.id as project_id',
+        'projects.name as project_name',
+        'tokens.issued_at',
+        'tokens.expires_at',
+      ])
+      .where('tokens.token_hash', '=', hash)
+      .executeTakeFirst();
+  }
+
+  async deleteExpiredTokens(now: string): Promise<number> {
+    const res = await this.db.deleteFrom('tokens').where('expires_at', '<', now).executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+}
+
+export type { UserTable };

@@ -1,0 +1,102 @@
+import type { FastifyRequest } from 'fastify';
+import type { App } from '../platform/http.js';
+import { AppError } from '../platform/errors.js';
+import type { TokenRow } from './repo.js';
+import type { IamService } from './service.js';
+import { DomainList, PasswordAuthBody, ProjectList, ProjectsQuery, RegionList, TokenBody, TokenQuery } from './schemas.js';
+
+export interface IamRouteOptions {
+  iam: IamService;
+  region: string;
+}
+
+const baseUrl = (req: FastifyRequest) => `${req.protocol}://${req.host}`;
+
+/** Keystone-style timestamps: UTC with microseconds. */
+const micro = (iso: string) => iso.replace(/\.(\d{3})Z$/, '.$1000Z');
+
+const CATALOG_SERVICES = ['iam', 'iotedge', 'rfs'];
+
+export function tokenBody(row: TokenRow, region: string, base: string, withCatalog: boolean): TokenBody {
+  const domain = { id: row.domain_id, name: row.domain_name };
+  return {
+    token: {
+      methods: ['password'],
+      issued_at: micro(row.issued_at),
+      expires_at: micro(row.expires_at),
+      user: { id: row.user_id, name: row.user_name, password_expires_at: '', domain },
+      ...(row.project_id ? { project: { id: row.project_id, name: row.project_name!, domain } } : { domain }),
+      roles: row.is_admin ? [{ id: '0', name: 'te_admin' }, { id: '1', name: 'op_service' }] : [{ id: '1', name: 'op_service' }],
+      ...(withCatalog
+        ? {
+            catalog: CATALOG_SERVICES.map((name) => ({
+              id: name,
+              name,
+              type: name,
+              endpoints: [{ id: `${name}-${region}`, interface: 'public', region, region_id: region, url: base }],
+            })),
+          }
+        : {}),
+    },
+  };
+}
+
+/** POST /v3/auth/tokens: the password is the proof; no other credential is needed. */
+export function iamPublicRoutes(app: App, { iam, region }: IamRouteOptions): void {
+  app.post(
+    '/v3/auth/tokens',
+    { schema: { body: PasswordAuthBody, querystring: TokenQuery, response: { 201: TokenBody } } },
+    async (req, reply) => {
+      const { token, row } = await iam.issueToken(req.body);
+      reply.code(201).header('X-Subject-Token', token);
+      return tokenBody(row, region, baseUrl(req), !req.query.nocatalog);
+    },
+  );
+}
+
+/** IAM look-ups the SDK makes, for an authenticated caller. */
+export function iamRoutes(app: App, { iam, region }: IamRouteOptions): void {
+  app.get('/v3/auth/tokens', { schema: { querystring: TokenQuery, response: { 200: TokenBody } } }, async (req, reply) => {
+    const subject = req.headers['x-subject-token'];
+    if (typeof subject !== 'string' || subject === '') throw new AppError('missing', 'X-Subject-Token header is required');
+    const row = await iam.lookupToken(subject);
+    if (!row) throw new AppError('not_found', 'The token in X-Subject-Token is unknown or expired.');
+    reply.header('X-Subject-Token', subject);
+    return tokenBody(row, region, baseUrl(req), !req.query.nocatalog);
+  });
+
+  app.get('/v3/projects', { schema: { querystring: ProjectsQuery, response: { 200: ProjectList } } }, async (req) => {
+    const base = baseUrl(req);
+    const projects = await iam.repo.listProjects(req.caller!.domainId, req.query.name);
+    return {
+      projects: projects.map((p) => ({
+        id: p.id,
+        name: p.name,
+        domain_id: p.domain_id,
+        parent_id: p.domain_id,
+        enabled: true,
+        is_domain: false,
+        description: '',
+        links: { self: `${base}/v3/projects/${p.id}` },
+      })),
+      links: { self: `${base}/v3/projects`, next: null, previous: null },
+    };
+  });
+
+  app.get('/v3/auth/domains', { schema: { response: { 200: DomainList } } }, async (req) => {
+    const base = baseUrl(req);
+    const caller = req.caller!;
+    return {
+      domains: [{ id: caller.domainId, name: caller.domainName, enabled: true, description: '', links: { self: `${base}/v3/domains/${caller.domainId}` } }],
+      links: { self: `${base}/v3/auth/domains`, next: null, previous: null },
+    };
+  });
+
+  app.get('/v3/regions', { schema: { response: { 200: RegionList } } }, async (req) => {
+    const base = baseUrl(req);
+    return {
+      regions: [{ id: region, type: 'public', description: '', parent_region_id: null, locales: { 'en-us': region, 'zh-cn': region }, links: { self: `${base}/v3/regions/${region}` } }],
+      links: { self: `${base}/v3/regions`, next: null, previous: null },
+    };
+  });
+}

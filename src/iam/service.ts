@@ -1,0 +1,279 @@
+import type { Kysely } from 'kysely';
+import { AppError } from '../platform/errors.js';
+import type { IdentityProvider, Principal } from '../platform/auth.js';
+import { ID_PATTERN, type BootstrapSettings } from '../config.js';
+import { isUniqueViolation } from '../store/db.js';
+import type { Database } from '../store/types.js';
+import { hashPassword, newAccessKey, newId, newPassword, newSecretKey, newToken, SecretBox, sha256Hex, verifyPassword } from './crypto.js';
+import { IamRepo, type KeyRow, type TokenRow } from './repo.js';
+import type { PasswordAuthBody } from './schemas.js';
+
+export interface BootstrapResult {
+  domain: { id: string; name: string };
+  project: { id: string; name: string };
+  user: string;
+  /** Only what was generated rather than given by the environment. */
+  generatedPassword?: string;
+  accessKey: string;
+  generatedSecretKey?: string;
+}
+
+export interface IssuedToken {
+  token: string;
+  row: TokenRow;
+}
+
+const KEY_CHECK = 'master_key_check';
+/** Verified against when the user does not exist, so both cases take as long. */
+const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+const TOKEN_SHAPE = /^vtk-[A-Za-z0-9_-]{43}$/;
+
+export const nowIso = (): string => new Date().toISOString();
+
+/** Identity rules: first-start bootstrap, password and token checks, users and access keys. */
+export class IamService implements IdentityProvider {
+  readonly repo: IamRepo;
+
+  constructor(
+    db: Kysely<Database>,
+    private readonly box: SecretBox,
+    private readonly opts: { region: string; tokenTtlSeconds: number },
+  ) {
+    this.repo = new IamRepo(db);
+  }
+
+  /** Creates the first identity on an empty store; null when the store already has one. */
+  async bootstrap(settings: BootstrapSettings): Promise<BootstrapResult | null> {
+    const result = await this.repo.transaction(async (repo) => {
+      if (!(await repo.claimMarker('bootstrap', nowIso()))) return null;
+      await repo.claimMarker(KEY_CHECK, this.box.seal('versionary'));
+      const now = nowIso();
+      const domain = { id: settings.domainId ?? newId(), name: settings.domainName };
+      const project = { id: settings.projectId ?? newId(), name: this.opts.region };
+      await repo.insertDomain({ ...domain, created_at: now });
+      await repo.insertProject({ ...project, domain_id: domain.id, created_at: now });
+      const password = settings.adminPassword ?? newPassword();
+      const userId = newId();
+      await repo.insertUser({ id: userId, domain_id: domain.id, name: 'admin', password_hash: await hashPassword(password), is_admin: 1, created_at: now });
+      const accessKey = settings.accessKey ?? newAccessKey();
+      const secretKey = settings.secretKey ?? newSecretKey();
+      await repo.insertKey({ access_key: accessKey, user_id: userId, secret_enc: this.box.seal(secretKey), description: 'bootstrap', created_at: now });
+      await repo.claimMarker('bootstrap_domain', domain.id);
+      return {
+        domain,
+        project,
+        user: 'admin',
+        generatedPassword: settings.adminPassword ? undefined : password,
+        accessKey,
+        generatedSecretKey: settings.secretKey ? undefined : secretKey,
+      };
+    });
+    await this.ensureRegionProject();
+    return result;
+  }
+
+  /** Fails when the store's secrets were sealed with another master key. */
+  async checkMasterKey(): Promise<void> {
+    const sealed = await this.repo.getMarker(KEY_CHECK);
+    if (sealed === undefined) return;
+    try {
+      this.box.open(sealed);
+    } catch {
+      throw new Error('the master key does not match the one this database was created with (set VERSIONARY_MASTER_KEY to the original key)');
+    }
+  }
+
+  /** The bootstrap domain always has a project named after the configured region. */
+  private async ensureRegionProject(): Promise<void> {
+    const domainId = await this.repo.getMarker('bootstrap_domain');
+    if (!domainId) return;
+    if ((await this.repo.listProjects(domainId, this.opts.region)).length > 0) return;
+    try {
+      await this.repo.insertProject({ id: newId(), domain_id: domainId, name: this.opts.region, created_at: nowIso() });
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+    }
+  }
+
+  async bootstrapIdentity(): Promise<{ domain: { id: string; name: string }; projects: { id: string; name: string }[]; admin?: string; accessKeys: string[] } | null> {
+    const domainId = await this.repo.getMarker('bootstrap_domain');
+    const domain = domainId ? await this.repo.domainById(domainId) : undefined;
+    if (!domain) return null;
+    const admin = (await this.repo.listUsers(domain.id)).find((u) => u.is_admin === 1);
+    const keys = admin ? await this.repo.listKeys(admin.id) : [];
+    const projects = await this.repo.listProjects(domain.id);
+    return { domain: { id: domain.id, name: domain.name }, projects: projects.map((p) => ({ id: p.id, name: p.name })), admin: admin?.name, accessKeys: keys.map((k) => k.access_key) };
+  }
+
+  // --- tokens -------------------------------------------------------------------------------
+
+  /** Password authentication (POST /v3/auth/tokens). Any failure to identify is a 401. */
+  async issueToken(body: PasswordAuthBody): Promise<IssuedToken> {
+    const { identity, scope } = body.auth;
+    if (!identity.methods.includes('password') || !identity.password) {
+      throw new AppError('invalid', 'auth.identity.methods: only the password method is supported');
+    }
+    const u = identity.password.user;
+    const stored = await this.findUser(u, scope);
+    const ok = await verifyPassword(u.password, stored?.password_hash ?? DUMMY_HASH);
+    if (!stored || !ok) throw new AppError('unauthorized', 'The username or password is wrong.');
+    const domain = (await this.repo.domainById(stored.domain_id))!;
+    let projectId: string | null = null;
+    if (scope?.project) {
+      const project = scope.project.id
+        ? await this.repo.projectById(scope.project.id)
+        : (await this.repo.listProjects(domain.id, scope.project.name ?? '')).at(0);
+      if (!project || project.domain_id !== domain.id) throw new AppError('unauthorized', 'The scoped project is not available to this user.');
+      projectId = project.id;
+    } else if (scope?.domain) {
+      if ((scope.domain.id && scope.domain.id !== domain.id) || (scope.domain.name && scope.domain.name !== domain.name)) {
+        throw new AppError('unauthorized', 'The scoped domain is not available to this user.');
+      }
+    }
+    const token = newToken();
+    const issued = new Date();
+    const row = {
+      token_hash: sha256Hex(token),
+      user_id: stored.id,
+      project_id: projectId,
+      domain_id: domain.id,
+      issued_at: issued.toISOString(),
+      expires_at: new Date(issued.getTime() + this.opts.tokenTtlSeconds * 1000).toISOString(),
+    };
+    await this.repo.insertToken(row);
+    const full = await this.repo.tokenByHash(row.token_hash);
+    return { token, row: full! };
+  }
+
+  private async findUser(u: PasswordAuthBody['auth']['identity']['password']['user'], scope: PasswordAuthBody['auth']['scope']) {
+    const given = u.domain;
+    if (u.id) {
+      const user = await this.repo.userById(u.id);
+      if (!user || (given?.id && given.id !== user.domain_id)) return undefined;
+      return user;
+    }
+    let domain: { id: string } | undefined;
+    if (given?.id) domain = await this.repo.domainById(given.id);
+    else if (given?.name) domain = await this.repo.domainByName(given.name);
+    else if (scope?.domain?.id) domain = await this.repo.domainById(scope.domain.id);
+    else if (scope?.domain?.name) domain = await this.repo.domainByName(scope.domain.name);
+    else {
+      const all = await this.repo.listDomains();
+      domain = all.length === 1 ? all[0] : undefined;
+    }
+    return domain && u.name ? this.repo.userByName(domain.id, u.name) : undefined;
+  }
+
+  /** The live token's details, or null when it is unknown, malformed or expired. */
+  async lookupToken(token: string): Promise<TokenRow | null> {
+    if (!TOKEN_SHAPE.test(token)) return null;
+    const row = await this.repo.tokenByHash(sha256Hex(token));
+    if (!row || row.expires_at <= nowIso()) return null;
+    return row;
+  }
+
+  async principalForToken(token: string): Promise<Principal | null> {
+    const row = await this.lookupToken(token);
+    return row && principalOf(row, row.project_id, row.project_name);
+  }
+
+  async principalForKey(accessKey: string): Promise<{ principal: Principal; secretKey: string } | null> {
+    if (accessKey.length > 128) return null;
+    const row = await this.repo.keyById(accessKey);
+    if (!row) return null;
+    return { principal: principalOf(row, null, null), secretKey: this.box.open(row.secret_enc) };
+  }
+
+  async projectOfDomain(projectId: string, domainId: string): Promise<{ id: string; name: string } | null> {
+    const p = await this.repo.projectById(projectId);
+    return p && p.domain_id === domainId ? { id: p.id, name: p.name } : null;
+  }
+
+  async regionProject(domainId: string): Promise<{ id: string; name: string } | null> {
+    const p = (await this.repo.listProjects(domainId, this.opts.region)).at(0);
+    return p ? { id: p.id, name: p.name } : null;
+  }
+
+  // --- administration -------------------------------------------------------------------------
+
+  async resolveDomain(name?: string): Promise<{ id: string; name: string }> {
+    const domain = name ? await this.repo.domainByName(name) : await this.repo.getMarker('bootstrap_domain').then((id) => (id ? this.repo.domainById(id) : undefined));
+    if (!domain) throw new AppError('not_found', `domain ${name ?? '(bootstrap)'} does not exist`);
+    return domain;
+  }
+
+  async createUser(input: { name: string; password?: string; admin?: boolean; domain?: string }): Promise<{ id: string; name: string; domain: string; generatedPassword?: string }> {
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(input.name)) throw new AppError('invalid', 'user name must be 1-64 letters, digits, "_", "-" or "."');
+    if (input.password !== undefined && (input.password.length < 8 || input.password.length > 128)) {
+      throw new AppError('invalid', 'password must be 8-128 characters');
+    }
+    const domain = await this.resolveDomain(input.domain);
+    const password = input.password ?? newPassword();
+    const id = newId();
+    try {
+      await this.repo.insertUser({ id, domain_id: domain.id, name: input.name, password_hash: await hashPassword(password), is_admin: input.admin ? 1 : 0, created_at: nowIso() });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new AppError('conflict', `user ${input.name} already exists in domain ${domain.name}`);
+      throw err;
+    }
+    return { id, name: input.name, domain: domain.name, generatedPassword: input.password ? undefined : password };
+  }
+
+  async createProject(input: { name: string; id?: string; domain?: string }): Promise<{ id: string; name: string; domain: string }> {
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(input.name)) throw new AppError('invalid', 'project name must be 1-64 letters, digits, "_", "-" or "."');
+    if (input.id !== undefined && !ID_PATTERN.test(input.id)) throw new AppError('invalid', 'project id must be 1-64 letters, digits, "_" or "-"');
+    const domain = await this.resolveDomain(input.domain);
+    const id = input.id ?? newId();
+    try {
+      await this.repo.insertProject({ id, domain_id: domain.id, name: input.name, created_at: nowIso() });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new AppError('conflict', `a project with id ${id} or name ${input.name} already exists`);
+      throw err;
+    }
+    return { id, name: input.name, domain: domain.name };
+  }
+
+  async deleteUser(name: string, domainName?: string): Promise<void> {
+    const domain = await this.resolveDomain(domainName);
+    const user = await this.repo.userByName(domain.id, name);
+    if (!user || !(await this.repo.deleteUser(user.id))) throw new AppError('not_found', `user ${name} does not exist in domain ${domain.name}`);
+  }
+
+  async createKey(userName: string, domainName?: string, description = ''): Promise<{ accessKey: string; secretKey: string }> {
+    const domain = await this.resolveDomain(domainName);
+    const user = await this.repo.userByName(domain.id, userName);
+    if (!user) throw new AppError('not_found', `user ${userName} does not exist in domain ${domain.name}`);
+    const accessKey = newAccessKey();
+    const secretKey = newSecretKey();
+    await this.repo.insertKey({ access_key: accessKey, user_id: user.id, secret_enc: this.box.seal(secretKey), description, created_at: nowIso() });
+    return { accessKey, secretKey };
+  }
+
+  async listKeys(userName?: string, domainName?: string): Promise<KeyRow[]> {
+    if (userName === undefined) return this.repo.listKeys();
+    const domain = await this.resolveDomain(domainName);
+    const user = await this.repo.userByName(domain.id, userName);
+    if (!user) throw new AppError('not_found', `user ${userName} does not exist in domain ${domain.name}`);
+    return this.repo.listKeys(user.id);
+  }
+
+  async deleteKey(accessKey: string): Promise<void> {
+    if (!(await this.repo.deleteKey(accessKey))) throw new AppError('not_found', `access key ${accessKey} does not exist`);
+  }
+}
+
+function principalOf(
+  row: { user_id: string; user_name: string; is_admin: number; domain_id: string; domain_name: string },
+  projectId: string | null,
+  projectName: string | null,
+): Principal {
+  return {
+    userId: row.user_id,
+    userName: row.user_name,
+    isAdmin: row.is_admin === 1,
+    domainId: row.domain_id,
+    domainName: row.domain_name,
+    projectId,
+    projectName,
+  };
+}

@@ -1,0 +1,139 @@
+import crypto from 'node:crypto';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import sjson from 'secure-json-parse';
+import type { Logger } from 'pino';
+import { AppError, envelope, familyOf, render, type ErrorKind } from './errors.js';
+import { validatorCompiler } from './validation.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    rawBody: Buffer | undefined;
+    bodyError: AppError | null;
+  }
+}
+
+export interface HttpOptions {
+  logger: Logger;
+  bodyLimit: number;
+  /** Classifies store errors: true when the database is unreachable or timed out. */
+  isUnavailable?: (err: unknown) => boolean;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const JSON_TYPE = 'application/json;charset=UTF-8';
+
+export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+/** Registers an encapsulated group of routes: hooks added inside apply to that group only. */
+export function group(app: App, fn: (child: App) => void): void {
+  app.register(async (child) => fn(child.withTypeProvider<TypeBoxTypeProvider>()));
+}
+
+/** The Fastify instance with every cross-cutting HTTP concern and no routes. */
+export function createHttp(opts: HttpOptions): App {
+  const app = Fastify({
+    loggerInstance: opts.logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: opts.bodyLimit,
+    genReqId: () => crypto.randomUUID().replaceAll('-', ''),
+    requestIdHeader: false,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
+    return503OnClosing: true,
+    ajv: undefined,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.decorateRequest('rawBody', undefined);
+  app.decorateRequest('bodyError', null);
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('X-Request-Id', req.id);
+  });
+
+  // Every JSON body goes out with the content type the Huawei services use.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (reply.getHeader('content-type') === 'application/json; charset=utf-8') reply.header('content-type', JSON_TYPE);
+    return payload;
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.info({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+  });
+
+  // JSON bodies are kept raw for signature checks. An empty body (the SDK's GET/DELETE with a JSON
+  // content type) is no body; a broken one is reported after authentication (see auth.ts).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    const buf = body as Buffer;
+    if (buf.length === 0) return done(null, undefined);
+    req.rawBody = buf;
+    try {
+      done(null, sjson.parse(utf8.decode(buf), null, { protoAction: 'error', constructorAction: 'error' }));
+    } catch (err) {
+      const why = err instanceof SyntaxError ? err.message : 'the body is not valid UTF-8 JSON';
+      req.bodyError = new AppError('wrong_type', `The body is not valid JSON: ${why}`);
+      done(null, undefined);
+    }
+  });
+
+  app.setNotFoundHandler(async (req, reply) => {
+    sendError(req, reply, new AppError('no_route', `${req.method} ${req.url.split('?')[0]}`));
+  });
+
+  app.setErrorHandler(async (err: FastifyError | AppError, req, reply) => {
+    const appErr = toAppError(err, opts.isUnavailable);
+    if (appErr.kind === 'internal') req.log.error({ err }, 'unexpected error');
+    else if (appErr.kind === 'unavailable') req.log.warn({ err: (err as Error).message }, 'store unavailable');
+    sendError(req, reply, appErr);
+  });
+
+  return app;
+}
+
+export function sendError(req: FastifyRequest, reply: FastifyReply, err: AppError): FastifyReply {
+  const r = render(familyOf(req.url), err);
+  if (err.headers) reply.headers(err.headers);
+  if (r.status === 503 && !reply.hasHeader('retry-after')) reply.header('Retry-After', '5');
+  return reply.code(r.status).type(JSON_TYPE).send(envelope(r));
+}
+
+const FASTIFY_KINDS: Record<string, ErrorKind> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'wrong_type',
+  FST_ERR_CTP_INVALID_TYPE: 'unsupported_media',
+  FST_ERR_CTP_EMPTY_TYPE: 'unsupported_media',
+};
+
+function toAppError(err: FastifyError | AppError, isUnavailable?: (err: unknown) => boolean): AppError {
+  if (err instanceof AppError) return err;
+  if (err.validation) return validationError(err);
+  const kind = FASTIFY_KINDS[err.code];
+  if (kind) return new AppError(kind, kind === 'too_large' ? undefined : err.message);
+  if (isUnavailable?.(err)) return new AppError('unavailable');
+  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) return new AppError('invalid', err.message);
+  return new AppError('internal');
+}
+
+/** Names the field and the rule of the first validation failure. */
+function validationError(err: FastifyError): AppError {
+  const first = err.validation![0]!;
+  const where = err.validationContext ?? 'body';
+  const params = first.params as Record<string, unknown>;
+  let field = first.instancePath.replace(/^\//, '').replaceAll('/', '.');
+  let kind: ErrorKind = 'invalid';
+  if (first.keyword === 'required') {
+    field = [field, String(params.missingProperty)].filter(Boolean).join('.');
+    kind = 'missing';
+  } else if (first.keyword === 'additionalProperties') {
+    field = [field, String(params.additionalProperty)].filter(Boolean).join('.');
+    kind = 'unknown_field';
+  } else if (first.keyword === 'type') {
+    kind = where === 'body' ? 'wrong_type' : 'invalid';
+  }
+  const rule = first.keyword === 'required' ? 'is required' : first.keyword === 'additionalProperties' ? 'is not a known parameter' : (first.message ?? 'is invalid');
+  const name = field || where;
+  return new AppError(kind, `${where === 'body' ? '' : `${where} `}${name} ${rule}`.trim());
+}

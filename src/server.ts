@@ -1,0 +1,45 @@
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+import { createHttp, group, type App } from './platform/http.js';
+import { requireAuth, throwBodyError } from './platform/auth.js';
+import { iamPublicRoutes, iamRoutes } from './iam/routes.js';
+import type { IamService } from './iam/service.js';
+import type { Store } from './store/db.js';
+
+export interface ServerDeps {
+  store: Store;
+  iam: IamService;
+  logger: Logger;
+  region: string;
+  bodyLimit: number;
+  clockSkewSeconds: number;
+  /** Replaces the clock for signature date checks (tests). */
+  now?: () => number;
+}
+
+/** Composes the platform, the public routes and the authenticated API families. */
+export function buildServer(deps: ServerDeps): App {
+  const app = createHttp({ logger: deps.logger, bodyLimit: deps.bodyLimit });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      await sql`select 1`.execute(deps.store.db);
+      return { status: 'ready' };
+    } catch {
+      return reply.code(503).header('Retry-After', '5').send({ status: 'unavailable' });
+    }
+  });
+
+  group(app, (pub) => {
+    pub.addHook('preValidation', async (req) => throwBodyError(req));
+    iamPublicRoutes(pub, { iam: deps.iam, region: deps.region });
+  });
+
+  group(app, (api) => {
+    requireAuth(api, { identity: deps.iam, clockSkewSeconds: deps.clockSkewSeconds, now: deps.now });
+    iamRoutes(api, { iam: deps.iam, region: deps.region });
+  });
+
+  return app;
+}

@@ -1,0 +1,38 @@
+import { Migrator, sql } from 'kysely';
+import type { Store } from './db.js';
+import { MIGRATIONS } from './migrations/index.js';
+
+export class MigrationError extends Error {}
+
+const TABLE = 'versionary_migration';
+
+async function executedNames(store: Store): Promise<string[]> {
+  try {
+    const res = await sql<{ name: string }>`select name from ${sql.table(TABLE)}`.execute(store.db);
+    return res.rows.map((r) => r.name);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Brings the schema up to date. On PostgreSQL Kysely holds an advisory lock for the whole run,
+ * so replicas starting together migrate once. A database migrated by a newer release is refused.
+ */
+export async function migrate(store: Store): Promise<string[]> {
+  const unknown = (await executedNames(store)).filter((n) => !(n in MIGRATIONS));
+  if (unknown.length > 0) {
+    throw new MigrationError(
+      `the database ${store.location} was migrated by a newer Versionary (unknown migrations: ${unknown.join(', ')}); upgrade this server`,
+    );
+  }
+  const migrator = new Migrator({
+    db: store.db,
+    provider: { getMigrations: async () => MIGRATIONS },
+    migrationTableName: TABLE,
+    migrationLockTableName: `${TABLE}_lock`,
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw new MigrationError(`migration failed on ${store.location}: ${(error as Error).message}`);
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { BACKENDS } from '../helpers/backends.js';
+import { ADMIN_PASSWORD, DOMAIN_ID, PROJECT_ID, adminToken, passwordBody, startServer, type TestServer } from '../helpers/server.js';
+
+describe.each(BACKENDS)('IAM tokens on %s', (kind) => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startServer(kind);
+  });
+  afterAll(async () => s.close());
+
+  const issue = (payload: unknown, url = '/v3/auth/tokens') => s.app.inject({ method: 'POST', url, payload: payload as object });
+
+  it('issues a project-scoped token: 201, X-Subject-Token, the token body', async () => {
+    const res = await issue(passwordBody());
+    expect(res.statusCode).toBe(201);
+    expect(res.headers['x-subject-token']).toMatch(/^vtk-[A-Za-z0-9_-]{43}$/);
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
+    const { token } = res.json();
+    expect(token.methods).toEqual(['password']);
+    expect(token.user).toMatchObject({ name: 'admin', password_expires_at: '', domain: { id: DOMAIN_ID, name: 'default' } });
+    expect(token.project).toEqual({ id: PROJECT_ID, name: 'cn-north-7', domain: { id: DOMAIN_ID, name: 'default' } });
+    expect(token.domain).toBeUndefined();
+    expect(token.issued_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    const lifetime = Date.parse(token.expires_at) - Date.parse(token.issued_at);
+    expect(lifetime).toBe(24 * 3600 * 1000);
+    expect(token.catalog.map((c: { type: string }) => c.type)).toEqual(['iam', 'iotedge', 'rfs']);
+    expect(token.catalog[1].endpoints[0]).toMatchObject({ region: 'cn-north-7', url: 'http://localhost:80' });
+  });
+
+  it('scopes by project id, by domain, and drops the catalog with nocatalog', async () => {
+    const byId = await issue({ auth: { ...passwordBody().auth, scope: { project: { id: PROJECT_ID } } } });
+    expect(byId.statusCode).toBe(201);
+    expect(byId.json().token.project.id).toBe(PROJECT_ID);
+
+    const domain = await issue(passwordBody({ scopeDomain: 'default' }), '/v3/auth/tokens?nocatalog=true');
+    expect(domain.statusCode).toBe(201);
+    expect(domain.json().token.domain).toEqual({ id: DOMAIN_ID, name: 'default' });
+    expect(domain.json().token.project).toBeUndefined();
+    expect(domain.json().token.catalog).toBeUndefined();
+  });
+
+  it.each([
+    ['a wrong password', passwordBody({ password: 'not-the-password' })],
+    ['an unknown user', passwordBody({ user: 'nobody' })],
+    ['an unknown domain', passwordBody({ domain: 'elsewhere' })],
+    ['a project of no domain of the user', passwordBody({ project: 'cn-south-1' })],
+    ['another domain as scope', passwordBody({ scopeDomain: 'elsewhere' })],
+  ])('answers 401 APIGW.0301 for %s, with no token', async (_what, body) => {
+    const res = await issue(body);
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['x-subject-token']).toBeUndefined();
+    expect(res.headers['content-type']).toBe('application/json;charset=UTF-8');
+    expect(res.json()).toMatchObject({ error_code: 'APIGW.0301' });
+    expect(res.body).not.toContain('not-the-password');
+  });
+
+  it.each([
+    ['no JSON', '{"auth":', 'not valid JSON'],
+    ['no identity', { auth: {} }, 'auth.identity'],
+    ['a token method', { auth: { identity: { methods: ['token'], password: { user: { name: 'admin', password: 'x' } } } } }, 'password method'],
+    ['methods not a list', { auth: { identity: { methods: 'password', password: { user: { name: 'admin', password: 'x' } } } } }, 'auth.identity.methods'],
+  ])('answers 400 IAM.0001 for %s', async (_what, body, mention) => {
+    const res = await s.app.inject({ method: 'POST', url: '/v3/auth/tokens', headers: { 'content-type': 'application/json' }, payload: typeof body === 'string' ? body : JSON.stringify(body) });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error_code).toBe('IAM.0001');
+    expect(res.json().error_msg).toContain(mention);
+  });
+
+  it('validates a token with GET /v3/auth/tokens', async () => {
+    const caller = await adminToken(s);
+    const subject = await adminToken(s);
+    const ok = await s.app.inject({ method: 'GET', url: '/v3/auth/tokens', headers: { 'x-auth-token': caller, 'x-subject-token': subject } });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.headers['x-subject-token']).toBe(subject);
+    expect(ok.json().token.project.id).toBe(PROJECT_ID);
+
+    const unknown = await s.app.inject({ method: 'GET', url: '/v3/auth/tokens', headers: { 'x-auth-token': caller, 'x-subject-token': 'vtk-' + 'A'.repeat(43) } });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().error_code).toBe('IAM.0003');
+
+    const missing = await s.app.inject({ method: 'GET', url: '/v3/auth/tokens', headers: { 'x-auth-token': caller } });
+    expect(missing.statusCode).toBe(400);
+
+    const noCaller = await s.app.inject({ method: 'GET', url: '/v3/auth/tokens', headers: { 'x-subject-token': subject } });
+    expect(noCaller.statusCode).toBe(401);
+  });
+
+  it('stores tokens hashed, never in clear', async () => {
+    const token = await adminToken(s);
+    const rows = await s.opened.store.db.selectFrom('tokens').select('token_hash').execute();
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.some((r) => r.token_hash === token)).toBe(false);
+  });
+
+  it('rejects an expired token with 401', async () => {
+    const token = await adminToken(s);
+    const use = () => s.app.inject({ method: 'GET', url: '/v3/regions', headers: { 'x-auth-token': token } });
+    expect((await use()).statusCode).toBe(200);
+    await sql`update tokens set expires_at = ${new Date(Date.now() - 1000).toISOString()}`.execute(s.opened.store.db);
+    const res = await use();
+    expect(res.statusCode).toBe(401);
+    expect(res.json().error_code).toBe('APIGW.0301');
+  });
+
+  it("kills a user's tokens when the user is deleted", async () => {
+    await s.opened.iam.createUser({ name: 'carol', password: 'carol-password' });
+    const res = await issue(passwordBody({ user: 'carol', password: 'carol-password' }));
+    expect(res.statusCode).toBe(201);
+    const token = res.headers['x-subject-token'] as string;
+    const use = () => s.app.inject({ method: 'GET', url: '/v3/auth/domains', headers: { 'x-auth-token': token } });
+    expect((await use()).statusCode).toBe(200);
+    await s.opened.iam.deleteUser('carol');
+    expect((await use()).statusCode).toBe(401);
+  });
+
+  it('answers the SDK look-ups: projects by name, domains, regions', async () => {
+    const token = await adminToken(s);
+    const h = { 'x-auth-token': token };
+    const projects = await s.app.inject({ method: 'GET', url: '/v3/projects?name=cn-north-7', headers: h });
+    expect(projects.statusCode).toBe(200);
+    expect(projects.json().projects).toEqual([expect.objectContaining({ id: PROJECT_ID, name: 'cn-north-7', domain_id: DOMAIN_ID })]);
+    const none = await s.app.inject({ method: 'GET', url: '/v3/projects?name=cn-south-1', headers: h });
+    expect(none.json().projects).toEqual([]);
+    const domains = await s.app.inject({ method: 'GET', url: '/v3/auth/domains', headers: h });
+    expect(domains.json().domains).toEqual([expect.objectContaining({ id: DOMAIN_ID, name: 'default' })]);
+    const regions = await s.app.inject({ method: 'GET', url: '/v3/regions', headers: h });
+    expect(regions.json().regions[0].id).toBe('cn-north-7');
+  });
+
+  it('keeps identities and tokens across a restart', async () => {
+    const token = await adminToken(s);
+    s = await s.restart();
+    const res = await s.app.inject({ method: 'GET', url: '/v3/auth/domains', headers: { 'x-auth-token': token } });
+    expect(res.statusCode).toBe(200);
+    expect(s.opened.bootstrap).toBeNull();
+    const again = await issue(passwordBody({ password: ADMIN_PASSWORD }));
+    expect(again.statusCode).toBe(201);
+  });
+});
