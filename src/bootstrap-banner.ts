@@ -2,7 +2,7 @@ import type { Config } from './config.js';
 import type { BootstrapResult } from './iam/service.js';
 
 /** Printed once, at the start that created the first identity: generated secrets are never shown again. */
-export function printBootstrap(b: BootstrapResult, url: string, config: Config, masterKeyFile?: string): void {
+export function printBootstrap(out: NodeJS.WritableStream, b: BootstrapResult, url: string, config: Config, masterKeyFile?: string): void {
   const base = url.replace('://0.0.0.0', '://127.0.0.1').replace('://[::]', '://127.0.0.1');
   const password = b.generatedPassword ?? '$VERSIONARY_ADMIN_PASSWORD';
   const body = JSON.stringify({
@@ -25,5 +25,5 @@ export function printBootstrap(b: BootstrapResult, url: string, config: Config, 
     `  curl -si -X POST ${base}/v3/auth/tokens -H 'Content-Type: application/json' -d '${body.replace('$VERSIONARY_ADMIN_PASSWORD', `'"$VERSIONARY_ADMIN_PASSWORD"'`)}'`,
     '',
   ];
-  process.stdout.write(lines.join('\n') + '\n');
+  out.write(lines.join('\n') + '\n');
 }

@@ -54,7 +54,7 @@ serveCmd.action(() =>
     const logger = createLogger(config.logLevel);
     const opened = await openApp(config);
     const running = await serve(config, logger, opened);
-    if (opened.bootstrap) printBootstrap(opened.bootstrap, running.url, config, opened.masterKeyFile);
+    if (opened.bootstrap) printBootstrap(process.stdout, opened.bootstrap, running.url, config, opened.masterKeyFile);
     logger.info({ url: running.url, store: opened.store.location, region: config.region }, 'versionary listening');
     const stop = async (signal: string) => {
       logger.info({ signal }, 'shutting down');
@@ -93,7 +93,7 @@ function adminCommand(parent: Command, name: string, description: string, body: 
       const c = config();
       const opened = await openApp(c);
       try {
-        if (opened.bootstrap) printBootstrap(opened.bootstrap, `http://${c.host}:${c.port}`, c, opened.masterKeyFile);
+        if (opened.bootstrap) printBootstrap(process.stderr, opened.bootstrap, `http://${c.host}:${c.port}`, c, opened.masterKeyFile);
         const args = all.slice(0, -2).filter((a): a is string => typeof a === 'string');
         const out = await body(opened, args, cmd.opts());
         if (out !== undefined) process.stdout.write(cmd.opts().json ? JSON.stringify(out, null, 2) + '\n' : table(out));

@@ -1,9 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 import type { App } from '../platform/http.js';
-import { AppError } from '../platform/errors.js';
+import { AppError, tenantForbidden } from '../platform/errors.js';
 import type { TokenRow } from './repo.js';
 import type { IamService } from './service.js';
-import { DomainList, PasswordAuthBody, ProjectList, ProjectsQuery, RegionList, TokenBody, TokenQuery } from './schemas.js';
+import { CreateProjectBody, DomainList, PasswordAuthBody, ProjectCreated, ProjectList, ProjectsQuery, RegionList, TokenBody, TokenQuery } from './schemas.js';
 
 export interface IamRouteOptions {
   iam: IamService;
@@ -41,6 +41,19 @@ export function tokenBody(row: TokenRow, region: string, base: string, withCatal
   };
 }
 
+function projectView(p: { id: string; name: string; domain_id: string }, base: string) {
+  return {
+    id: p.id,
+    name: p.name,
+    domain_id: p.domain_id,
+    parent_id: p.domain_id,
+    enabled: true,
+    is_domain: false,
+    description: '',
+    links: { self: `${base}/v3/projects/${p.id}` },
+  };
+}
+
 /** POST /v3/auth/tokens: the password is the proof; no other credential is needed. */
 export function iamPublicRoutes(app: App, { iam, region }: IamRouteOptions): void {
   app.post(
@@ -68,19 +81,18 @@ export function iamRoutes(app: App, { iam, region }: IamRouteOptions): void {
   app.get('/v3/projects', { schema: { querystring: ProjectsQuery, response: { 200: ProjectList } } }, async (req) => {
     const base = baseUrl(req);
     const projects = await iam.repo.listProjects(req.caller!.domainId, req.query.name);
-    return {
-      projects: projects.map((p) => ({
-        id: p.id,
-        name: p.name,
-        domain_id: p.domain_id,
-        parent_id: p.domain_id,
-        enabled: true,
-        is_domain: false,
-        description: '',
-        links: { self: `${base}/v3/projects/${p.id}` },
-      })),
-      links: { self: `${base}/v3/projects`, next: null, previous: null },
-    };
+    return { projects: projects.map((p) => projectView(p, base)), links: { self: `${base}/v3/projects`, next: null, previous: null } };
+  });
+
+  // The SDK creates the project named after its region when it finds none.
+  app.post('/v3/projects', { schema: { body: CreateProjectBody, response: { 201: ProjectCreated } } }, async (req, reply) => {
+    const caller = req.caller!;
+    const { name, domain_id } = req.body.project;
+    if (!caller.isAdmin) throw tenantForbidden('Only an administrator may create projects.');
+    if (domain_id !== undefined && domain_id !== caller.domainId) throw tenantForbidden('project.domain_id is not the domain of the credential.');
+    const created = await iam.createProject({ name, domain: caller.domainName });
+    reply.code(201);
+    return { project: projectView({ id: created.id, name, domain_id: caller.domainId }, baseUrl(req)) };
   });
 
   app.get('/v3/auth/domains', { schema: { response: { 200: DomainList } } }, async (req) => {

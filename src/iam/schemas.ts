@@ -49,22 +49,29 @@ export type TokenBody = Static<typeof TokenBody>;
 
 const Links = Type.Object({ self: Type.String(), next: Type.Optional(Type.Union([Type.String(), Type.Null()])), previous: Type.Optional(Type.Union([Type.String(), Type.Null()])) });
 
-export const ProjectsQuery = Type.Object({ name: Type.Optional(Type.String({ maxLength: 255 })) });
-export const ProjectList = Type.Object({
-  projects: Type.Array(
-    Type.Object({
-      id: Type.String(),
-      name: Type.String(),
-      domain_id: Type.String(),
-      parent_id: Type.String(),
-      enabled: Type.Boolean(),
-      is_domain: Type.Boolean(),
-      description: Type.String(),
-      links: Type.Object({ self: Type.String() }),
-    }),
-  ),
-  links: Links,
+export const CreateProjectBody = Type.Object({
+  project: Type.Object({
+    name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' }),
+    domain_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    parent_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    description: Type.Optional(Type.String({ maxLength: 255 })),
+  }),
 });
+export type CreateProjectBody = Static<typeof CreateProjectBody>;
+
+export const ProjectsQuery = Type.Object({ name: Type.Optional(Type.String({ maxLength: 255 })) });
+const Project = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  domain_id: Type.String(),
+  parent_id: Type.String(),
+  enabled: Type.Boolean(),
+  is_domain: Type.Boolean(),
+  description: Type.String(),
+  links: Type.Object({ self: Type.String() }),
+});
+export const ProjectList = Type.Object({ projects: Type.Array(Project), links: Links });
+export const ProjectCreated = Type.Object({ project: Project });
 
 export const DomainList = Type.Object({
   domains: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), enabled: Type.Boolean(), description: Type.String(), links: Type.Object({ self: Type.String() }) })),

@@ -15,6 +15,6 @@ const REDACT = [
 
 /** JSON logs through an asynchronous destination, so logging never waits on the terminal or disk. */
 export function createLogger(level: LogLevel, destination?: NodeJS.WritableStream): Logger {
-  const dest = destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  const dest = destination ?? pino.destination({ dest: 1, sync: false });
   return pino({ level, redact: { paths: REDACT, censor: '[redacted]' }, base: { service: 'versionary' } }, dest);
 }
