@@ -5,6 +5,9 @@ import { requireAuth, throwBodyError } from './platform/auth.js';
 import { iamPublicRoutes, iamRoutes } from './iam/routes.js';
 import type { IamService } from './iam/service.js';
 import type { Store } from './store/db.js';
+import { IotEdgeRepo } from './iotedge/repo.js';
+import { IotEdgeService } from './iotedge/service.js';
+import { iotedgeRoutes } from './iotedge/routes.js';
 
 export interface ServerDeps {
   store: Store;
@@ -39,6 +42,7 @@ export function buildServer(deps: ServerDeps): App {
   group(app, (api) => {
     requireAuth(api, { identity: deps.iam, clockSkewSeconds: deps.clockSkewSeconds, now: deps.now });
     iamRoutes(api, { iam: deps.iam, region: deps.region });
+    iotedgeRoutes(api, new IotEdgeService(new IotEdgeRepo(deps.store.db, deps.store.dialect)));
   });
 
   return app;

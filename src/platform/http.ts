@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import sjson from 'secure-json-parse';
 import type { Logger } from 'pino';
 import { AppError, envelope, familyOf, render, type ErrorKind } from './errors.js';
-import { validatorCompiler } from './validation.js';
+import { validationError, validatorCompiler } from './validation.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -109,31 +109,10 @@ const FASTIFY_KINDS: Record<string, ErrorKind> = {
 
 function toAppError(err: FastifyError | AppError, isUnavailable?: (err: unknown) => boolean): AppError {
   if (err instanceof AppError) return err;
-  if (err.validation) return validationError(err);
+  if (err.validation) return validationError(err.validation, err.validationContext ?? 'body');
   const kind = FASTIFY_KINDS[err.code];
   if (kind) return new AppError(kind, kind === 'too_large' ? undefined : err.message);
   if (isUnavailable?.(err)) return new AppError('unavailable');
   if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) return new AppError('invalid', err.message);
   return new AppError('internal');
-}
-
-/** Names the field and the rule of the first validation failure. */
-function validationError(err: FastifyError): AppError {
-  const first = err.validation![0]!;
-  const where = err.validationContext ?? 'body';
-  const params = first.params as Record<string, unknown>;
-  let field = first.instancePath.replace(/^\//, '').replaceAll('/', '.');
-  let kind: ErrorKind = 'invalid';
-  if (first.keyword === 'required') {
-    field = [field, String(params.missingProperty)].filter(Boolean).join('.');
-    kind = 'missing';
-  } else if (first.keyword === 'additionalProperties') {
-    field = [field, String(params.additionalProperty)].filter(Boolean).join('.');
-    kind = 'unknown_field';
-  } else if (first.keyword === 'type') {
-    kind = where === 'body' ? 'wrong_type' : 'invalid';
-  }
-  const rule = first.keyword === 'required' ? 'is required' : first.keyword === 'additionalProperties' ? 'is not a known parameter' : (first.message ?? 'is invalid');
-  const name = field || where;
-  return new AppError(kind, `${where === 'body' ? '' : `${where} `}${name} ${rule}`.trim());
 }

@@ -1,15 +1,71 @@
-import AjvModule, { type Options } from 'ajv';
+import AjvModule, { type ErrorObject, type Options } from 'ajv';
 import type { FastifySchemaCompiler } from 'fastify';
+import { AppError, type ErrorKind } from './errors.js';
 
 const Ajv = AjvModule.default ?? AjvModule;
 
-const common: Options = { allErrors: false, removeAdditional: false, strict: false, messages: true };
+const common: Options = { removeAdditional: false, strict: false, messages: true };
 
-// Bodies are JSON: a value of the wrong type is an error, never coerced.
-const bodyAjv = new Ajv({ ...common, coerceTypes: false, useDefaults: false });
+// Bodies are JSON: a value of the wrong type is an error, never coerced. Every failing field is
+// reported, so a request with several mistakes is fixed in one round.
+const bodyAjv = new Ajv({ ...common, allErrors: true, coerceTypes: false, useDefaults: true });
 // Query strings, path parameters and headers are text: coerce, and let a repeated key be an array.
-const textAjv = new Ajv({ ...common, coerceTypes: 'array', useDefaults: true });
+const textAjv = new Ajv({ ...common, allErrors: false, coerceTypes: 'array', useDefaults: true });
 
 /** Compiles each route schema once, at start-up. */
 export const validatorCompiler: FastifySchemaCompiler<any> = ({ schema, httpPart }) =>
   (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as object) as ReturnType<FastifySchemaCompiler<any>>;
+
+const MAX_REPORTED = 8;
+
+function fieldOf(e: ErrorObject): string {
+  let field = e.instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
+  const p = e.params as Record<string, unknown>;
+  const child = e.keyword === 'required' ? p.missingProperty : e.keyword === 'additionalProperties' ? p.additionalProperty : p.propertyName;
+  if (typeof child === 'string') field = field ? `${field}.${child}` : child;
+  return field;
+}
+
+function ruleOf(e: ErrorObject): string {
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'required':
+      return 'is required';
+    case 'additionalProperties':
+      return 'is not a known parameter';
+    case 'enum':
+      return `must be one of ${(p.allowedValues as unknown[]).join(', ')}`;
+    case 'pattern':
+      return `must match ${String(p.pattern).replace(/^\^\(\?:(.*)\)\$$/, '$1')}`;
+    case 'propertyNames':
+      return 'is not a valid name';
+    default:
+      return e.message ?? 'is invalid';
+  }
+}
+
+function kindOf(e: ErrorObject, context: string): ErrorKind {
+  if (e.keyword === 'required') return 'missing';
+  if (e.keyword === 'additionalProperties') return 'unknown_field';
+  if (e.keyword === 'type' && context === 'body') return 'wrong_type';
+  return 'invalid';
+}
+
+/** One error naming every failing field (up to a few) and its rule; the first failure decides the kind. */
+export function validationError(errors: ErrorObject[], context: string): AppError {
+  const relevant = errors.filter((e) => !(e.keyword === 'pattern' && errors.some((o) => o.keyword === 'propertyNames' && o.instancePath === e.instancePath)));
+  const seen = new Set<string>();
+  const parts: string[] = [];
+  for (const e of relevant) {
+    const field = fieldOf(e) || context;
+    if (seen.has(field)) continue;
+    seen.add(field);
+    parts.push(`${context === 'body' ? '' : `${context} `}${field} ${ruleOf(e)}`);
+    if (parts.length === MAX_REPORTED) break;
+  }
+  return new AppError(kindOf(relevant[0] ?? errors[0]!, context), parts.join('; '));
+}

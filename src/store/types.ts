@@ -45,6 +45,38 @@ export interface MetaTable {
   value: string;
 }
 
+export interface EdgeAppTable {
+  project_id: string;
+  edge_app_id: string;
+  edge_app_name: string | null;
+  description: string | null;
+  function_type: string;
+  protocol: string | null;
+  delivered_app: number | null;
+  app_type: string;
+  deploy_type: string | null;
+  last_published_version: string | null;
+  create_time: string;
+  update_time: string;
+}
+
+export interface EdgeAppVersionTable {
+  project_id: string;
+  edge_app_id: string;
+  version: string;
+  state: string;
+  deploy_type: string;
+  /** JSON array of architectures. */
+  arch: string;
+  ai_card_type: string;
+  create_time: string;
+  update_time: string;
+  publish_time: string | null;
+  off_shelf_time: string | null;
+  /** JSON object: every other field of the version as stored. */
+  spec: string;
+}
+
 export interface Database {
   domains: DomainTable;
   projects: ProjectTable;
@@ -52,6 +84,8 @@ export interface Database {
   access_keys: AccessKeyTable;
   tokens: TokenTable;
   versionary_meta: MetaTable;
+  edge_apps: EdgeAppTable;
+  edge_app_versions: EdgeAppVersionTable;
 }
 
 export type { Generated };

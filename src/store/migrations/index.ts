@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely';
 import * as m001 from './001_identity.js';
+import * as m002 from './002_iotedge.js';
 
 /** Every migration, in order. Names never change once released. */
 export const MIGRATIONS: Record<string, Migration> = {
   '001_identity': m001,
+  '002_iotedge': m002,
 };

@@ -1,0 +1,86 @@
+import type { preValidationHookHandler } from 'fastify';
+import type { TSchema } from 'typebox';
+import type { App } from '../platform/http.js';
+import { normalize } from '../platform/normalize.js';
+import type { IotEdgeService } from './service.js';
+import {
+  AppPage, AppParams, BriefVersion, CreateAppBody, CreateVersionBody, EdgeApp, FullVersion, ListAppsQuery,
+  ListVersionsQuery, ProjectParams, StateBody, UpdateVersionBody, VersionPage, VersionParams,
+} from './schemas.js';
+
+/** Applies the tolerance rules (normalize.ts) to a body before it is validated. */
+const lenient = (schema: TSchema): preValidationHookHandler => async (req) => {
+  req.body = normalize(schema as object, req.body);
+};
+
+const tags = ['IoTEdge'];
+
+/** The ten IoTEdge operations of iotedge.md §2; authentication and tenancy come from the caller's group. */
+export function iotedgeRoutes(app: App, service: IotEdgeService): void {
+  const base = '/v2/:project_id/edge-apps';
+
+  app.get(base, { schema: { operationId: 'BatchListEdgeApps', tags, params: ProjectParams, querystring: ListAppsQuery, response: { 200: AppPage } } }, async (req) =>
+    service.listApps(req.params.project_id, req.query),
+  );
+
+  app.post(
+    base,
+    { preValidation: lenient(CreateAppBody), schema: { operationId: 'CreateEdgeApp', tags, params: ProjectParams, body: CreateAppBody, response: { 201: EdgeApp } } },
+    async (req, reply) => reply.code(201).send(await service.createApp(req.params.project_id, req.body)),
+  );
+
+  app.get(`${base}/:edge_app_id`, { schema: { operationId: 'ShowEdgeApp', tags, params: AppParams, response: { 200: EdgeApp } } }, async (req) =>
+    service.getApp(req.params.project_id, req.params.edge_app_id),
+  );
+
+  app.delete(`${base}/:edge_app_id`, { schema: { operationId: 'DeleteEdgeApp', tags, params: AppParams } }, async (req, reply) => {
+    await service.deleteApp(req.params.project_id, req.params.edge_app_id);
+    return reply.code(204).send();
+  });
+
+  const versions = `${base}/:edge_app_id/versions`;
+
+  app.get(
+    versions,
+    { schema: { operationId: 'BatchListEdgeAppVersions', tags, params: AppParams, querystring: ListVersionsQuery, response: { 200: VersionPage } } },
+    async (req) => service.listVersions(req.params.project_id, req.params.edge_app_id, req.query),
+  );
+
+  app.post(
+    versions,
+    {
+      preValidation: lenient(CreateVersionBody),
+      schema: { operationId: 'CreateEdgeApplicationVersion', tags, params: AppParams, body: CreateVersionBody, response: { 201: FullVersion } },
+    },
+    async (req, reply) => reply.code(201).send(await service.createVersion(req.params.project_id, req.params.edge_app_id, req.body)),
+  );
+
+  app.get(
+    `${versions}/:version`,
+    { schema: { operationId: 'ShowEdgeApplicationVersion', tags, params: VersionParams, response: { 200: FullVersion } } },
+    async (req) => service.getVersion(req.params.project_id, req.params.edge_app_id, req.params.version),
+  );
+
+  app.put(
+    `${versions}/:version`,
+    {
+      preValidation: lenient(UpdateVersionBody),
+      schema: { operationId: 'UpdateEdgeApplicationVersion', tags, params: VersionParams, body: UpdateVersionBody, response: { 200: BriefVersion } },
+    },
+    async (req) => service.updateVersion(req.params.project_id, req.params.edge_app_id, req.params.version, req.body),
+  );
+
+  app.delete(`${versions}/:version`, { schema: { operationId: 'DeleteEdgeApplicationVersion', tags, params: VersionParams } }, async (req, reply) => {
+    await service.deleteVersion(req.params.project_id, req.params.edge_app_id, req.params.version);
+    return reply.code(204).send();
+  });
+
+  app.put(
+    `${versions}/:version/state`,
+    {
+      preValidation: lenient(StateBody),
+      schema: { operationId: 'UpdateEdgeApplicationVersionState', tags, params: VersionParams, body: StateBody, response: { 200: BriefVersion } },
+    },
+    async (req) => service.changeState(req.params.project_id, req.params.edge_app_id, req.params.version, req.body),
+  );
+}

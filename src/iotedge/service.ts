@@ -1,0 +1,245 @@
+import { AppError } from '../platform/errors.js';
+import { isForeignKeyViolation, isUniqueViolation } from '../store/db.js';
+import type { EdgeAppTable, EdgeAppVersionTable } from '../store/types.js';
+import type { IotEdgeRepo, VersionRow } from './repo.js';
+import type {
+  BriefVersion,
+  ContainerSettings,
+  CreateAppBody,
+  CreateVersionBody,
+  EdgeApp,
+  FullVersion,
+  ListAppsQuery,
+  ListVersionsQuery,
+  StateBody,
+  UpdateVersionBody,
+  VersionState,
+} from './schemas.js';
+
+const pinned = (status: number, code: string, message: string) => (detail?: string) =>
+  new AppError(status === 404 ? 'not_found' : status === 403 ? 'forbidden' : 'conflict', detail, { status, code, message });
+
+export const errors = {
+  appExists: pinned(400, 'IoTEdge.02100601', 'The app has already existed.'),
+  appNotFound: pinned(404, 'IoTEdge.02100602', 'The app does not exist.'),
+  versionExists: pinned(400, 'IoTEdge.02100603', 'The app version has already existed.'),
+  versionNotFound: pinned(404, 'IoTEdge.02100604', 'The app software package version does not exist.'),
+  published: pinned(403, 'IoTEdge.02100605', 'The app software package version has already published.'),
+  notPublished: pinned(403, 'IoTEdge.02100606', 'The app software package version has not publish yet.'),
+};
+
+/** Stored in the spec column: every version field that has no column of its own. */
+type Spec = Omit<CreateVersionBody, 'version' | 'deploy_type' | 'arch'>;
+
+const SPEC_KEYS = [
+  'description', 'sdk_version', 'deploy_multi_instance', 'container_settings', 'liveness_probe', 'readiness_probe',
+  'command', 'args', 'outputs', 'inputs', 'services', 'supplier', 'tpl_id',
+] as const;
+
+/** iotedge.md §5.3: which accelerator a version needs. */
+export function aiCardType(cs: ContainerSettings | undefined): string {
+  const r = cs?.resources;
+  if (cs?.npu_type || (r?.limits?.npu ?? 0) > 0 || (r?.requests?.npu ?? 0) > 0) return 'NPU';
+  if ((r?.limits?.gpu ?? 0) > 0 || (r?.requests?.gpu ?? 0) > 0) return 'GPU';
+  return 'unEquipped';
+}
+
+const now = () => new Date().toISOString();
+
+function appView(row: EdgeAppTable): EdgeApp {
+  return {
+    edge_app_id: row.edge_app_id,
+    description: row.description ?? undefined,
+    create_time: row.create_time,
+    update_time: row.update_time,
+    last_published_version: row.last_published_version ?? undefined,
+    app_type: row.app_type,
+    function_type: row.function_type,
+    deploy_type: row.deploy_type ?? undefined,
+    protocol: row.protocol ?? undefined,
+    edge_app_name: row.edge_app_name ?? undefined,
+    delivered_app: row.delivered_app === null ? undefined : row.delivered_app === 1,
+  };
+}
+
+function briefView(row: VersionRow, spec: Spec = JSON.parse(row.spec)): BriefVersion {
+  return {
+    edge_app_id: row.edge_app_id,
+    name: row.app_name ?? row.edge_app_id,
+    version: row.version,
+    sdk_version: spec.sdk_version,
+    description: spec.description,
+    deploy_type: row.deploy_type,
+    deploy_multi_instance: spec.deploy_multi_instance ?? false,
+    create_time: row.create_time,
+    update_time: row.update_time,
+    state: row.state,
+    arch: JSON.parse(row.arch),
+    publish_time: row.publish_time ?? undefined,
+    off_shelf_time: row.off_shelf_time ?? undefined,
+  };
+}
+
+function fullView(row: VersionRow): FullVersion {
+  const spec: Spec = JSON.parse(row.spec);
+  return { ...briefView(row, spec), ...spec, container_settings: spec.container_settings };
+}
+
+function specOf(body: Partial<Spec>): Spec {
+  const spec: Record<string, unknown> = {};
+  for (const key of SPEC_KEYS) if (body[key] !== undefined) spec[key] = body[key];
+  return spec as Spec;
+}
+
+/** The rules of edge apps and versions: existence, uniqueness, the state machine, derived fields. */
+export class IotEdgeService {
+  constructor(private readonly repo: IotEdgeRepo) {}
+
+  async createApp(projectId: string, body: CreateAppBody): Promise<EdgeApp> {
+    const t = now();
+    const row: EdgeAppTable = {
+      project_id: projectId,
+      edge_app_id: body.edge_app_id,
+      edge_app_name: body.edge_app_name ?? null,
+      description: body.description ?? null,
+      function_type: body.function_type ?? 'DATA_PROCESSING',
+      protocol: body.protocol ?? null,
+      delivered_app: body.delivered_app === undefined ? null : body.delivered_app ? 1 : 0,
+      app_type: 'USER',
+      deploy_type: null,
+      last_published_version: null,
+      create_time: t,
+      update_time: t,
+    };
+    try {
+      await this.repo.insertApp(row);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw errors.appExists(`edge_app_id ${body.edge_app_id}`);
+      throw err;
+    }
+    return appView(row);
+  }
+
+  async getApp(projectId: string, appId: string): Promise<EdgeApp> {
+    return appView(await this.mustGetApp(this.repo, projectId, appId));
+  }
+
+  async listApps(projectId: string, q: ListAppsQuery) {
+    const functionTypes = [q.function_type, ...(q.function_types ?? []).flatMap((v) => v.split(','))].filter((v): v is string => !!v);
+    const { count, rows } = await this.repo.listApps(projectId, { idContains: q.edge_app_id, appType: q.app_type, functionTypes, protocol: q.protocol }, q);
+    return { count, page_info: { offset: q.offset, limit: q.limit }, edge_apps: rows.map(appView) };
+  }
+
+  async deleteApp(projectId: string, appId: string): Promise<void> {
+    await this.repo.transaction(async (repo) => {
+      await this.mustGetApp(repo, projectId, appId, true);
+      if (await repo.hasPublishedVersion(projectId, appId)) throw errors.published('The app has a published version; take it off the shelf first.');
+      await repo.deleteApp(projectId, appId);
+    });
+  }
+
+  async createVersion(projectId: string, appId: string, body: CreateVersionBody): Promise<FullVersion> {
+    return this.repo.transaction(async (repo) => {
+      await this.mustGetApp(repo, projectId, appId);
+      const t = now();
+      const row: EdgeAppVersionTable = {
+        project_id: projectId,
+        edge_app_id: appId,
+        version: body.version,
+        state: 'DRAFT',
+        deploy_type: body.deploy_type ?? 'docker',
+        arch: JSON.stringify(body.arch),
+        ai_card_type: aiCardType(body.container_settings),
+        create_time: t,
+        update_time: t,
+        publish_time: null,
+        off_shelf_time: null,
+        spec: JSON.stringify(specOf({ ...body, deploy_multi_instance: body.deploy_multi_instance ?? false })),
+      };
+      try {
+        await repo.insertVersion(row);
+      } catch (err) {
+        if (isUniqueViolation(err)) throw errors.versionExists(`version ${body.version}`);
+        if (isForeignKeyViolation(err)) throw errors.appNotFound();
+        throw err;
+      }
+      await repo.refreshApp(projectId, appId, t);
+      return fullView((await repo.getVersion(projectId, appId, body.version))!);
+    });
+  }
+
+  async getVersion(projectId: string, appId: string, version: string): Promise<FullVersion> {
+    return fullView(await this.mustGetVersion(this.repo, projectId, appId, version));
+  }
+
+  async listVersions(projectId: string, appId: string, q: ListVersionsQuery) {
+    await this.mustGetApp(this.repo, projectId, appId);
+    const filter = { versionContains: q.version, aiCardType: q.ai_card_type, arch: q.arch, state: q.state };
+    const { count, rows } = await this.repo.listVersions(projectId, appId, filter, q);
+    return { count, page_info: { offset: q.offset, limit: q.limit }, versions: rows.map((r) => briefView(r)) };
+  }
+
+  /** Top-level merge (README Q7): a field given replaces the stored one wholesale. */
+  async updateVersion(projectId: string, appId: string, version: string, body: UpdateVersionBody): Promise<BriefVersion> {
+    return this.repo.transaction(async (repo) => {
+      const current = await this.mustGetVersion(repo, projectId, appId, version);
+      if (current.state === 'PUBLISHED') throw errors.published('Take the version off the shelf before changing it.');
+      const spec: Spec = { ...JSON.parse(current.spec), ...specOf(body) };
+      const t = now();
+      const changes: Partial<EdgeAppVersionTable> = {
+        spec: JSON.stringify(spec),
+        deploy_type: body.deploy_type ?? current.deploy_type,
+        arch: body.arch ? JSON.stringify(body.arch) : current.arch,
+        ai_card_type: aiCardType(spec.container_settings),
+        update_time: t,
+      };
+      if (!(await repo.updateVersion(projectId, appId, version, current.state, changes))) throw await this.raced(repo, projectId, appId, version);
+      await repo.refreshApp(projectId, appId, t);
+      return briefView((await repo.getVersion(projectId, appId, version))!);
+    });
+  }
+
+  async deleteVersion(projectId: string, appId: string, version: string): Promise<void> {
+    await this.repo.transaction(async (repo) => {
+      const current = await this.mustGetVersion(repo, projectId, appId, version);
+      if (current.state === 'PUBLISHED') throw errors.published('Take the version off the shelf before deleting it.');
+      if (!(await repo.deleteVersion(projectId, appId, version, current.state))) throw await this.raced(repo, projectId, appId, version);
+      await repo.refreshApp(projectId, appId, now());
+    });
+  }
+
+  /** iotedge.md §5.9: DRAFT/OFF_SHELF → PUBLISHED, PUBLISHED → OFF_SHELF; never back to DRAFT. */
+  async changeState(projectId: string, appId: string, version: string, { state: target }: StateBody): Promise<BriefVersion> {
+    return this.repo.transaction(async (repo) => {
+      const current = await this.mustGetVersion(repo, projectId, appId, version);
+      const from = current.state as VersionState;
+      if (target === 'PUBLISHED' && from === 'PUBLISHED') throw errors.published();
+      if (target === 'OFF_SHELF' && from !== 'PUBLISHED') throw errors.notPublished();
+      const t = now();
+      const changes: Partial<EdgeAppVersionTable> = target === 'PUBLISHED' ? { state: target, publish_time: t, update_time: t } : { state: target, off_shelf_time: t, update_time: t };
+      if (!(await repo.updateVersion(projectId, appId, version, from, changes))) throw await this.raced(repo, projectId, appId, version);
+      await repo.refreshApp(projectId, appId, t);
+      return briefView((await repo.getVersion(projectId, appId, version))!);
+    });
+  }
+
+  private async mustGetApp(repo: IotEdgeRepo, projectId: string, appId: string, lock = false): Promise<EdgeAppTable> {
+    const app = await repo.getApp(projectId, appId, lock);
+    if (!app) throw errors.appNotFound(`edge_app_id ${appId}`);
+    return app;
+  }
+
+  private async mustGetVersion(repo: IotEdgeRepo, projectId: string, appId: string, version: string): Promise<VersionRow> {
+    const row = await repo.getVersion(projectId, appId, version);
+    if (row) return row;
+    await this.mustGetApp(repo, projectId, appId);
+    throw errors.versionNotFound(`version ${version}`);
+  }
+
+  /** Another request changed the version between our read and our write: report what it is now. */
+  private async raced(repo: IotEdgeRepo, projectId: string, appId: string, version: string): Promise<AppError> {
+    const now = await repo.getVersion(projectId, appId, version);
+    if (!now) return errors.versionNotFound(`version ${version}`);
+    return now.state === 'PUBLISHED' ? errors.published() : errors.notPublished();
+  }
+}

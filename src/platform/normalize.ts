@@ -1,0 +1,39 @@
+/**
+ * The tolerance rules of lenient JSON APIs, driven by the schema the body is validated against:
+ * `null` is the same as absent; keys the schema does not know are dropped; a list marked
+ * `x-lenient-list` takes a lone string as a one-item list and `{}` or `[]` as absent; a string
+ * marked `x-empty-is-absent` takes `""` as absent. Values of the wrong type are left for validation.
+ */
+interface Schema {
+  type?: string;
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  'x-lenient-list'?: boolean;
+  'x-empty-is-absent'?: boolean;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export function normalize(schema: Schema, value: unknown): unknown {
+  if (value === null) return undefined;
+  if (schema['x-empty-is-absent'] && value === '') return undefined;
+  if (schema['x-lenient-list']) {
+    if (typeof value === 'string') value = [value];
+    else if (isPlainObject(value) && Object.keys(value).length === 0) return undefined;
+    else if (Array.isArray(value) && value.length === 0) return undefined;
+  }
+  if (schema.type === 'array' && schema.items && Array.isArray(value)) {
+    return value.map((item) => (item === null ? null : normalize(schema.items!, item)));
+  }
+  if (schema.type === 'object' && schema.properties && isPlainObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value)) {
+      const sub = Object.hasOwn(schema.properties, key) ? schema.properties[key] : undefined;
+      if (!sub) continue;
+      const n = normalize(sub, v);
+      if (n !== undefined) out[key] = n;
+    }
+    return out;
+  }
+  return value;
+}
