@@ -26,3 +26,25 @@ export const ALL_PATTERNS = {
   RX_ID, RX_APPNAME, RX_TEXT, RX_VER, RX_EXEC, RX_CMD, RX_ARGS, RX_ROUTE, RX_SERVICE, RX_ENV_KEY, RX_ENV_VAL,
   RX_IMAGE, RX_ABSPATH, RX_VOLDEST, RX_HTTPPATH, RX_HOST, RX_VOLUME_NAME, RX_PROJECT_ID,
 };
+
+/** What each pattern means, for error messages ("… must be <rule>"). */
+export const PATTERN_RULES = new Map<RegExp, string>([
+  [RX_ID, 'letters, digits, "_" and "-"'],
+  [RX_APPNAME, 'letters, digits, Chinese characters, "_" and "-"'],
+  [RX_TEXT, 'letters, digits, Chinese characters, spaces and _;:?!,.-。，、；：？！'],
+  [RX_VER, 'letters, digits, ".", "_" and "-"'],
+  [RX_EXEC, 'letters, digits, Chinese characters, spaces and _;:?!,./-'],
+  [RX_CMD, 'letters, digits, Chinese characters, spaces and _;:?!,./@>-'],
+  [RX_ARGS, 'letters, digits, spaces and _+/.=:@-'],
+  [RX_ROUTE, 'letters, digits and _/.-'],
+  [RX_SERVICE, "1-32 letters, digits, Chinese characters and _?'#().,&%@!$-"],
+  [RX_ENV_KEY, 'a variable name: a letter or "_", then letters, digits or "_"'],
+  [RX_ENV_VAL, 'letters, digits, Chinese characters, spaces and _;:?!,.+=@>/-'],
+  [RX_IMAGE, 'an image address such as swr.cn-north-4.myhuaweicloud.com/ns/app:1.0'],
+  [RX_ABSPATH, 'an absolute path such as /var/log/app'],
+  [RX_VOLDEST, 'a mount path such as /opt/data, not under /boot, /dev, /etc, /lib, /pro or /sys'],
+  [RX_HTTPPATH, 'a URL path such as /healthz'],
+  [RX_HOST, 'a host name with a domain, such as edge.example.com'],
+  [RX_VOLUME_NAME, 'lower-case letters and digits'],
+  [RX_PROJECT_ID, 'letters, digits, "_" and "-"'],
+]);

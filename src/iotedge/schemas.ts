@@ -8,7 +8,7 @@ import * as RX from './patterns.js';
  */
 
 const str = (min: number, max: number, pattern?: RegExp, extra: object = {}) =>
-  Type.String({ minLength: min, maxLength: max, ...(pattern ? { pattern: pattern.source } : {}), ...extra });
+  Type.String({ minLength: min, maxLength: max, ...(pattern ? { pattern: pattern.source, 'x-rule': RX.PATTERN_RULES.get(pattern) } : {}), ...extra });
 const oneOf = <T extends string>(values: readonly T[], extra: object = {}) =>
   Type.Unsafe<T>({ type: 'string', enum: [...values], ...extra });
 const int = (min: number, max: number, extra: object = {}) => Type.Integer({ minimum: min, maximum: max, ...extra });
@@ -91,7 +91,7 @@ const ContainerPort = Type.Object({ container_port: opt(int(1, 65535)), host_por
 const ContainerConfigs = Type.Object({
   privileged: opt(Type.Boolean({ default: false })),
   host_network: opt(Type.Boolean({ default: true })),
-  restart_policy: str(1, 256, /^(?:Always|OnFailure|Never)$/),
+  restart_policy: str(1, 256, /^(?:Always|OnFailure|Never)$/, { 'x-rule': 'Always, OnFailure or Never' }),
   container_port_list: opt(Type.Array(ContainerPort)),
 });
 const Volume = Type.Object({
@@ -106,8 +106,8 @@ const Resource = Type.Object({ limits: opt(ResourceConfig), requests: opt(Resour
 const ExtDevice = Type.Object({ source: str(1, 4096, RX.RX_ABSPATH), destination: str(1, 4096, RX.RX_ABSPATH), cgroup_permissions: opt(str(0, 64)) });
 const Envs = Type.Unsafe<Record<string, string>>({
   type: 'object',
-  propertyNames: { maxLength: 1024, pattern: RX.RX_ENV_KEY.source },
-  additionalProperties: { type: 'string', maxLength: 65536, pattern: RX.RX_ENV_VAL.source },
+  propertyNames: { maxLength: 1024, pattern: RX.RX_ENV_KEY.source, 'x-rule': RX.PATTERN_RULES.get(RX.RX_ENV_KEY) },
+  additionalProperties: { type: 'string', maxLength: 65536, pattern: RX.RX_ENV_VAL.source, 'x-rule': RX.PATTERN_RULES.get(RX.RX_ENV_VAL) },
 });
 
 export const ContainerSettings = Type.Object({
@@ -139,11 +139,11 @@ export const Probe = Type.Object({
   failure_threshold: opt(int(1, 3600, { default: 3 })),
 });
 
-const Arch = list(oneOf(ARCHES), { minItems: 1 });
+const Arch = list(oneOf(ARCHES), { minItems: 1, 'x-lenient-list': 'keep-empty' });
 const Command = list(str(0, 1024, RX.RX_CMD));
 const Args = list(str(0, 1024, RX.RX_ARGS));
 const Routes = list(str(0, 1024, RX.RX_ROUTE));
-const Services = list(Type.String({ minLength: 1, maxLength: 32, pattern: RX.RX_SERVICE.source }), { maxItems: 1000 });
+const Services = list(str(1, 32, RX.RX_SERVICE), { maxItems: 1000 });
 const DeployType = oneOf(['docker', 'process'], { 'x-empty-is-absent': true });
 
 /** Fields a version stores besides its identity and state; shared by create and update. */

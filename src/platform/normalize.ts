@@ -1,14 +1,15 @@
 /**
  * The tolerance rules of lenient JSON APIs, driven by the schema the body is validated against:
  * `null` is the same as absent; keys the schema does not know are dropped; a list marked
- * `x-lenient-list` takes a lone string as a one-item list and `{}` or `[]` as absent; a string
+ * `x-lenient-list` takes a lone string as a one-item list and `{}` or `[]` as absent (with
+ * `keep-empty`, `{}` as `[]`, so that a list that must not be empty is reported); a string
  * marked `x-empty-is-absent` takes `""` as absent. Values of the wrong type are left for validation.
  */
 interface Schema {
   type?: string;
   properties?: Record<string, Schema>;
   items?: Schema;
-  'x-lenient-list'?: boolean;
+  'x-lenient-list'?: boolean | 'keep-empty';
   'x-empty-is-absent'?: boolean;
 }
 
@@ -19,8 +20,8 @@ export function normalize(schema: Schema, value: unknown): unknown {
   if (schema['x-empty-is-absent'] && value === '') return undefined;
   if (schema['x-lenient-list']) {
     if (typeof value === 'string') value = [value];
-    else if (isPlainObject(value) && Object.keys(value).length === 0) return undefined;
-    else if (Array.isArray(value) && value.length === 0) return undefined;
+    else if (isPlainObject(value) && Object.keys(value).length === 0) value = [];
+    if (Array.isArray(value) && value.length === 0 && schema['x-lenient-list'] !== 'keep-empty') return undefined;
   }
   if (schema.type === 'array' && schema.items && Array.isArray(value)) {
     return value.map((item) => (item === null ? null : normalize(schema.items!, item)));

@@ -8,15 +8,15 @@ const common: Options = { removeAdditional: false, strict: false, messages: true
 
 // Bodies are JSON: a value of the wrong type is an error, never coerced. Every failing field is
 // reported, so a request with several mistakes is fixed in one round.
-const bodyAjv = new Ajv({ ...common, allErrors: true, coerceTypes: false, useDefaults: true });
+const bodyAjv = new Ajv({ ...common, allErrors: true, verbose: true, coerceTypes: false, useDefaults: true });
 // Query strings, path parameters and headers are text: coerce, and let a repeated key be an array.
-const textAjv = new Ajv({ ...common, allErrors: false, coerceTypes: 'array', useDefaults: true });
+const textAjv = new Ajv({ ...common, allErrors: false, verbose: true, coerceTypes: 'array', useDefaults: true });
 
 /** Compiles each route schema once, at start-up. */
 export const validatorCompiler: FastifySchemaCompiler<any> = ({ schema, httpPart }) =>
   (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as object) as ReturnType<FastifySchemaCompiler<any>>;
 
-const MAX_REPORTED = 8;
+const MAX_REPORTED = 16;
 
 function fieldOf(e: ErrorObject): string {
   let field = e.instancePath
@@ -39,8 +39,10 @@ function ruleOf(e: ErrorObject): string {
       return 'is not a known parameter';
     case 'enum':
       return `must be one of ${(p.allowedValues as unknown[]).join(', ')}`;
-    case 'pattern':
-      return `must match ${String(p.pattern).replace(/^\^\(\?:(.*)\)\$$/, '$1')}`;
+    case 'pattern': {
+      const rule = (e.parentSchema as Record<string, unknown> | undefined)?.['x-rule'];
+      return typeof rule === 'string' ? `must be ${rule}` : `must match ${String(p.pattern)}`;
+    }
     case 'propertyNames':
       return 'is not a valid name';
     default:
