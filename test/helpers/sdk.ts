@@ -45,3 +45,25 @@ export async function sdkSend(client: HcClient, options: HttpRequestOptions): Pr
     return err as Record<string, any>;
   }
 }
+
+/** The request options the official IoTEdgeClient builds for the ten edge-app operations. */
+export function iotedgeClient(client: HcClient) {
+  const send = (method: string, url: string, pathParams: Record<string, string>, extra: Partial<HttpRequestOptions> = {}) =>
+    sdkSend(client, request(method, url, { pathParams, ...extra }));
+  const apps = '/v2/{project_id}/edge-apps';
+  const versions = `${apps}/{edge_app_id}/versions`;
+  return {
+    batchListEdgeApps: (query: Record<string, unknown> = {}) => send('GET', apps, {}, { queryParams: query }),
+    createEdgeApp: (body: object) => send('POST', apps, {}, { data: body, headers: { 'Content-Type': 'application/json' } }),
+    showEdgeApp: (id: string) => send('GET', `${apps}/{edge_app_id}`, { edge_app_id: id }),
+    deleteEdgeApp: (id: string) => send('DELETE', `${apps}/{edge_app_id}`, { edge_app_id: id }),
+    batchListEdgeAppVersions: (id: string, query: Record<string, unknown> = {}) => send('GET', versions, { edge_app_id: id }, { queryParams: query }),
+    createEdgeApplicationVersion: (id: string, body: object) => send('POST', versions, { edge_app_id: id }, { data: body, headers: { 'Content-Type': 'application/json' } }),
+    showEdgeApplicationVersion: (id: string, v: string) => send('GET', `${versions}/{version}`, { edge_app_id: id, version: v }),
+    updateEdgeApplicationVersion: (id: string, v: string, body: object) =>
+      send('PUT', `${versions}/{version}`, { edge_app_id: id, version: v }, { contentType: 'application/json;charset=UTF-8', data: body, headers: { 'Content-Type': 'application/json;charset=UTF-8' } }),
+    deleteEdgeApplicationVersion: (id: string, v: string) => send('DELETE', `${versions}/{version}`, { edge_app_id: id, version: v }),
+    updateEdgeApplicationVersionState: (id: string, v: string, body: object) =>
+      send('PUT', `${versions}/{version}/state`, { edge_app_id: id, version: v }, { data: body, headers: { 'Content-Type': 'application/json' } }),
+  };
+}
