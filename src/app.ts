@@ -1,15 +1,18 @@
+import crypto from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { IamService, nowIso, type BootstrapResult } from './iam/service.js';
 import { loadMasterKey, SecretBox } from './iam/crypto.js';
 import { openStore, type Store } from './store/db.js';
 import { migrate } from './store/migrate.js';
-import { buildServer } from './server.js';
+import { buildServer, type ServerDeps } from './server.js';
 import type { App } from './platform/http.js';
 
 export interface Opened {
   store: Store;
   iam: IamService;
+  /** Keys derived from the master key. */
+  markerKey: Buffer;
   bootstrap: BootstrapResult | null;
   masterKeyFile?: string;
 }
@@ -23,11 +26,26 @@ export async function openApp(config: Config): Promise<Opened> {
     const iam = new IamService(store.db, new SecretBox(master.key), { region: config.region, tokenTtlSeconds: config.tokenTtlSeconds });
     await iam.checkMasterKey();
     const bootstrap = await iam.bootstrap(config.bootstrap);
-    return { store, iam, bootstrap, masterKeyFile: master.generatedFile };
+    const markerKey = crypto.createHmac('sha256', master.key).update('rfs-list-marker').digest();
+    return { store, iam, bootstrap, markerKey, masterKeyFile: master.generatedFile };
   } catch (err) {
     await store.close();
     throw err;
   }
+}
+
+export function serverDeps(config: Config, logger: Logger, opened: Opened): ServerDeps {
+  return {
+    store: opened.store,
+    iam: opened.iam,
+    logger,
+    region: config.region,
+    bodyLimit: config.bodyLimit,
+    clockSkewSeconds: config.clockSkewSeconds,
+    markerKey: opened.markerKey,
+    rfsProviderQuota: config.rfsProviderQuota,
+    rfsVersionQuota: config.rfsVersionQuota,
+  };
 }
 
 export interface Running {
@@ -39,7 +57,7 @@ export interface Running {
 
 /** Starts serving; resolves once the port is bound. */
 export async function serve(config: Config, logger: Logger, opened: Opened): Promise<Running> {
-  const app = buildServer({ store: opened.store, iam: opened.iam, logger, region: config.region, bodyLimit: config.bodyLimit, clockSkewSeconds: config.clockSkewSeconds });
+  const app = buildServer(serverDeps(config, logger, opened));
   const sweep = setInterval(() => {
     opened.iam.repo.deleteExpiredTokens(nowIso()).catch((err) => logger.warn({ err: String(err) }, 'token sweep failed'));
   }, 3_600_000);

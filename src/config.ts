@@ -16,6 +16,8 @@ export interface Config {
   tokenTtlSeconds: number;
   clockSkewSeconds: number;
   pgPoolSize: number;
+  rfsProviderQuota: number;
+  rfsVersionQuota: number;
   masterKey?: string;
   bootstrap: BootstrapSettings;
 }
@@ -50,6 +52,8 @@ export const SETTINGS: Setting[] = [
   { key: 'tokenTtlSeconds', flag: '--token-ttl <seconds>', env: 'VERSIONARY_TOKEN_TTL', default: '86400', description: 'lifetime of issued IAM tokens' },
   { key: 'clockSkewSeconds', flag: '--clock-skew <seconds>', env: 'VERSIONARY_CLOCK_SKEW', default: '900', description: 'allowed X-Sdk-Date difference from the server clock' },
   { key: 'pgPoolSize', flag: '--pg-pool-size <n>', env: 'VERSIONARY_PG_POOL_SIZE', default: '10', description: 'PostgreSQL connection pool size' },
+  { key: 'rfsProviderQuota', flag: '--rfs-provider-quota <n>', env: 'VERSIONARY_RFS_PROVIDER_QUOTA', default: '0', description: 'most RFS private providers per project (0 = unlimited)' },
+  { key: 'rfsVersionQuota', flag: '--rfs-version-quota <n>', env: 'VERSIONARY_RFS_VERSION_QUOTA', default: '0', description: 'most versions per RFS private provider (0 = unlimited)' },
 ];
 
 /** Settings read only from the environment: secrets and first-start identity. */
@@ -135,6 +139,8 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     tokenTtlSeconds: int(get('tokenTtlSeconds').name, get('tokenTtlSeconds').value!, 60, 366 * 86400),
     clockSkewSeconds: int(get('clockSkewSeconds').name, get('clockSkewSeconds').value!, 1, 7 * 86400),
     pgPoolSize: int(get('pgPoolSize').name, get('pgPoolSize').value!, 1, 1000),
+    rfsProviderQuota: int(get('rfsProviderQuota').name, get('rfsProviderQuota').value!, 0, 1e9),
+    rfsVersionQuota: int(get('rfsVersionQuota').name, get('rfsVersionQuota').value!, 0, 1e9),
     masterKey,
     bootstrap: {
       domainName,

@@ -8,6 +8,10 @@ import type { Store } from './store/db.js';
 import { IotEdgeRepo } from './iotedge/repo.js';
 import { IotEdgeService } from './iotedge/service.js';
 import { iotedgeRoutes } from './iotedge/routes.js';
+import { RfsRepo } from './rfs/repo.js';
+import { RfsService } from './rfs/service.js';
+import { rfsRoutes } from './rfs/routes.js';
+import { MarkerCodec } from './rfs/paging.js';
 
 export interface ServerDeps {
   store: Store;
@@ -16,6 +20,10 @@ export interface ServerDeps {
   region: string;
   bodyLimit: number;
   clockSkewSeconds: number;
+  /** Signs list markers; the same on every replica (derived from the master key). */
+  markerKey: Buffer;
+  rfsProviderQuota: number;
+  rfsVersionQuota: number;
   /** Replaces the clock for signature date checks (tests). */
   now?: () => number;
 }
@@ -43,6 +51,14 @@ export function buildServer(deps: ServerDeps): App {
     requireAuth(api, { identity: deps.iam, clockSkewSeconds: deps.clockSkewSeconds, now: deps.now });
     iamRoutes(api, { iam: deps.iam, region: deps.region });
     iotedgeRoutes(api, new IotEdgeService(new IotEdgeRepo(deps.store.db, deps.store.dialect)));
+    group(api, (rfs) => {
+      const service = new RfsService(new RfsRepo(deps.store.db), new MarkerCodec(deps.markerKey), {
+        region: deps.region,
+        providerQuota: deps.rfsProviderQuota,
+        versionQuota: deps.rfsVersionQuota,
+      });
+      rfsRoutes(rfs, { service, regionProject: (domainId) => deps.iam.regionProject(domainId) });
+    });
   });
 
   return app;

@@ -1,12 +1,14 @@
 /**
  * The tolerance rules of lenient JSON APIs, driven by the schema the body is validated against:
- * `null` is the same as absent; keys the schema does not know are dropped; a list marked
+ * `null` is the same as absent; keys the schema does not know are dropped (or kept for validation
+ * to refuse, where the schema says `additionalProperties: false`); a list marked
  * `x-lenient-list` takes a lone string as a one-item list and `{}` or `[]` as absent (with
  * `keep-empty`, `{}` as `[]`, so that a list that must not be empty is reported); a string
  * marked `x-empty-is-absent` takes `""` as absent. Values of the wrong type are left for validation.
  */
 interface Schema {
   type?: string;
+  additionalProperties?: unknown;
   properties?: Record<string, Schema>;
   items?: Schema;
   'x-lenient-list'?: boolean | 'keep-empty';
@@ -30,7 +32,10 @@ export function normalize(schema: Schema, value: unknown): unknown {
     const out: Record<string, unknown> = {};
     for (const [key, v] of Object.entries(value)) {
       const sub = Object.hasOwn(schema.properties, key) ? schema.properties[key] : undefined;
-      if (!sub) continue;
+      if (!sub) {
+        if (schema.additionalProperties === false) out[key] = v;
+        continue;
+      }
       const n = normalize(sub, v);
       if (n !== undefined) out[key] = n;
     }

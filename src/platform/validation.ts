@@ -1,6 +1,7 @@
 import AjvModule, { type ErrorObject, type Options } from 'ajv';
 import type { FastifySchemaCompiler } from 'fastify';
 import { AppError, type ErrorKind } from './errors.js';
+import { FORMATS } from './formats.js';
 
 const Ajv = AjvModule.default ?? AjvModule;
 
@@ -11,6 +12,11 @@ const common: Options = { removeAdditional: false, strict: false, messages: true
 const bodyAjv = new Ajv({ ...common, allErrors: true, verbose: true, coerceTypes: false, useDefaults: true });
 // Query strings, path parameters and headers are text: coerce, and let a repeated key be an array.
 const textAjv = new Ajv({ ...common, allErrors: false, verbose: true, coerceTypes: 'array', useDefaults: true });
+
+for (const [name, { check }] of Object.entries(FORMATS)) {
+  bodyAjv.addFormat(name, { type: 'string', validate: check });
+  textAjv.addFormat(name, { type: 'string', validate: check });
+}
 
 /** Compiles each route schema once, at start-up. */
 export const validatorCompiler: FastifySchemaCompiler<any> = ({ schema, httpPart }) =>
@@ -43,6 +49,8 @@ function ruleOf(e: ErrorObject): string {
       const rule = (e.parentSchema as Record<string, unknown> | undefined)?.['x-rule'];
       return typeof rule === 'string' ? `must be ${rule}` : `must match ${String(p.pattern)}`;
     }
+    case 'format':
+      return `must be ${FORMATS[String(p.format)]?.rule ?? `a valid ${String(p.format)}`}`;
     case 'propertyNames':
       return 'is not a valid name';
     default:

@@ -77,6 +77,26 @@ export interface EdgeAppVersionTable {
   spec: string;
 }
 
+export interface RfsProviderTable {
+  /** The owning project (rfs.md §1.3). */
+  tenant_id: string;
+  provider_name: string;
+  provider_id: string;
+  provider_description: string | null;
+  provider_agency_name: string | null;
+  provider_agency_urn: string | null;
+  create_time: string;
+  update_time: string;
+}
+
+export interface RfsProviderVersionTable {
+  provider_id: string;
+  provider_version: string;
+  version_description: string | null;
+  function_graph_urn: string;
+  create_time: string;
+}
+
 export interface Database {
   domains: DomainTable;
   projects: ProjectTable;
@@ -86,6 +106,8 @@ export interface Database {
   versionary_meta: MetaTable;
   edge_apps: EdgeAppTable;
   edge_app_versions: EdgeAppVersionTable;
+  rfs_providers: RfsProviderTable;
+  rfs_provider_versions: RfsProviderVersionTable;
 }
 
 export type { Generated };

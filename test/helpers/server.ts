@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../../src/config.js';
-import { openApp, type Opened } from '../../src/app.js';
+import { openApp, serverDeps, type Opened } from '../../src/app.js';
 import { buildServer } from '../../src/server.js';
 import { createLogger } from '../../src/platform/logger.js';
 import type { App } from '../../src/platform/http.js';
@@ -52,15 +52,7 @@ export async function startServer(kind: BackendName, opts: StartOptions = {}): P
     },
   });
   const opened = await openApp(config);
-  const app = buildServer({
-    store: opened.store,
-    iam: opened.iam,
-    logger: createLogger(config.logLevel, sink),
-    region: config.region,
-    bodyLimit: config.bodyLimit,
-    clockSkewSeconds: config.clockSkewSeconds,
-    now: opts.now,
-  });
+  const app = buildServer({ ...serverDeps(config, createLogger(config.logLevel, sink), opened), now: opts.now });
   await app.ready();
   const server: TestServer = {
     app,

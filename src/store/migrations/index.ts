@@ -1,9 +1,11 @@
 import type { Migration } from 'kysely';
 import * as m001 from './001_identity.js';
 import * as m002 from './002_iotedge.js';
+import * as m003 from './003_rfs.js';
 
 /** Every migration, in order. Names never change once released. */
 export const MIGRATIONS: Record<string, Migration> = {
   '001_identity': m001,
   '002_iotedge': m002,
+  '003_rfs': m003,
 };

@@ -1,0 +1,112 @@
+import type { FastifyRequest, preValidationHookHandler } from 'fastify';
+import type { TSchema } from 'typebox';
+import type { App } from '../platform/http.js';
+import { AppError, tenantForbidden } from '../platform/errors.js';
+import { normalize } from '../platform/normalize.js';
+import type { RfsService } from './service.js';
+import {
+  ClientRequestHeaders, CreateProviderBody, CreateVersionBody, ListQuery, ProviderCreated, ProviderIdQuery, ProviderPage,
+  ProviderParams, ProviderSummary, RX_CLIENT_REQUEST_ID, UpdateProviderBody, VersionListQuery, VersionMetadata, VersionPage, VersionParams,
+} from './schemas.js';
+
+export interface RfsRouteOptions {
+  service: RfsService;
+  /** The project of the configured region in a domain, for callers that name no project. */
+  regionProject(domainId: string): Promise<{ id: string } | null>;
+}
+
+/** rfs.md §1.2, checked right after authentication, before any parameter. */
+const requireClientRequestId: preValidationHookHandler = async (req) => {
+  const id = req.headers['client-request-id'];
+  if (id === undefined || id === '') throw new AppError('missing', 'Client-Request-Id header is required');
+  if (typeof id !== 'string' || id.length < 36 || id.length > 128 || !RX_CLIENT_REQUEST_ID.test(id)) {
+    throw new AppError('invalid', 'Client-Request-Id must be 36-128 letters, digits and "-", starting with a letter or digit');
+  }
+};
+
+/** null is absent; unknown top-level keys stay for validation to refuse (RF.10011002). */
+const lenient = (schema: TSchema): preValidationHookHandler => async (req) => {
+  req.body = normalize(schema as object, req.body);
+};
+
+const tags = ['RFS'];
+const headers = ClientRequestHeaders;
+
+/** The nine RFS private-provider operations of rfs.md §2, scoped by the caller's project. */
+export function rfsRoutes(app: App, { service, regionProject }: RfsRouteOptions): void {
+  app.addHook('preValidation', requireClientRequestId);
+
+  const tenant = async (req: FastifyRequest): Promise<string> => {
+    const caller = req.caller!;
+    if (caller.projectId) return caller.projectId;
+    const project = await regionProject(caller.domainId);
+    if (!project) throw tenantForbidden('The domain has no project in this region.');
+    return project.id;
+  };
+
+  const base = '/v1/private-providers';
+
+  app.post(
+    base,
+    { preValidation: lenient(CreateProviderBody), schema: { operationId: 'CreatePrivateProvider', tags, headers, body: CreateProviderBody, response: { 201: ProviderCreated } } },
+    async (req, reply) => reply.code(201).send(await service.createProvider(await tenant(req), req.body)),
+  );
+
+  app.get(base, { schema: { operationId: 'ListPrivateProviders', tags, headers, querystring: ListQuery, response: { 200: ProviderPage } } }, async (req) =>
+    service.listProviders(await tenant(req), req.query),
+  );
+
+  const show = { schema: { tags, headers, params: ProviderParams, querystring: ProviderIdQuery, response: { 200: ProviderSummary } } };
+  app.get(`${base}/:provider_name/metadata`, { schema: { ...show.schema, operationId: 'ShowPrivateProviderMetadata' } }, async (req) =>
+    service.showProvider(await tenant(req), req.params.provider_name, req.query.provider_id),
+  );
+  app.get(`${base}/:provider_name`, { schema: { ...show.schema, operationId: 'ShowPrivateProvider', description: 'Alias of ShowPrivateProviderMetadata.' } }, async (req) =>
+    service.showProvider(await tenant(req), req.params.provider_name, req.query.provider_id),
+  );
+
+  app.patch(
+    `${base}/:provider_name/metadata`,
+    { preValidation: lenient(UpdateProviderBody), schema: { operationId: 'UpdatePrivateProviderMetadata', tags, headers, params: ProviderParams, body: UpdateProviderBody } },
+    async (req, reply) => {
+      await service.updateProvider(await tenant(req), req.params.provider_name, req.body);
+      return reply.code(204).send();
+    },
+  );
+
+  app.delete(`${base}/:provider_name`, { schema: { operationId: 'DeletePrivateProvider', tags, headers, params: ProviderParams, querystring: ProviderIdQuery } }, async (req, reply) => {
+    await service.deleteProvider(await tenant(req), req.params.provider_name, req.query.provider_id);
+    return reply.code(204).send();
+  });
+
+  const versions = `${base}/:provider_name/versions`;
+
+  app.post(
+    versions,
+    { preValidation: lenient(CreateVersionBody), schema: { operationId: 'CreatePrivateProviderVersion', tags, headers, params: ProviderParams, body: CreateVersionBody } },
+    async (req, reply) => {
+      await service.createVersion(await tenant(req), req.params.provider_name, req.body);
+      return reply.code(201).send();
+    },
+  );
+
+  app.get(
+    versions,
+    { schema: { operationId: 'ListPrivateProviderVersions', tags, headers, params: ProviderParams, querystring: VersionListQuery, response: { 200: VersionPage } } },
+    async (req) => service.listVersions(await tenant(req), req.params.provider_name, req.query),
+  );
+
+  app.get(
+    `${versions}/:provider_version/metadata`,
+    { schema: { operationId: 'ShowPrivateProviderVersionMetadata', tags, headers, params: VersionParams, querystring: ProviderIdQuery, response: { 200: VersionMetadata } } },
+    async (req) => service.showVersion(await tenant(req), req.params.provider_name, req.params.provider_version, req.query.provider_id),
+  );
+
+  app.delete(
+    `${versions}/:provider_version`,
+    { schema: { operationId: 'DeletePrivateProviderVersion', tags, headers, params: VersionParams, querystring: ProviderIdQuery } },
+    async (req, reply) => {
+      await service.deleteVersion(await tenant(req), req.params.provider_name, req.params.provider_version, req.query.provider_id);
+      return reply.code(204).send();
+    },
+  );
+}

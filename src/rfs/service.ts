@@ -1,0 +1,191 @@
+import crypto from 'node:crypto';
+import { AppError } from '../platform/errors.js';
+import { isForeignKeyViolation, isUniqueViolation } from '../store/db.js';
+import type { RfsProviderTable, RfsProviderVersionTable } from '../store/types.js';
+import { keysetPage, sortDirection, type MarkerCodec, type PageResult, type SortDir } from './paging.js';
+import type { RfsRepo } from './repo.js';
+import type { CreateProviderBody, CreateVersionBody, ListQuery, ProviderSummary, UpdateProviderBody, VersionSummary } from './schemas.js';
+
+const pinned = (status: number, code: string, message: string) => (detail?: string) =>
+  new AppError(status === 404 ? 'not_found' : status === 403 ? 'forbidden' : 'conflict', detail, { status, code, message });
+
+export const errors = {
+  providerNotFound: pinned(404, 'RF.10014001', 'The private provider does not exist.'),
+  versionNotFound: pinned(404, 'RF.10014002', 'The private provider version does not exist.'),
+  providerExists: pinned(409, 'RF.10015001', 'The private provider already exists.'),
+  versionExists: pinned(409, 'RF.10015002', 'The private provider version already exists.'),
+  quota: pinned(403, 'RF.10013001', 'Forbidden.'),
+};
+const invalid = (detail: string) => new AppError('invalid', detail);
+
+export interface RfsOptions {
+  region: string;
+  /** 0 = unlimited. */
+  providerQuota: number;
+  versionQuota: number;
+}
+
+const source = (name: string) => `huawei.com/private-provider/${name}`;
+const now = () => new Date().toISOString();
+
+function providerView(p: RfsProviderTable): ProviderSummary {
+  return {
+    provider_id: p.provider_id,
+    provider_name: p.provider_name,
+    provider_description: p.provider_description ?? undefined,
+    provider_source: source(p.provider_name),
+    provider_agency_urn: p.provider_agency_urn || undefined,
+    provider_agency_name: p.provider_agency_name || undefined,
+    create_time: p.create_time,
+    update_time: p.update_time,
+  };
+}
+
+function versionView(v: RfsProviderVersionTable, providerName: string): VersionSummary {
+  return {
+    provider_id: v.provider_id,
+    provider_name: providerName,
+    provider_version: v.provider_version,
+    version_description: v.version_description ?? undefined,
+    function_graph_urn: v.function_graph_urn,
+    create_time: v.create_time,
+  };
+}
+
+/** The rules of private providers and their immutable versions (rfs.md §4–§5). */
+export class RfsService {
+  constructor(
+    private readonly repo: RfsRepo,
+    private readonly markers: MarkerCodec,
+    private readonly opts: RfsOptions,
+  ) {}
+
+  /** Only the shape is checked, and that the function lives in this service's region. */
+  private checkUrn(urn: string): void {
+    const region = urn.slice('urn:fss:'.length).split(':')[0];
+    if (region !== this.opts.region) throw invalid(`function_graph_urn must be in region ${this.opts.region}, not ${region}`);
+  }
+
+  async createProvider(tenant: string, body: CreateProviderBody): Promise<{ provider_id: string; provider_source: string }> {
+    if ((body.provider_version === undefined) !== (body.function_graph_urn === undefined)) {
+      throw invalid('provider_version and function_graph_urn must be given together');
+    }
+    if (body.provider_agency_name && body.provider_agency_urn) throw invalid('provider_agency_name and provider_agency_urn cannot both be set');
+    if (body.function_graph_urn) this.checkUrn(body.function_graph_urn);
+    const t = now();
+    const row: RfsProviderTable = {
+      tenant_id: tenant,
+      provider_name: body.provider_name,
+      provider_id: crypto.randomUUID(),
+      provider_description: body.provider_description ?? null,
+      provider_agency_name: body.provider_agency_name || null,
+      provider_agency_urn: body.provider_agency_urn || null,
+      create_time: t,
+      update_time: t,
+    };
+    await this.repo.transaction(async (repo) => {
+      if (this.opts.providerQuota > 0 && (await repo.countProviders(tenant)) >= this.opts.providerQuota) {
+        throw errors.quota(`the number of private providers reached the limit of ${this.opts.providerQuota}`);
+      }
+      try {
+        await repo.insertProvider(row);
+      } catch (err) {
+        if (isUniqueViolation(err)) throw errors.providerExists(`provider_name ${body.provider_name}`);
+        throw err;
+      }
+      if (body.provider_version && body.function_graph_urn) {
+        await repo.insertVersion({ provider_id: row.provider_id, provider_version: body.provider_version, version_description: body.version_description ?? null, function_graph_urn: body.function_graph_urn, create_time: t });
+      }
+    });
+    return { provider_id: row.provider_id, provider_source: source(row.provider_name) };
+  }
+
+  /** rfs.md §1.5: the named provider must exist (404), then match a given id (400). */
+  private async provider(repo: RfsRepo, tenant: string, name: string, providerId?: string): Promise<RfsProviderTable> {
+    const p = await repo.getProvider(tenant, name);
+    if (!p) throw errors.providerNotFound(`provider_name ${name}`);
+    if (providerId !== undefined && providerId !== p.provider_id) throw invalid(`provider_id ${providerId} is not the id of provider ${name}`);
+    return p;
+  }
+
+  async showProvider(tenant: string, name: string, providerId?: string): Promise<ProviderSummary> {
+    return providerView(await this.provider(this.repo, tenant, name, providerId));
+  }
+
+  async updateProvider(tenant: string, name: string, body: UpdateProviderBody): Promise<void> {
+    if (body.provider_description === undefined) throw invalid('provider_description is the only field that can be updated and is missing');
+    await this.repo.transaction(async (repo) => {
+      const p = await this.provider(repo, tenant, name, body.provider_id);
+      if (!(await repo.updateDescription(tenant, p.provider_id, body.provider_description!, now()))) throw errors.providerNotFound(`provider_name ${name}`);
+    });
+  }
+
+  async deleteProvider(tenant: string, name: string, providerId?: string): Promise<void> {
+    await this.repo.transaction(async (repo) => {
+      const p = await this.provider(repo, tenant, name, providerId);
+      if (!(await repo.deleteProvider(tenant, p.provider_id))) throw errors.providerNotFound(`provider_name ${name}`);
+    });
+  }
+
+  async listProviders(tenant: string, q: ListQuery) {
+    const dir = sortDirection(q.sort_key, q.sort_dir);
+    const scope = `providers:${tenant}`;
+    const page = await keysetPage(
+      { dir, limit: q.limit, cursor: q.marker === undefined ? undefined : this.markers.decode(q.marker, scope, dir) },
+      (p: RfsProviderTable) => ({ time: p.create_time, id: p.provider_name }),
+      (forward, after, limit) => this.repo.listProviders(tenant, dir, forward, after, limit),
+    );
+    return { providers: page.items.map(providerView), page_info: this.pageInfo(page, scope, dir) };
+  }
+
+  async createVersion(tenant: string, name: string, body: CreateVersionBody): Promise<void> {
+    this.checkUrn(body.function_graph_urn);
+    await this.repo.transaction(async (repo) => {
+      const p = await this.provider(repo, tenant, name, body.provider_id);
+      if (this.opts.versionQuota > 0 && (await repo.countVersions(p.provider_id)) >= this.opts.versionQuota) {
+        throw errors.quota(`the number of versions of provider ${name} reached the limit of ${this.opts.versionQuota}`);
+      }
+      try {
+        await repo.insertVersion({ provider_id: p.provider_id, provider_version: body.provider_version, version_description: body.version_description ?? null, function_graph_urn: body.function_graph_urn, create_time: now() });
+      } catch (err) {
+        if (isUniqueViolation(err)) throw errors.versionExists(`provider_version ${body.provider_version}`);
+        if (isForeignKeyViolation(err)) throw errors.providerNotFound(`provider_name ${name}`);
+        throw err;
+      }
+    });
+  }
+
+  async listVersions(tenant: string, name: string, q: ListQuery & { provider_id?: string }) {
+    const dir = sortDirection(q.sort_key, q.sort_dir);
+    const p = await this.provider(this.repo, tenant, name, q.provider_id);
+    const scope = `versions:${p.provider_id}`;
+    const page = await keysetPage(
+      { dir, limit: q.limit, cursor: q.marker === undefined ? undefined : this.markers.decode(q.marker, scope, dir) },
+      (v: RfsProviderVersionTable) => ({ time: v.create_time, id: v.provider_version }),
+      (forward, after, limit) => this.repo.listVersions(p.provider_id, dir, forward, after, limit),
+    );
+    return { versions: page.items.map((v) => versionView(v, p.provider_name)), page_info: this.pageInfo(page, scope, dir) };
+  }
+
+  async showVersion(tenant: string, name: string, version: string, providerId?: string) {
+    const p = await this.provider(this.repo, tenant, name, providerId);
+    const v = await this.repo.getVersion(p.provider_id, version);
+    if (!v) throw errors.versionNotFound(`provider_version ${version}`);
+    return { ...versionView(v, p.provider_name), provider_source: source(p.provider_name) };
+  }
+
+  async deleteVersion(tenant: string, name: string, version: string, providerId?: string): Promise<void> {
+    await this.repo.transaction(async (repo) => {
+      const p = await this.provider(repo, tenant, name, providerId);
+      if (!(await repo.deleteVersion(p.provider_id, version))) throw errors.versionNotFound(`provider_version ${version}`);
+    });
+  }
+
+  private pageInfo<T>(page: PageResult<T>, scope: string, dir: SortDir) {
+    return {
+      next_marker: page.next ? this.markers.encode(scope, dir, page.next) : null,
+      previous_marker: page.previous ? this.markers.encode(scope, dir, page.previous) : null,
+      current_count: page.items.length,
+    };
+  }
+}
