@@ -5,7 +5,7 @@ export const URN = 'urn:fss:cn-north-7:a61dfe3154de42829367056598d5040f:function
 
 /** Thin HTTP calls of the RFS API with a token and a fresh Client-Request-Id each. */
 export function rfs(s: TestServer, token: string, extraHeaders: Record<string, string> = {}) {
-  const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = {}) =>
+  const call = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = {}) =>
     s.app.inject({
       method,
       url,

@@ -67,3 +67,23 @@ export function iotedgeClient(client: HcClient) {
       send('PUT', `${versions}/{version}/state`, { edge_app_id: id, version: v }, { data: body, headers: { 'Content-Type': 'application/json' } }),
   };
 }
+
+/** The request options the official RfsClient builds for the nine private-provider operations. */
+export function rfsClient(client: HcClient, clientRequestId: () => string) {
+  const send = (method: string, url: string, pathParams: Record<string, string>, extra: Partial<HttpRequestOptions> = {}) =>
+    sdkSend(client, request(method, url, { pathParams, ...extra, headers: { 'Client-Request-Id': clientRequestId(), ...(extra.data ? { 'Content-Type': 'application/json' } : {}) } }));
+  const base = '/v1/private-providers';
+  return {
+    createPrivateProvider: (body: object) => send('POST', base, {}, { data: body }),
+    listPrivateProviders: (query: Record<string, unknown> = {}) => send('GET', base, {}, { queryParams: query }),
+    showPrivateProviderMetadata: (name: string, query: Record<string, unknown> = {}) => send('GET', `${base}/{provider_name}/metadata`, { provider_name: name }, { queryParams: query }),
+    updatePrivateProviderMetadata: (name: string, body: object) => send('PATCH', `${base}/{provider_name}/metadata`, { provider_name: name }, { data: body }),
+    deletePrivateProvider: (name: string, query: Record<string, unknown> = {}) => send('DELETE', `${base}/{provider_name}`, { provider_name: name }, { queryParams: query }),
+    createPrivateProviderVersion: (name: string, body: object) => send('POST', `${base}/{provider_name}/versions`, { provider_name: name }, { data: body }),
+    listPrivateProviderVersions: (name: string, query: Record<string, unknown> = {}) => send('GET', `${base}/{provider_name}/versions`, { provider_name: name }, { queryParams: query }),
+    showPrivateProviderVersionMetadata: (name: string, version: string, query: Record<string, unknown> = {}) =>
+      send('GET', `${base}/{provider_name}/versions/{provider_version}/metadata`, { provider_name: name, provider_version: version }, { queryParams: query }),
+    deletePrivateProviderVersion: (name: string, version: string, query: Record<string, unknown> = {}) =>
+      send('DELETE', `${base}/{provider_name}/versions/{provider_version}`, { provider_name: name, provider_version: version }, { queryParams: query }),
+  };
+}

@@ -244,3 +244,20 @@ describe.each(BACKENDS)('RFS private providers on %s', (kind) => {
     });
   });
 });
+
+describe('RFS quotas', () => {
+  it('answers 403 RF.10013001 past the configured provider and version quotas', async () => {
+    const s = await startServer('sqlite', { flags: { rfsProviderQuota: '2', rfsVersionQuota: '1' } });
+    const api = rfs(s, await adminToken(s));
+    expect((await api.createProvider({ provider_name: 'q1', provider_version: '1.0.0', function_graph_urn: URN })).statusCode).toBe(201);
+    expect((await api.createProvider({ provider_name: 'q2' })).statusCode).toBe(201);
+    const third = await api.createProvider({ provider_name: 'q3' });
+    expect(third.statusCode).toBe(403);
+    expect(third.json().error_code).toBe('RF.10013001');
+    const version = await api.createVersion('q1', { provider_version: '1.0.1', function_graph_urn: URN });
+    expect(version.statusCode).toBe(403);
+    expect(version.json().error_code).toBe('RF.10013001');
+    expect((await api.createVersion('q2', { provider_version: '1.0.0', function_graph_urn: URN })).statusCode).toBe(201);
+    await s.close();
+  });
+});
