@@ -19,11 +19,17 @@ export interface Opened {
 
 /** Opens and migrates the store, checks the master key and creates the first identity if needed. */
 export async function openApp(config: Config): Promise<Opened> {
-  const store = openStore({ database: config.database, sqliteSync: config.sqliteSync, pgPoolSize: config.pgPoolSize });
+  const store = openStore({
+    database: config.database,
+    sqliteSync: config.sqliteSync,
+    pgPoolSize: config.pgPoolSize,
+    pgStatementTimeoutMs: config.pgStatementTimeoutMs,
+    pgConnectTimeoutMs: config.pgConnectTimeoutMs,
+  });
   try {
     await migrate(store);
     const master = loadMasterKey(config.masterKey, config.dataDir);
-    const iam = new IamService(store.db, new SecretBox(master.key), { region: config.region, tokenTtlSeconds: config.tokenTtlSeconds });
+    const iam = new IamService(store.db, new SecretBox(master.key), { region: config.region, tokenTtlSeconds: config.tokenTtlSeconds, authCacheMs: config.authCacheMs });
     await iam.checkMasterKey();
     const bootstrap = await iam.bootstrap(config.bootstrap);
     const markerKey = crypto.createHmac('sha256', master.key).update('rfs-list-marker').digest();

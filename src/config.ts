@@ -16,6 +16,9 @@ export interface Config {
   tokenTtlSeconds: number;
   clockSkewSeconds: number;
   pgPoolSize: number;
+  pgStatementTimeoutMs: number;
+  pgConnectTimeoutMs: number;
+  authCacheMs: number;
   rfsProviderQuota: number;
   rfsVersionQuota: number;
   masterKey?: string;
@@ -52,6 +55,9 @@ export const SETTINGS: Setting[] = [
   { key: 'tokenTtlSeconds', flag: '--token-ttl <seconds>', env: 'VERSIONARY_TOKEN_TTL', default: '86400', description: 'lifetime of issued IAM tokens' },
   { key: 'clockSkewSeconds', flag: '--clock-skew <seconds>', env: 'VERSIONARY_CLOCK_SKEW', default: '900', description: 'allowed X-Sdk-Date difference from the server clock' },
   { key: 'pgPoolSize', flag: '--pg-pool-size <n>', env: 'VERSIONARY_PG_POOL_SIZE', default: '10', description: 'PostgreSQL connection pool size' },
+  { key: 'pgStatementTimeoutMs', flag: '--pg-statement-timeout <ms>', env: 'VERSIONARY_PG_STATEMENT_TIMEOUT', default: '10000', description: 'longest a PostgreSQL statement may run before the request answers 503' },
+  { key: 'pgConnectTimeoutMs', flag: '--pg-connect-timeout <ms>', env: 'VERSIONARY_PG_CONNECT_TIMEOUT', default: '5000', description: 'longest wait for a PostgreSQL connection before the request answers 503' },
+  { key: 'authCacheMs', flag: '--auth-cache <ms>', env: 'VERSIONARY_AUTH_CACHE', default: '2000', description: 'how long a checked token or access key is remembered; a revoked one can pass this long (0 = off)' },
   { key: 'rfsProviderQuota', flag: '--rfs-provider-quota <n>', env: 'VERSIONARY_RFS_PROVIDER_QUOTA', default: '0', description: 'most RFS private providers per project (0 = unlimited)' },
   { key: 'rfsVersionQuota', flag: '--rfs-version-quota <n>', env: 'VERSIONARY_RFS_VERSION_QUOTA', default: '0', description: 'most versions per RFS private provider (0 = unlimited)' },
 ];
@@ -139,6 +145,9 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     tokenTtlSeconds: int(get('tokenTtlSeconds').name, get('tokenTtlSeconds').value!, 60, 366 * 86400),
     clockSkewSeconds: int(get('clockSkewSeconds').name, get('clockSkewSeconds').value!, 1, 7 * 86400),
     pgPoolSize: int(get('pgPoolSize').name, get('pgPoolSize').value!, 1, 1000),
+    pgStatementTimeoutMs: int(get('pgStatementTimeoutMs').name, get('pgStatementTimeoutMs').value!, 100, 3_600_000),
+    pgConnectTimeoutMs: int(get('pgConnectTimeoutMs').name, get('pgConnectTimeoutMs').value!, 100, 600_000),
+    authCacheMs: int(get('authCacheMs').name, get('authCacheMs').value!, 0, 60_000),
     rfsProviderQuota: int(get('rfsProviderQuota').name, get('rfsProviderQuota').value!, 0, 1e9),
     rfsVersionQuota: int(get('rfsVersionQuota').name, get('rfsVersionQuota').value!, 0, 1e9),
     masterKey,

@@ -4,7 +4,7 @@ import { createHttp, group, type App } from './platform/http.js';
 import { requireAuth, throwBodyError } from './platform/auth.js';
 import { iamPublicRoutes, iamRoutes } from './iam/routes.js';
 import type { IamService } from './iam/service.js';
-import type { Store } from './store/db.js';
+import { isStoreUnavailable, type Store } from './store/db.js';
 import { IotEdgeRepo } from './iotedge/repo.js';
 import { IotEdgeService } from './iotedge/service.js';
 import { iotedgeRoutes } from './iotedge/routes.js';
@@ -30,7 +30,7 @@ export interface ServerDeps {
 
 /** Composes the platform, the public routes and the authenticated API families. */
 export function buildServer(deps: ServerDeps): App {
-  const app = createHttp({ logger: deps.logger, bodyLimit: deps.bodyLimit });
+  const app = createHttp({ logger: deps.logger, bodyLimit: deps.bodyLimit, isUnavailable: isStoreUnavailable });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {

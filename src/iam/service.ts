@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import { AppError } from '../platform/errors.js';
 import type { IdentityProvider, Principal } from '../platform/auth.js';
 import { ID_PATTERN, type BootstrapSettings } from '../config.js';
@@ -33,13 +34,23 @@ export const nowIso = (): string => new Date().toISOString();
 /** Identity rules: first-start bootstrap, password and token checks, users and access keys. */
 export class IamService implements IdentityProvider {
   readonly repo: IamRepo;
+  /**
+   * Checked tokens and access keys, remembered for opts.authCacheMs at most: that is how long a
+   * token or key can still pass on this replica after it is revoked or its user deleted elsewhere.
+   */
+  private readonly tokenCache?: LRUCache<string, { principal: Principal; expiresAt: string }>;
+  private readonly keyCache?: LRUCache<string, { principal: Principal; secretKey: string }>;
 
   constructor(
     db: Kysely<Database>,
     private readonly box: SecretBox,
-    private readonly opts: { region: string; tokenTtlSeconds: number },
+    private readonly opts: { region: string; tokenTtlSeconds: number; authCacheMs?: number },
   ) {
     this.repo = new IamRepo(db);
+    if (opts.authCacheMs) {
+      this.tokenCache = new LRUCache({ max: 10_000, ttl: opts.authCacheMs });
+      this.keyCache = new LRUCache({ max: 10_000, ttl: opts.authCacheMs });
+    }
   }
 
   /** Creates the first identity on an empty store; null when the store already has one. */
@@ -173,15 +184,24 @@ export class IamService implements IdentityProvider {
   }
 
   async principalForToken(token: string): Promise<Principal | null> {
+    const cached = this.tokenCache?.get(token);
+    if (cached && cached.expiresAt > nowIso()) return { ...cached.principal };
     const row = await this.lookupToken(token);
-    return row && principalOf(row, row.project_id, row.project_name);
+    if (!row) return null;
+    const principal = principalOf(row, row.project_id, row.project_name);
+    this.tokenCache?.set(token, { principal, expiresAt: row.expires_at });
+    return { ...principal };
   }
 
   async principalForKey(accessKey: string): Promise<{ principal: Principal; secretKey: string } | null> {
     if (accessKey.length > 128) return null;
+    const cached = this.keyCache?.get(accessKey);
+    if (cached) return { principal: { ...cached.principal }, secretKey: cached.secretKey };
     const row = await this.repo.keyById(accessKey);
     if (!row) return null;
-    return { principal: principalOf(row, null, null), secretKey: this.box.open(row.secret_enc) };
+    const found = { principal: principalOf(row, null, null), secretKey: this.box.open(row.secret_enc) };
+    this.keyCache?.set(accessKey, found);
+    return { principal: { ...found.principal }, secretKey: found.secretKey };
   }
 
   async projectOfDomain(projectId: string, domainId: string): Promise<{ id: string; name: string } | null> {

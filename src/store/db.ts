@@ -19,13 +19,15 @@ export interface StoreOptions {
   database: string;
   sqliteSync?: 'full' | 'normal';
   pgPoolSize?: number;
+  pgStatementTimeoutMs?: number;
+  pgConnectTimeoutMs?: number;
 }
 
 export class StoreConfigError extends Error {}
 
 export function openStore(opts: StoreOptions): Store {
   if (opts.database.startsWith('sqlite:')) return openSqlite(opts.database.slice('sqlite:'.length), opts.sqliteSync ?? 'full');
-  if (/^postgres(ql)?:\/\//.test(opts.database)) return openPostgres(opts.database, opts.pgPoolSize ?? 10);
+  if (/^postgres(ql)?:\/\//.test(opts.database)) return openPostgres(opts);
   throw new StoreConfigError(`unsupported database URL: ${opts.database}`);
 }
 
@@ -45,8 +47,17 @@ function openSqlite(file: string, sync: 'full' | 'normal'): Store {
   return { db, dialect: 'sqlite', location: `sqlite:${file}`, close: () => db.destroy() };
 }
 
-function openPostgres(url: string, max: number): Store {
-  const pool = new pg.Pool({ connectionString: url, max });
+function openPostgres(opts: StoreOptions): Store {
+  const url = opts.database;
+  const statementTimeout = opts.pgStatementTimeoutMs ?? 10_000;
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.pgPoolSize ?? 10,
+    connectionTimeoutMillis: opts.pgConnectTimeoutMs ?? 5_000,
+    statement_timeout: statementTimeout,
+    query_timeout: statementTimeout + 1_000,
+    idle_in_transaction_session_timeout: statementTimeout * 2,
+  });
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
@@ -64,4 +75,19 @@ export function isUniqueViolation(err: unknown): boolean {
 export function isForeignKeyViolation(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;
   return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}
+
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN',
+  '57P01', '57P02', '57P03', '57014', '08000', '08001', '08003', '08004', '08006', '53300', '25P03',
+  'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_IOERR', 'SQLITE_FULL',
+]);
+const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|connection is closed|Cannot use a pool after calling end/i;
+
+/** True when err means the database cannot answer now (down, unreachable, overloaded or timed out). */
+export function isStoreUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (!e) return false;
+  if (typeof e.code === 'string' && UNAVAILABLE_CODES.has(e.code)) return true;
+  return typeof e.message === 'string' && UNAVAILABLE_MESSAGES.test(e.message);
 }

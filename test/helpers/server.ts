@@ -43,7 +43,7 @@ export async function startServer(kind: BackendName, opts: StartOptions = {}): P
     VERSIONARY_DOMAIN_ID: DOMAIN_ID,
     ...opts.env,
   };
-  const config = loadConfig({ dataDir: backend.dataDir, database: backend.database, sqliteSync: 'normal', logLevel: 'info', ...opts.flags }, env);
+  const config = loadConfig({ dataDir: backend.dataDir, database: backend.database, sqliteSync: 'normal', logLevel: 'info', authCacheMs: '0', ...opts.flags }, env);
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {

@@ -139,3 +139,23 @@ describe.each(BACKENDS)('IAM tokens on %s', (kind) => {
     expect(again.statusCode).toBe(201);
   });
 });
+
+describe('the authentication cache', () => {
+  it('lets a deleted user\'s token pass for at most the cache time', async () => {
+    const s = await startServer('sqlite', { flags: { authCacheMs: '300' } });
+    await s.opened.iam.createUser({ name: 'erin', password: 'erin-password' });
+    const token = (await s.app.inject({ method: 'POST', url: '/v3/auth/tokens', payload: passwordBody({ user: 'erin', password: 'erin-password' }) })).headers['x-subject-token'] as string;
+    const use = () => s.app.inject({ method: 'GET', url: '/v3/regions', headers: { 'x-auth-token': token } });
+    expect((await use()).statusCode).toBe(200);
+    await s.opened.iam.deleteUser('erin');
+    const deletedAt = Date.now();
+    let status = 200;
+    while (status === 200 && Date.now() - deletedAt < 2000) {
+      status = (await use()).statusCode;
+      if (status === 200) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(status).toBe(401);
+    expect(Date.now() - deletedAt).toBeLessThan(1000);
+    await s.close();
+  });
+});
