@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { createHttp, group, type App } from './platform/http.js';
+import { registerOpenApi } from './platform/openapi.js';
 import { requireAuth, throwBodyError } from './platform/auth.js';
 import { iamPublicRoutes, iamRoutes } from './iam/routes.js';
 import type { IamService } from './iam/service.js';
@@ -31,6 +32,8 @@ export interface ServerDeps {
 /** Composes the platform, the public routes and the authenticated API families. */
 export function buildServer(deps: ServerDeps): App {
   const app = createHttp({ logger: deps.logger, bodyLimit: deps.bodyLimit, isUnavailable: isStoreUnavailable });
+
+  registerOpenApi(app);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {

@@ -15,6 +15,8 @@ const baseUrl = (req: FastifyRequest) => `${req.protocol}://${req.host}`;
 /** Keystone-style timestamps: UTC with microseconds. */
 const micro = (iso: string) => iso.replace(/\.(\d{3})Z$/, '.$1000Z');
 
+const tags = ['IAM'];
+
 const CATALOG_SERVICES = ['iam', 'iotedge', 'rfs'];
 
 export function tokenBody(row: TokenRow, region: string, base: string, withCatalog: boolean): TokenBody {
@@ -58,7 +60,7 @@ function projectView(p: { id: string; name: string; domain_id: string }, base: s
 export function iamPublicRoutes(app: App, { iam, region }: IamRouteOptions): void {
   app.post(
     '/v3/auth/tokens',
-    { schema: { body: PasswordAuthBody, querystring: TokenQuery, response: { 201: TokenBody } } },
+    { config: { public: true }, schema: { operationId: 'KeystoneCreateUserTokenByPassword', tags, summary: 'Get a token with a password', body: PasswordAuthBody, querystring: TokenQuery, response: { 201: TokenBody } } },
     async (req, reply) => {
       const { token, row } = await iam.issueToken(req.body);
       reply.code(201).header('X-Subject-Token', token);
@@ -69,7 +71,7 @@ export function iamPublicRoutes(app: App, { iam, region }: IamRouteOptions): voi
 
 /** IAM look-ups the SDK makes, for an authenticated caller. */
 export function iamRoutes(app: App, { iam, region }: IamRouteOptions): void {
-  app.get('/v3/auth/tokens', { schema: { querystring: TokenQuery, response: { 200: TokenBody } } }, async (req, reply) => {
+  app.get('/v3/auth/tokens', { schema: { operationId: 'KeystoneValidateToken', tags, summary: 'Validate the token in X-Subject-Token', querystring: TokenQuery, response: { 200: TokenBody } } }, async (req, reply) => {
     const subject = req.headers['x-subject-token'];
     if (typeof subject !== 'string' || subject === '') throw new AppError('missing', 'X-Subject-Token header is required');
     const row = await iam.lookupToken(subject);
@@ -78,14 +80,14 @@ export function iamRoutes(app: App, { iam, region }: IamRouteOptions): void {
     return tokenBody(row, region, baseUrl(req), !req.query.nocatalog);
   });
 
-  app.get('/v3/projects', { schema: { querystring: ProjectsQuery, response: { 200: ProjectList } } }, async (req) => {
+  app.get('/v3/projects', { schema: { operationId: 'KeystoneListProjects', tags, querystring: ProjectsQuery, response: { 200: ProjectList } } }, async (req) => {
     const base = baseUrl(req);
     const projects = await iam.repo.listProjects(req.caller!.domainId, req.query.name);
     return { projects: projects.map((p) => projectView(p, base)), links: { self: `${base}/v3/projects`, next: null, previous: null } };
   });
 
   // The SDK creates the project named after its region when it finds none.
-  app.post('/v3/projects', { schema: { body: CreateProjectBody, response: { 201: ProjectCreated } } }, async (req, reply) => {
+  app.post('/v3/projects', { schema: { operationId: 'KeystoneCreateProject', tags, body: CreateProjectBody, response: { 201: ProjectCreated } } }, async (req, reply) => {
     const caller = req.caller!;
     const { name, domain_id } = req.body.project;
     if (!caller.isAdmin) throw tenantForbidden('Only an administrator may create projects.');
@@ -95,7 +97,7 @@ export function iamRoutes(app: App, { iam, region }: IamRouteOptions): void {
     return { project: projectView({ id: created.id, name, domain_id: caller.domainId }, baseUrl(req)) };
   });
 
-  app.get('/v3/auth/domains', { schema: { response: { 200: DomainList } } }, async (req) => {
+  app.get('/v3/auth/domains', { schema: { operationId: 'KeystoneListAuthDomains', tags, response: { 200: DomainList } } }, async (req) => {
     const base = baseUrl(req);
     const caller = req.caller!;
     return {
@@ -104,7 +106,7 @@ export function iamRoutes(app: App, { iam, region }: IamRouteOptions): void {
     };
   });
 
-  app.get('/v3/regions', { schema: { response: { 200: RegionList } } }, async (req) => {
+  app.get('/v3/regions', { schema: { operationId: 'KeystoneListRegions', tags, response: { 200: RegionList } } }, async (req) => {
     const base = baseUrl(req);
     return {
       regions: [{ id: region, type: 'public', description: '', parent_region_id: null, locales: { 'en-us': region, 'zh-cn': region }, links: { self: `${base}/v3/regions/${region}` } }],

@@ -23,6 +23,15 @@ export const PasswordAuthBody = Type.Object({
       }),
     ),
   }),
+}, {
+  examples: [
+    {
+      auth: {
+        identity: { methods: ['password'], password: { user: { domain: { name: 'default' }, name: 'admin', password: 'your-password' } } },
+        scope: { project: { name: 'cn-north-7' } },
+      },
+    },
+  ],
 });
 export type PasswordAuthBody = Static<typeof PasswordAuthBody>;
 

@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import * as RX from './patterns.js';
+import { CREATE_APP_EXAMPLE, CREATE_VERSION_EXAMPLE, STATE_EXAMPLE, UPDATE_VERSION_EXAMPLE } from './examples.js';
 
 /**
  * IoTEdge request and response schemas (iotedge.md §3–§5): validation, TypeScript types and the
@@ -26,10 +27,11 @@ export type VersionState = (typeof STATES)[number];
 
 // --- path and query ---------------------------------------------------------------------------
 
-const ProjectId = str(1, 64, RX.RX_PROJECT_ID);
-export const AppParams = Type.Object({ project_id: ProjectId, edge_app_id: str(1, 32) });
+const ProjectId = str(1, 64, RX.RX_PROJECT_ID, { description: 'project id: token.project.id of your token, or the X-Project-Id of your AK/SK credentials' });
+const AppId = str(1, 32, undefined, { examples: ['my-edge-app'] });
+export const AppParams = Type.Object({ project_id: ProjectId, edge_app_id: AppId });
 export const ProjectParams = Type.Object({ project_id: ProjectId });
-export const VersionParams = Type.Object({ project_id: ProjectId, edge_app_id: str(1, 32), version: str(1, 32) });
+export const VersionParams = Type.Object({ project_id: ProjectId, edge_app_id: AppId, version: str(1, 32, undefined, { examples: ['1.0.0'] }) });
 
 const Offset = int(0, 1000000, { default: 0 });
 const Limit = int(1, 1000, { default: 10 });
@@ -64,7 +66,7 @@ export const CreateAppBody = Type.Object({
   function_type: opt(oneOf(FUNCTION_TYPES, { default: 'DATA_PROCESSING' })),
   protocol: opt(oneOf(PROTOCOLS)),
   delivered_app: opt(Type.Boolean()),
-});
+}, { examples: [CREATE_APP_EXAMPLE] });
 export type CreateAppBody = Static<typeof CreateAppBody>;
 
 export const EdgeApp = Type.Object({
@@ -170,17 +172,17 @@ export const CreateVersionBody = Type.Object({
   container_settings: ContainerSettings,
   arch: Arch,
   supplier: opt(str(1, 128, RX.RX_TEXT)),
-});
+}, { examples: [CREATE_VERSION_EXAMPLE] });
 export type CreateVersionBody = Static<typeof CreateVersionBody>;
 
 export const UpdateVersionBody = Type.Object({
   ...versionSpec,
   deploy_type: opt(DeployType),
   deploy_multi_instance: opt(Type.Boolean()),
-});
+}, { examples: [UPDATE_VERSION_EXAMPLE] });
 export type UpdateVersionBody = Static<typeof UpdateVersionBody>;
 
-export const StateBody = Type.Object({ state: oneOf(['PUBLISHED', 'OFF_SHELF']) });
+export const StateBody = Type.Object({ state: oneOf(['PUBLISHED', 'OFF_SHELF']) }, { examples: [STATE_EXAMPLE] });
 export type StateBody = Static<typeof StateBody>;
 
 // --- version responses (§5.1) -----------------------------------------------------------------

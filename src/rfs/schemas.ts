@@ -8,20 +8,25 @@ export const RX_CLIENT_REQUEST_ID = /^[A-Za-z0-9]+[A-Za-z0-9-]*$/;
 export const RX_URN = /^urn:fss:.+:[A-Za-z0-9]{3,64}:function:default:[A-Za-z][A-Za-z0-9_-]{0,58}[A-Za-z0-9]:(?:[A-Za-z0-9][A-Za-z0-9_.-]{0,40}|![A-Za-z][A-Za-z0-9_-]{0,61})[A-Za-z0-9]$/;
 export const RX_AGENCY_URN = /^(?:iam:\*?:[A-Za-z0-9-]{1,64}:agency:.{1,64})?$/;
 
-const str = (min: number, max: number, pattern?: RegExp, rule?: string) =>
-  Type.String({ minLength: min, maxLength: max, ...(pattern ? { pattern: pattern.source, 'x-rule': rule } : {}) });
+const str = (min: number, max: number, pattern?: RegExp, rule?: string, extra: object = {}) =>
+  Type.String({ minLength: min, maxLength: max, ...(pattern ? { pattern: pattern.source, 'x-rule': rule } : {}), ...extra });
+
+export const EXAMPLE_URN = 'urn:fss:cn-north-7:a61dfe3154de42829367056598d5040f:function:default:test:latest';
 const opt = Type.Optional;
 
-const ProviderName = str(1, 64, RX_PROVIDER_NAME, 'lower-case letters, digits and "-", starting and ending with a letter or digit');
+const ProviderName = str(1, 64, RX_PROVIDER_NAME, 'lower-case letters, digits and "-", starting and ending with a letter or digit', { examples: ['my-hello-world-provider-name'] });
 const ProviderId = str(36, 36, RX_PROVIDER_ID, 'the provider id (a lower-case UUID)');
-const ProviderVersion = Type.String({ minLength: 5, maxLength: 128, format: 'semver' });
+const ProviderVersion = Type.String({ minLength: 5, maxLength: 128, format: 'semver', examples: ['0.0.2'] });
 const Description = str(0, 1024);
 const Urn = str(32, 256, RX_URN, 'a FunctionGraph URN urn:fss:{region}:{project_id}:function:default:{name}:{version or !alias}');
 const AgencyName = str(0, 64);
 const AgencyUrn = str(0, 256, RX_AGENCY_URN, 'an agency URN iam::{domain_id}:agency:{name}');
 
 export const ClientRequestHeaders = Type.Object({
-  'client-request-id': str(36, 128, RX_CLIENT_REQUEST_ID, 'letters, digits and "-", starting with a letter or digit (a UUID is recommended)'),
+  'client-request-id': str(36, 128, RX_CLIENT_REQUEST_ID, 'letters, digits and "-", starting with a letter or digit (a UUID is recommended)', {
+    examples: ['6f1d4a3e-9c1b-4b7e-8f3a-2d5c7e9a1b30'],
+    description: 'your unique id of this request, a UUID is recommended',
+  }),
 });
 
 export const ProviderParams = Type.Object({ provider_name: ProviderName });
@@ -48,16 +53,19 @@ export const CreateProviderBody = Type.Object(
     provider_agency_urn: opt(AgencyUrn),
     provider_agency_name: opt(AgencyName),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ provider_name: 'my-hello-world-provider-name', provider_description: 'my first private provider' }] },
 );
 export type CreateProviderBody = Static<typeof CreateProviderBody>;
 
-export const UpdateProviderBody = Type.Object({ provider_description: opt(Description), provider_id: opt(ProviderId) }, { additionalProperties: false });
+export const UpdateProviderBody = Type.Object(
+  { provider_description: opt(Description), provider_id: opt(ProviderId) },
+  { additionalProperties: false, examples: [{ provider_description: 'my updated private provider' }] },
+);
 export type UpdateProviderBody = Static<typeof UpdateProviderBody>;
 
 export const CreateVersionBody = Type.Object(
   { provider_id: opt(ProviderId), provider_version: ProviderVersion, version_description: opt(Description), function_graph_urn: Urn },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ provider_version: '0.0.2', function_graph_urn: EXAMPLE_URN, version_description: 'my second private provider version' }] },
 );
 export type CreateVersionBody = Static<typeof CreateVersionBody>;
 

@@ -1,0 +1,77 @@
+import fs from 'node:fs';
+import swagger from '@fastify/swagger';
+import type { App } from './http.js';
+import { familyOf } from './errors.js';
+
+const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; description: string };
+export const VERSION = pkg.version;
+
+const ENVELOPE = {
+  type: 'object',
+  required: ['error_code', 'error_msg'],
+  properties: {
+    error_code: { type: 'string', description: 'IoTEdge.xxxxxxxx, RF.xxxxxxxx (11 characters), IAM.xxxx or a gateway code APIGW.xxxx' },
+    error_msg: { type: 'string', description: 'the canonical message, then the failing fields and rules' },
+    encoded_authorization_message: { type: 'string' },
+    details: { type: 'array', items: { type: 'object', properties: { error_code: { type: 'string' }, error_msg: { type: 'string' } } } },
+  },
+};
+
+const ERROR_RESPONSES: Record<string, string> = {
+  '400': 'Invalid request: the message names every failing field and rule.',
+  '401': 'No valid X-Auth-Token and no valid AK/SK signature (APIGW.0301).',
+  '403': 'Not allowed: another project than the credential (APIGW.0302), a published version, a quota.',
+  '404': 'Unknown resource, or unknown route (APIGW.0101).',
+  '409': 'Already exists (RFS).',
+  '413': 'Body over the size limit (APIGW.0201).',
+  '503': 'The store is unavailable; retry after Retry-After seconds.',
+};
+
+/** OpenAPI 3.1 generated from the route schemas; the error envelopes are added to every API operation. */
+export function registerOpenApi(app: App): void {
+  app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Versionary',
+        version: VERSION,
+        description:
+          'Self-hosted, wire-compatible Huawei Cloud IoTEdge edge-app versions (v2) and RFS private-provider versions (v1), ' +
+          'with the IAM token endpoints their clients use. Authenticate with an IAM token in X-Auth-Token ' +
+          '(POST /v3/auth/tokens) or with AK/SK request signatures (SDK-HMAC-SHA256) as the official SDKs do.',
+      },
+      tags: [
+        { name: 'IoTEdge', description: 'Edge applications and their versions: /v2/{project_id}/edge-apps' },
+        { name: 'RFS', description: 'Private providers and their immutable versions: /v1/private-providers' },
+        { name: 'IAM', description: 'Tokens and the look-ups the SDKs make' },
+        { name: 'Admin', description: 'Snapshot export/import and reset, for the admin user' },
+      ],
+      components: {
+        securitySchemes: {
+          iamToken: { type: 'apiKey', in: 'header', name: 'X-Auth-Token', description: 'An IAM token: the X-Subject-Token header of POST /v3/auth/tokens.' },
+          akskSignature: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'Authorization',
+            description:
+              'SDK-HMAC-SHA256 Access=<AK>, SignedHeaders=<h1;h2>, Signature=<hex>, with X-Sdk-Date, as computed by the official Huawei Cloud SDKs from an access key and secret key.',
+          },
+        },
+      },
+      security: [{ iamToken: [] }, { akskSignature: [] }],
+    },
+    hideUntagged: true,
+    transform: ({ schema, url, route }) => {
+      const family = familyOf(url);
+      if (!schema || (family === 'gateway' && !url.startsWith('/v3/') && !url.startsWith('/_versionary/'))) return { schema, url };
+      const response = { ...((schema as { response?: Record<string, unknown> }).response ?? {}) };
+      for (const [status, description] of Object.entries(ERROR_RESPONSES)) {
+        if (status === '409' && family !== 'rfs') continue;
+        response[status] ??= { description, content: { 'application/json': { schema: ENVELOPE } } };
+      }
+      const isPublic = (route.config as { public?: boolean } | undefined)?.public;
+      return { schema: { ...schema, response, ...(isPublic ? { security: [] } : {}) } as typeof schema, url };
+    },
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}
