@@ -51,6 +51,7 @@ export function serverDeps(config: Config, logger: Logger, opened: Opened): Serv
     markerKey: opened.markerKey,
     rfsProviderQuota: config.rfsProviderQuota,
     rfsVersionQuota: config.rfsVersionQuota,
+    importLimit: config.importLimit,
   };
 }
 

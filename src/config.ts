@@ -13,6 +13,7 @@ export interface Config {
   logLevel: LogLevel;
   sqliteSync: 'full' | 'normal';
   bodyLimit: number;
+  importLimit: number;
   tokenTtlSeconds: number;
   clockSkewSeconds: number;
   pgPoolSize: number;
@@ -52,6 +53,7 @@ export const SETTINGS: Setting[] = [
   { key: 'logLevel', flag: '--log-level <level>', env: 'VERSIONARY_LOG_LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace or silent' },
   { key: 'sqliteSync', flag: '--sqlite-sync <mode>', env: 'VERSIONARY_SQLITE_SYNC', default: 'full', description: 'SQLite synchronous mode: full (a 2xx means on disk) or normal' },
   { key: 'bodyLimit', flag: '--body-limit <bytes>', env: 'VERSIONARY_BODY_LIMIT', default: '1048576', description: 'largest accepted API request body in bytes' },
+  { key: 'importLimit', flag: '--import-limit <bytes>', env: 'VERSIONARY_IMPORT_LIMIT', default: String(256 * 1024 * 1024), description: 'largest admin snapshot import in bytes' },
   { key: 'tokenTtlSeconds', flag: '--token-ttl <seconds>', env: 'VERSIONARY_TOKEN_TTL', default: '86400', description: 'lifetime of issued IAM tokens' },
   { key: 'clockSkewSeconds', flag: '--clock-skew <seconds>', env: 'VERSIONARY_CLOCK_SKEW', default: '900', description: 'allowed X-Sdk-Date difference from the server clock' },
   { key: 'pgPoolSize', flag: '--pg-pool-size <n>', env: 'VERSIONARY_PG_POOL_SIZE', default: '10', description: 'PostgreSQL connection pool size' },
@@ -142,6 +144,7 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     logLevel,
     sqliteSync,
     bodyLimit: int(get('bodyLimit').name, get('bodyLimit').value!, 1024, 1024 ** 3),
+    importLimit: int(get('importLimit').name, get('importLimit').value!, 1024, 16 * 1024 ** 3),
     tokenTtlSeconds: int(get('tokenTtlSeconds').name, get('tokenTtlSeconds').value!, 60, 366 * 86400),
     clockSkewSeconds: int(get('clockSkewSeconds').name, get('clockSkewSeconds').value!, 1, 7 * 86400),
     pgPoolSize: int(get('pgPoolSize').name, get('pgPoolSize').value!, 1, 1000),

@@ -13,6 +13,8 @@ import { RfsRepo } from './rfs/repo.js';
 import { RfsService } from './rfs/service.js';
 import { rfsRoutes } from './rfs/routes.js';
 import { MarkerCodec } from './rfs/paging.js';
+import { SnapshotService } from './admin/snapshot.js';
+import { adminRoutes } from './admin/routes.js';
 
 export interface ServerDeps {
   store: Store;
@@ -25,6 +27,8 @@ export interface ServerDeps {
   markerKey: Buffer;
   rfsProviderQuota: number;
   rfsVersionQuota: number;
+  /** Largest admin snapshot import in bytes. */
+  importLimit: number;
   /** Replaces the clock for signature date checks (tests). */
   now?: () => number;
 }
@@ -62,6 +66,7 @@ export function buildServer(deps: ServerDeps): App {
       });
       rfsRoutes(rfs, { service, regionProject: (domainId) => deps.iam.regionProject(domainId) });
     });
+    group(api, (admin) => adminRoutes(admin, { snapshots: new SnapshotService(deps.store.db), importLimit: deps.importLimit }));
   });
 
   return app;

@@ -86,7 +86,11 @@ export function requireAuth(app: FastifyInstance, opts: AuthOptions): void {
     const pending = req.pendingSignature;
     if (pending) {
       const declared = header(req, 'x-sdk-content-sha256');
-      if (declared !== undefined && declared !== (req.rawBody?.length ? sha256Hex(req.rawBody) : EMPTY_SHA256)) {
+      const streamed = (req.routeOptions.config as { streamingBody?: boolean }).streamingBody === true;
+      if (streamed && declared !== 'UNSIGNED-PAYLOAD' && req.headers['content-length'] !== '0') {
+        throw unauthorized('Sign a streamed body with X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD, or use X-Auth-Token.');
+      }
+      if (!streamed && declared !== undefined && declared !== (req.rawBody?.length ? sha256Hex(req.rawBody) : EMPTY_SHA256)) {
         throw unauthorized('X-Sdk-Content-Sha256 does not match the body.');
       }
       const signed = { method: req.method, target: req.raw.url ?? req.url, headers: req.headers, body: req.rawBody };
