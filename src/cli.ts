@@ -7,6 +7,10 @@ import { AppError } from './platform/errors.js';
 import { StoreConfigError, openStore } from './store/db.js';
 import { migrate, MigrationError } from './store/migrate.js';
 import { printBootstrap } from './bootstrap-banner.js';
+import fs from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { SnapshotService } from './admin/snapshot.js';
 
 const program = new Command('versionary')
   .description('Self-hosted, wire-compatible Huawei Cloud IoTEdge edge-app and RFS private-provider API')
@@ -171,5 +175,27 @@ adminCommand(projects, 'list', 'list projects', async ({ iam }, _a, o) => {
   const domain = await iam.resolveDomain(o.domain as string | undefined);
   return (await iam.repo.listProjects(domain.id)).map((p) => ({ id: p.id, name: p.name, domain: domain.name, created_at: p.created_at }));
 }).option('--domain <name>', 'domain (default: the bootstrap domain)');
+
+adminCommand(admin, 'export', 'write a JSON snapshot of all API data (no identities)', async ({ store }, _a, o) => {
+  const out = o.out ? fs.createWriteStream(o.out as string) : process.stdout;
+  await pipeline(Readable.from(new SnapshotService(store.db).export(o.projectId as string | undefined)), out, { end: out !== process.stdout });
+  return undefined;
+})
+  .option('--project-id <id>', 'only this project')
+  .option('--out <file>', 'write to this file instead of standard output');
+adminCommand(admin, 'import', 'load a snapshot atomically', async ({ store }, [file], o) => {
+  const mode = (o.mode as string | undefined) ?? 'add';
+  if (mode !== 'add' && mode !== 'replace') throw new CliError('--mode must be add or replace');
+  const input = file === '-' ? process.stdin : fs.createReadStream(file!);
+  return new SnapshotService(store.db).import(input, mode);
+})
+  .argument('<file>', 'snapshot file, or - for standard input')
+  .option('--mode <mode>', 'add (refuse existing records) or replace (first delete the snapshot scope)', 'add');
+adminCommand(admin, 'reset', 'delete all API data (or one project); identities are kept', async ({ store }, _a, o) => {
+  if (!o.yes) throw new CliError('reset deletes data: add --yes to confirm');
+  return new SnapshotService(store.db).reset(o.projectId as string | undefined);
+})
+  .option('--project-id <id>', 'only this project')
+  .option('--yes', 'confirm');
 
 program.parseAsync(process.argv);

@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, freshBackend, type Backend } from './helpers/backends.js';
@@ -167,5 +168,42 @@ describe('versionary serve', () => {
       });
     });
     expect(res).toBe(201);
+  });
+});
+
+describe.each(BACKENDS)('versionary admin export, import and reset on %s', (kind) => {
+  let backend: Backend;
+  let db: string[];
+  beforeAll(async () => {
+    backend = await freshBackend(kind);
+    db = ['--data-dir', backend.dataDir, '--database', backend.database];
+  });
+  afterAll(async () => backend.drop());
+
+  it('round-trips a snapshot through files', async () => {
+    const { startServer, adminToken } = await import('./helpers/server.js');
+    const s = await startServer(kind, { backend, env: { VERSIONARY_MASTER_KEY: MASTER_KEY } });
+    const token = await adminToken(s);
+    const res = await s.app.inject({ method: 'POST', url: `/v2/${s.opened.bootstrap!.project.id}/edge-apps`, headers: { 'x-auth-token': token }, payload: { edge_app_id: 'cli-app' } });
+    expect(res.statusCode).toBe(201);
+    await s.app.close();
+    await s.opened.store.close();
+
+    const file = `${backend.dataDir}/snap.json`;
+    expect(cli(['admin', 'export', '--out', file, ...db]).code).toBe(0);
+    const snap = JSON.parse(fs.readFileSync(file, 'utf8'));
+    expect(snap.edge_apps.map((a: { edge_app_id: string }) => a.edge_app_id)).toEqual(['cli-app']);
+    const refused = cli(['admin', 'reset', ...db]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('--yes');
+    expect(JSON.parse(cli(['admin', 'reset', '--yes', '--json', ...db]).stdout)).toEqual({ edge_apps: 1, rfs_providers: 0 });
+    const imported = cli(['admin', 'import', file, '--json', ...db]);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(JSON.parse(imported.stdout)).toEqual({ edge_apps: 1, edge_app_versions: 0, rfs_providers: 0, rfs_provider_versions: 0 });
+    const conflict = cli(['admin', 'import', file, ...db]);
+    expect(conflict.code).toBe(1);
+    expect(conflict.stderr).toContain('already exists');
+    const again = cli(['admin', 'export', ...db]);
+    expect({ ...JSON.parse(again.stdout), exported_at: 0 }).toEqual({ ...snap, exported_at: 0 });
   });
 });
