@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { createHttp, group, type App } from './platform/http.js';
 import { registerOpenApi } from './platform/openapi.js';
+import { explorerRoutes } from './explorer/routes.js';
 import { requireAuth, throwBodyError } from './platform/auth.js';
 import { iamPublicRoutes, iamRoutes } from './iam/routes.js';
 import type { IamService } from './iam/service.js';
@@ -38,6 +39,7 @@ export function buildServer(deps: ServerDeps): App {
   const app = createHttp({ logger: deps.logger, bodyLimit: deps.bodyLimit, isUnavailable: isStoreUnavailable });
 
   registerOpenApi(app);
+  explorerRoutes(app, { region: deps.region });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {

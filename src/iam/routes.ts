@@ -80,14 +80,14 @@ export function iamRoutes(app: App, { iam, region }: IamRouteOptions): void {
     return tokenBody(row, region, baseUrl(req), !req.query.nocatalog);
   });
 
-  app.get('/v3/projects', { schema: { operationId: 'KeystoneListProjects', tags, querystring: ProjectsQuery, response: { 200: ProjectList } } }, async (req) => {
+  app.get('/v3/projects', { schema: { operationId: 'KeystoneListProjects', tags, summary: 'List the projects of your domain', querystring: ProjectsQuery, response: { 200: ProjectList } } }, async (req) => {
     const base = baseUrl(req);
     const projects = await iam.repo.listProjects(req.caller!.domainId, req.query.name);
     return { projects: projects.map((p) => projectView(p, base)), links: { self: `${base}/v3/projects`, next: null, previous: null } };
   });
 
   // The SDK creates the project named after its region when it finds none.
-  app.post('/v3/projects', { schema: { operationId: 'KeystoneCreateProject', tags, body: CreateProjectBody, response: { 201: ProjectCreated } } }, async (req, reply) => {
+  app.post('/v3/projects', { schema: { operationId: 'KeystoneCreateProject', tags, summary: 'Create a project (administrators)', body: CreateProjectBody, response: { 201: ProjectCreated } } }, async (req, reply) => {
     const caller = req.caller!;
     const { name, domain_id } = req.body.project;
     if (!caller.isAdmin) throw tenantForbidden('Only an administrator may create projects.');
@@ -97,7 +97,7 @@ export function iamRoutes(app: App, { iam, region }: IamRouteOptions): void {
     return { project: projectView({ id: created.id, name, domain_id: caller.domainId }, baseUrl(req)) };
   });
 
-  app.get('/v3/auth/domains', { schema: { operationId: 'KeystoneListAuthDomains', tags, response: { 200: DomainList } } }, async (req) => {
+  app.get('/v3/auth/domains', { schema: { operationId: 'KeystoneListAuthDomains', tags, summary: 'Show your domain', response: { 200: DomainList } } }, async (req) => {
     const base = baseUrl(req);
     const caller = req.caller!;
     return {
@@ -106,7 +106,7 @@ export function iamRoutes(app: App, { iam, region }: IamRouteOptions): void {
     };
   });
 
-  app.get('/v3/regions', { schema: { operationId: 'KeystoneListRegions', tags, response: { 200: RegionList } } }, async (req) => {
+  app.get('/v3/regions', { schema: { operationId: 'KeystoneListRegions', tags, summary: 'List regions', response: { 200: RegionList } } }, async (req) => {
     const base = baseUrl(req);
     return {
       regions: [{ id: region, type: 'public', description: '', parent_region_id: null, locales: { 'en-us': region, 'zh-cn': region }, links: { self: `${base}/v3/regions/${region}` } }],

@@ -19,21 +19,21 @@ const tags = ['IoTEdge'];
 export function iotedgeRoutes(app: App, service: IotEdgeService): void {
   const base = '/v2/:project_id/edge-apps';
 
-  app.get(base, { schema: { operationId: 'BatchListEdgeApps', tags, params: ProjectParams, querystring: ListAppsQuery, response: { 200: AppPage } } }, async (req) =>
+  app.get(base, { schema: { operationId: 'BatchListEdgeApps', summary: 'List edge apps', tags, params: ProjectParams, querystring: ListAppsQuery, response: { 200: AppPage } } }, async (req) =>
     service.listApps(req.params.project_id, req.query),
   );
 
   app.post(
     base,
-    { preValidation: lenient(CreateAppBody), schema: { operationId: 'CreateEdgeApp', tags, params: ProjectParams, body: CreateAppBody, response: { 201: EdgeApp } } },
+    { preValidation: lenient(CreateAppBody), schema: { operationId: 'CreateEdgeApp', summary: 'Create an edge app', tags, params: ProjectParams, body: CreateAppBody, response: { 201: EdgeApp } } },
     async (req, reply) => reply.code(201).send(await service.createApp(req.params.project_id, req.body)),
   );
 
-  app.get(`${base}/:edge_app_id`, { schema: { operationId: 'ShowEdgeApp', tags, params: AppParams, response: { 200: EdgeApp } } }, async (req) =>
+  app.get(`${base}/:edge_app_id`, { schema: { operationId: 'ShowEdgeApp', summary: 'Show an edge app', tags, params: AppParams, response: { 200: EdgeApp } } }, async (req) =>
     service.getApp(req.params.project_id, req.params.edge_app_id),
   );
 
-  app.delete(`${base}/:edge_app_id`, { schema: { operationId: 'DeleteEdgeApp', tags, params: AppParams } }, async (req, reply) => {
+  app.delete(`${base}/:edge_app_id`, { schema: { operationId: 'DeleteEdgeApp', summary: 'Delete an edge app and its versions', tags, params: AppParams } }, async (req, reply) => {
     await service.deleteApp(req.params.project_id, req.params.edge_app_id);
     return reply.code(204).send();
   });
@@ -42,7 +42,7 @@ export function iotedgeRoutes(app: App, service: IotEdgeService): void {
 
   app.get(
     versions,
-    { schema: { operationId: 'BatchListEdgeAppVersions', tags, params: AppParams, querystring: ListVersionsQuery, response: { 200: VersionPage } } },
+    { schema: { operationId: 'BatchListEdgeAppVersions', summary: 'List the versions of an edge app', tags, params: AppParams, querystring: ListVersionsQuery, response: { 200: VersionPage } } },
     async (req) => service.listVersions(req.params.project_id, req.params.edge_app_id, req.query),
   );
 
@@ -50,14 +50,14 @@ export function iotedgeRoutes(app: App, service: IotEdgeService): void {
     versions,
     {
       preValidation: lenient(CreateVersionBody),
-      schema: { operationId: 'CreateEdgeApplicationVersion', tags, params: AppParams, body: CreateVersionBody, response: { 201: FullVersion } },
+      schema: { operationId: 'CreateEdgeApplicationVersion', summary: 'Create an edge app version', tags, params: AppParams, body: CreateVersionBody, response: { 201: FullVersion } },
     },
     async (req, reply) => reply.code(201).send(await service.createVersion(req.params.project_id, req.params.edge_app_id, req.body)),
   );
 
   app.get(
     `${versions}/:version`,
-    { schema: { operationId: 'ShowEdgeApplicationVersion', tags, params: VersionParams, response: { 200: FullVersion } } },
+    { schema: { operationId: 'ShowEdgeApplicationVersion', summary: 'Show an edge app version', tags, params: VersionParams, response: { 200: FullVersion } } },
     async (req) => service.getVersion(req.params.project_id, req.params.edge_app_id, req.params.version),
   );
 
@@ -65,12 +65,12 @@ export function iotedgeRoutes(app: App, service: IotEdgeService): void {
     `${versions}/:version`,
     {
       preValidation: lenient(UpdateVersionBody),
-      schema: { operationId: 'UpdateEdgeApplicationVersion', tags, params: VersionParams, body: UpdateVersionBody, response: { 200: BriefVersion } },
+      schema: { operationId: 'UpdateEdgeApplicationVersion', summary: 'Update an edge app version', tags, params: VersionParams, body: UpdateVersionBody, response: { 200: BriefVersion } },
     },
     async (req) => service.updateVersion(req.params.project_id, req.params.edge_app_id, req.params.version, req.body),
   );
 
-  app.delete(`${versions}/:version`, { schema: { operationId: 'DeleteEdgeApplicationVersion', tags, params: VersionParams } }, async (req, reply) => {
+  app.delete(`${versions}/:version`, { schema: { operationId: 'DeleteEdgeApplicationVersion', summary: 'Delete an edge app version', tags, params: VersionParams } }, async (req, reply) => {
     await service.deleteVersion(req.params.project_id, req.params.edge_app_id, req.params.version);
     return reply.code(204).send();
   });
@@ -79,7 +79,7 @@ export function iotedgeRoutes(app: App, service: IotEdgeService): void {
     `${versions}/:version/state`,
     {
       preValidation: lenient(StateBody),
-      schema: { operationId: 'UpdateEdgeApplicationVersionState', tags, params: VersionParams, body: StateBody, response: { 200: BriefVersion } },
+      schema: { operationId: 'UpdateEdgeApplicationVersionState', summary: 'Publish or take off the shelf an edge app version', tags, params: VersionParams, body: StateBody, response: { 200: BriefVersion } },
     },
     async (req) => service.changeState(req.params.project_id, req.params.edge_app_id, req.params.version, req.body),
   );

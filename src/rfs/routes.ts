@@ -48,11 +48,11 @@ export function rfsRoutes(app: App, { service, regionProject }: RfsRouteOptions)
 
   app.post(
     base,
-    { preValidation: lenient(CreateProviderBody), schema: { operationId: 'CreatePrivateProvider', tags, headers, body: CreateProviderBody, response: { 201: ProviderCreated } } },
+    { preValidation: lenient(CreateProviderBody), schema: { operationId: 'CreatePrivateProvider', summary: 'Create a private provider', tags, headers, body: CreateProviderBody, response: { 201: ProviderCreated } } },
     async (req, reply) => reply.code(201).send(await service.createProvider(await tenant(req), req.body)),
   );
 
-  app.get(base, { schema: { operationId: 'ListPrivateProviders', tags, headers, querystring: ListQuery, response: { 200: ProviderPage } } }, async (req) =>
+  app.get(base, { schema: { operationId: 'ListPrivateProviders', summary: 'List private providers', tags, headers, querystring: ListQuery, response: { 200: ProviderPage } } }, async (req) =>
     service.listProviders(await tenant(req), req.query),
   );
 
@@ -60,20 +60,20 @@ export function rfsRoutes(app: App, { service, regionProject }: RfsRouteOptions)
   app.get(`${base}/:provider_name/metadata`, { schema: { ...show.schema, operationId: 'ShowPrivateProviderMetadata' } }, async (req) =>
     service.showProvider(await tenant(req), req.params.provider_name, req.query.provider_id),
   );
-  app.get(`${base}/:provider_name`, { schema: { ...show.schema, operationId: 'ShowPrivateProvider', description: 'Alias of ShowPrivateProviderMetadata.' } }, async (req) =>
+  app.get(`${base}/:provider_name`, { schema: { ...show.schema, operationId: 'ShowPrivateProvider', summary: 'Show a private provider (alias)', description: 'Alias of ShowPrivateProviderMetadata.' } }, async (req) =>
     service.showProvider(await tenant(req), req.params.provider_name, req.query.provider_id),
   );
 
   app.patch(
     `${base}/:provider_name/metadata`,
-    { preValidation: lenient(UpdateProviderBody), schema: { operationId: 'UpdatePrivateProviderMetadata', tags, headers, params: ProviderParams, body: UpdateProviderBody } },
+    { preValidation: lenient(UpdateProviderBody), schema: { operationId: 'UpdatePrivateProviderMetadata', summary: 'Update a private provider', tags, headers, params: ProviderParams, body: UpdateProviderBody } },
     async (req, reply) => {
       await service.updateProvider(await tenant(req), req.params.provider_name, req.body);
       return reply.code(204).send();
     },
   );
 
-  app.delete(`${base}/:provider_name`, { schema: { operationId: 'DeletePrivateProvider', tags, headers, params: ProviderParams, querystring: ProviderIdQuery } }, async (req, reply) => {
+  app.delete(`${base}/:provider_name`, { schema: { operationId: 'DeletePrivateProvider', summary: 'Delete a private provider and its versions', tags, headers, params: ProviderParams, querystring: ProviderIdQuery } }, async (req, reply) => {
     await service.deleteProvider(await tenant(req), req.params.provider_name, req.query.provider_id);
     return reply.code(204).send();
   });
@@ -82,7 +82,7 @@ export function rfsRoutes(app: App, { service, regionProject }: RfsRouteOptions)
 
   app.post(
     versions,
-    { preValidation: lenient(CreateVersionBody), schema: { operationId: 'CreatePrivateProviderVersion', tags, headers, params: ProviderParams, body: CreateVersionBody } },
+    { preValidation: lenient(CreateVersionBody), schema: { operationId: 'CreatePrivateProviderVersion', summary: 'Create a private provider version', tags, headers, params: ProviderParams, body: CreateVersionBody } },
     async (req, reply) => {
       await service.createVersion(await tenant(req), req.params.provider_name, req.body);
       return reply.code(201).send();
@@ -91,19 +91,19 @@ export function rfsRoutes(app: App, { service, regionProject }: RfsRouteOptions)
 
   app.get(
     versions,
-    { schema: { operationId: 'ListPrivateProviderVersions', tags, headers, params: ProviderParams, querystring: VersionListQuery, response: { 200: VersionPage } } },
+    { schema: { operationId: 'ListPrivateProviderVersions', summary: 'List the versions of a private provider', tags, headers, params: ProviderParams, querystring: VersionListQuery, response: { 200: VersionPage } } },
     async (req) => service.listVersions(await tenant(req), req.params.provider_name, req.query),
   );
 
   app.get(
     `${versions}/:provider_version/metadata`,
-    { schema: { operationId: 'ShowPrivateProviderVersionMetadata', tags, headers, params: VersionParams, querystring: ProviderIdQuery, response: { 200: VersionMetadata } } },
+    { schema: { operationId: 'ShowPrivateProviderVersionMetadata', summary: 'Show a private provider version', tags, headers, params: VersionParams, querystring: ProviderIdQuery, response: { 200: VersionMetadata } } },
     async (req) => service.showVersion(await tenant(req), req.params.provider_name, req.params.provider_version, req.query.provider_id),
   );
 
   app.delete(
     `${versions}/:provider_version`,
-    { schema: { operationId: 'DeletePrivateProviderVersion', tags, headers, params: VersionParams, querystring: ProviderIdQuery } },
+    { schema: { operationId: 'DeletePrivateProviderVersion', summary: 'Delete a private provider version', tags, headers, params: VersionParams, querystring: ProviderIdQuery } },
     async (req, reply) => {
       await service.deleteVersion(await tenant(req), req.params.provider_name, req.params.provider_version, req.query.provider_id);
       return reply.code(204).send();

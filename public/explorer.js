@@ -1,0 +1,101 @@
+// Versionary API explorer: signs in through /v3/auth/tokens, then gives the Scalar reference the
+// token and the project id, so every "try it" call is authenticated without pasting anything.
+(function () {
+  'use strict';
+  var KEY = 'versionary-session';
+  var session = null;
+  try {
+    session = JSON.parse(sessionStorage.getItem(KEY) || 'null');
+  } catch (e) {
+    session = null;
+  }
+  if (session && Date.parse(session.expiresAt) <= Date.now()) session = null;
+
+  var form = document.getElementById('signin');
+  var signedIn = document.getElementById('signed-in');
+  var error = document.getElementById('signin-error');
+
+  if (session) {
+    signedIn.hidden = false;
+    document.getElementById('who').textContent = 'Signed in as ' + session.user + ' · project ' + session.projectName + ' (' + session.projectId + ')';
+  } else {
+    form.hidden = false;
+  }
+
+  document.getElementById('signout').addEventListener('click', function () {
+    sessionStorage.removeItem(KEY);
+    location.reload();
+  });
+
+  form.addEventListener('submit', function (event) {
+    event.preventDefault();
+    error.textContent = '';
+    var f = new FormData(form);
+    var scope = f.get('project') ? { project: { name: f.get('project') } } : undefined;
+    var body = {
+      auth: {
+        identity: { methods: ['password'], password: { user: { domain: { name: f.get('domain') }, name: f.get('user'), password: f.get('password') } } },
+        scope: scope,
+      },
+    };
+    fetch('/v3/auth/tokens?nocatalog=true', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
+      .then(function (res) {
+        return res.json().then(function (json) {
+          if (res.status !== 201) throw new Error(json.error_msg || 'sign-in failed (' + res.status + ')');
+          var t = json.token;
+          var project = t.project || null;
+          sessionStorage.setItem(
+            KEY,
+            JSON.stringify({
+              token: res.headers.get('X-Subject-Token'),
+              user: t.user.name,
+              projectId: project ? project.id : '',
+              projectName: project ? project.name : '(domain ' + t.domain.name + ')',
+              expiresAt: t.expires_at,
+            }),
+          );
+          location.reload();
+        });
+      })
+      .catch(function (e) {
+        error.textContent = e.message;
+      });
+  });
+
+  // The project of the session fills every {project_id}; a fresh UUID fills every Client-Request-Id.
+  function personalise(doc) {
+    Object.keys(doc.paths || {}).forEach(function (path) {
+      var item = doc.paths[path];
+      Object.keys(item).forEach(function (method) {
+        (item[method].parameters || []).forEach(function (p) {
+          if (p.name === 'project_id' && session && session.projectId) {
+            p.example = session.projectId;
+            p.schema = Object.assign({}, p.schema, { default: session.projectId });
+          }
+          if (p.name === 'client-request-id' && window.crypto && crypto.randomUUID) p.example = crypto.randomUUID();
+        });
+      });
+    });
+    doc.servers = [{ url: location.origin, description: 'this Versionary server' }];
+    return doc;
+  }
+
+  fetch('/openapi.json')
+    .then(function (res) {
+      return res.json();
+    })
+    .then(function (doc) {
+      Scalar.createApiReference('#app', {
+        content: personalise(doc),
+        withDefaultFonts: false,
+        telemetry: false,
+        proxyUrl: '',
+        hideDownloadButton: false,
+        defaultHttpClient: { targetKey: 'shell', clientKey: 'curl' },
+        hiddenClients: { c: true, clojure: true, csharp: true, dart: true, fsharp: true, http: false, java: true, kotlin: true, objc: true, ocaml: true, php: true, powershell: true, r: true, ruby: true, rust: true, swift: true },
+        authentication: session
+          ? { preferredSecurityScheme: 'iamToken', securitySchemes: { iamToken: { value: session.token } } }
+          : { preferredSecurityScheme: 'iamToken' },
+      });
+    });
+})();
