@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { ConfigError, ENV_ONLY, loadConfig, SETTINGS, type Config } from './config.js';
 import { openApp, serve, type Opened } from './app.js';

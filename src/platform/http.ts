@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import sjson from 'secure-json-parse';
+import fastJsonStringify from 'fast-json-stringify';
 import type { Logger } from 'pino';
 import { AppError, envelope, familyOf, render, type ErrorKind } from './errors.js';
 import { validationError, validatorCompiler } from './validation.js';
@@ -45,6 +46,11 @@ export function createHttp(opts: HttpOptions): App {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
+  // Response serializers are generated from the schemas on first use, like the validators.
+  app.setSerializerCompiler(({ schema }) => {
+    let serialize: ((data: unknown) => string) | undefined;
+    return (data: unknown) => (serialize ??= fastJsonStringify(schema as object))(data);
+  });
   app.decorateRequest('rawBody', undefined);
   app.decorateRequest('bodyError', null);
 

@@ -1,9 +1,11 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import swagger from '@fastify/swagger';
+import { packageRoot } from './paths.js';
 import type { App } from './http.js';
 import { familyOf } from './errors.js';
 
-const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; description: string };
+const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string; description: string };
 export const VERSION = pkg.version;
 
 const ENVELOPE = {

@@ -18,9 +18,24 @@ for (const [name, { check }] of Object.entries(FORMATS)) {
   textAjv.addFormat(name, { type: 'string', validate: check });
 }
 
-/** Compiles each route schema once, at start-up. */
-export const validatorCompiler: FastifySchemaCompiler<any> = ({ schema, httpPart }) =>
-  (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as object) as ReturnType<FastifySchemaCompiler<any>>;
+type Validate = ((data: unknown, ctx?: unknown) => boolean) & { errors?: unknown; schemaEnv?: unknown };
+
+/**
+ * Compiles a route schema on its first use, not at start-up (a cold start compiles none), and
+ * keeps the compiled validator for every later request.
+ */
+export const validatorCompiler: FastifySchemaCompiler<any> = ({ schema, httpPart }) => {
+  let compiled: Validate | undefined;
+  const validate: Validate = (data, ctx) => {
+    compiled ??= (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as object) as Validate;
+    const ok = compiled(data, ctx);
+    validate.errors = compiled.errors;
+    return ok;
+  };
+  // Tells Fastify to pass the parent object, so that coercion may replace a whole query value.
+  validate.schemaEnv = true;
+  return validate as ReturnType<FastifySchemaCompiler<any>>;
+};
 
 const MAX_REPORTED = 16;
 

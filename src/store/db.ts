@@ -1,8 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import SQLite from 'better-sqlite3';
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type SQLiteType from 'better-sqlite3';
+import type pgType from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+
+// Each database driver is loaded only when a store of its kind is opened.
+const require = createRequire(import.meta.url);
 import type { Database } from './types.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -33,7 +37,8 @@ export function openStore(opts: StoreOptions): Store {
 
 function openSqlite(file: string, sync: 'full' | 'normal'): Store {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  let sqlite: SQLite.Database;
+  const SQLite = require('better-sqlite3') as typeof SQLiteType;
+  let sqlite: SQLiteType.Database;
   try {
     sqlite = new SQLite(file);
   } catch (err) {
@@ -50,6 +55,7 @@ function openSqlite(file: string, sync: 'full' | 'normal'): Store {
 function openPostgres(opts: StoreOptions): Store {
   const url = opts.database;
   const statementTimeout = opts.pgStatementTimeoutMs ?? 10_000;
+  const pg = require('pg') as typeof pgType;
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.pgPoolSize ?? 10,
