@@ -59,9 +59,9 @@ export function buildServer(deps: ServerDeps): App {
   group(app, (api) => {
     requireAuth(api, { identity: deps.iam, clockSkewSeconds: deps.clockSkewSeconds, now: deps.now });
     iamRoutes(api, { iam: deps.iam, region: deps.region });
-    iotedgeRoutes(api, new IotEdgeService(new IotEdgeRepo(deps.store.db, deps.store.dialect)));
+    iotedgeRoutes(api, new IotEdgeService(new IotEdgeRepo(deps.store.db, deps.store.dialect, deps.store.transact)));
     group(api, (rfs) => {
-      const service = new RfsService(new RfsRepo(deps.store.db), new MarkerCodec(deps.markerKey), {
+      const service = new RfsService(new RfsRepo(deps.store.db, deps.store.transact), new MarkerCodec(deps.markerKey), {
         region: deps.region,
         providerQuota: deps.rfsProviderQuota,
         versionQuota: deps.rfsVersionQuota,

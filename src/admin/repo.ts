@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, EdgeAppTable, EdgeAppVersionTable, RfsProviderTable, RfsProviderVersionTable } from '../store/types.js';
 
 const BATCH = 1000;
@@ -94,6 +94,11 @@ export class AdminRepo {
 
   async insertProviderVersions(rows: RfsProviderVersionTable[]): Promise<void> {
     if (rows.length) await this.db.insertInto('rfs_provider_versions').values(rows).execute();
+  }
+
+  /** Sets every app's version_count from its versions (after an import). */
+  async recountVersions(): Promise<void> {
+    await sql`update edge_apps set version_count = (select count(*) from edge_app_versions v where v.project_id = edge_apps.project_id and v.edge_app_id = edge_apps.edge_app_id)`.execute(this.db);
   }
 
   /** Deletes all API data (of one project); versions go with their apps and providers. */

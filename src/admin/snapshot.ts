@@ -28,13 +28,13 @@ const BATCH = 500;
 const convert = {
   out: {
     edge_apps: (r: any) => ({ ...r, delivered_app: r.delivered_app === null ? null : r.delivered_app === 1 }),
-    edge_app_versions: (r: any) => ({ ...r, arch: JSON.parse(r.arch), spec: JSON.parse(r.spec) }),
+    edge_app_versions: (r: any) => ({ ...r, deploy_multi_instance: r.deploy_multi_instance === 1, arch: JSON.parse(r.arch), spec: JSON.parse(r.spec) }),
     rfs_providers: ({ tenant_id, ...r }: any) => ({ project_id: tenant_id, ...r }),
     rfs_provider_versions: (r: any) => r,
   },
   in: {
-    edge_apps: (r: any) => ({ ...r, delivered_app: r.delivered_app === null ? null : r.delivered_app ? 1 : 0 }),
-    edge_app_versions: (r: any) => ({ ...r, arch: JSON.stringify(r.arch), spec: JSON.stringify(r.spec) }),
+    edge_apps: ({ version_count: _counted, ...r }: any) => ({ ...r, delivered_app: r.delivered_app === null ? null : r.delivered_app ? 1 : 0 }),
+    edge_app_versions: (r: any) => ({ ...r, deploy_multi_instance: r.deploy_multi_instance ? 1 : 0, arch: JSON.stringify(r.arch), spec: JSON.stringify(r.spec) }),
     rfs_providers: ({ project_id, ...r }: any) => ({ tenant_id: project_id, ...r }),
     rfs_provider_versions: (r: any) => r,
   },
@@ -132,6 +132,7 @@ export class SnapshotService {
         throw new AppError('wrong_type', `the snapshot is not valid JSON: ${(err as Error).message}`);
       }
       await flush(true);
+      await repo.recountVersions();
       return counts;
     });
   }

@@ -1,8 +1,42 @@
-import { sql, type Expression, type Kysely, type SqlBool, type Transaction } from 'kysely';
-import type { Dialect } from '../store/db.js';
+import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import type { Dialect, Transact } from '../store/db.js';
+import { Prepared } from '../store/prepared.js';
 import type { Database, EdgeAppTable, EdgeAppVersionTable } from '../store/types.js';
 
 export type VersionRow = EdgeAppVersionTable & { app_name: string | null };
+export type BriefRow = Omit<VersionRow, 'spec' | 'arch' | 'ai_card_type' | 'project_id'> & { arch: string };
+
+const BRIEF_COLUMNS = [
+  'v.edge_app_id', 'v.version', 'v.state', 'v.deploy_type', 'v.arch', 'v.description', 'v.sdk_version', 'v.deploy_multi_instance',
+  'v.create_time', 'v.update_time', 'v.publish_time', 'v.off_shelf_time',
+] as const;
+
+// The queries of the hot paths, compiled once.
+const GET_APP = new Prepared(['project', 'app'] as const, (db: Kysely<Database>, p) =>
+  db.selectFrom('edge_apps').selectAll().where('project_id', '=', p.project).where('edge_app_id', '=', p.app),
+);
+const GET_VERSION = new Prepared(['project', 'app', 'version'] as const, (db: Kysely<Database>, p) =>
+  db
+    .selectFrom('edge_app_versions as v')
+    .innerJoin('edge_apps as a', (j) => j.onRef('a.project_id', '=', 'v.project_id').onRef('a.edge_app_id', '=', 'v.edge_app_id'))
+    .selectAll('v')
+    .select('a.edge_app_name as app_name')
+    .where('v.project_id', '=', p.project)
+    .where('v.edge_app_id', '=', p.app)
+    .where('v.version', '=', p.version),
+);
+const VERSION_COLUMNS = [
+  'project_id', 'edge_app_id', 'version', 'state', 'deploy_type', 'arch', 'ai_card_type', 'description', 'sdk_version',
+  'deploy_multi_instance', 'create_time', 'update_time', 'publish_time', 'off_shelf_time', 'spec',
+] as const;
+const INSERT_VERSION = new Prepared(VERSION_COLUMNS, (db: Kysely<Database>, p) => db.insertInto('edge_app_versions').values(p));
+const APP_GAINED_VERSION = new Prepared(['project', 'app', 'deployType', 'now'] as const, (db: Kysely<Database>, p) =>
+  db
+    .updateTable('edge_apps')
+    .set((eb) => ({ update_time: p.now, deploy_type: p.deployType, version_count: eb('version_count', '+', 1) }))
+    .where('project_id', '=', p.project)
+    .where('edge_app_id', '=', p.app),
+);
 
 export interface AppFilter {
   idContains?: string;
@@ -28,10 +62,11 @@ export class IotEdgeRepo {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
+    private readonly transact: Transact,
   ) {}
 
   transaction<T>(fn: (repo: IotEdgeRepo) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx: Transaction<Database>) => fn(new IotEdgeRepo(trx, this.dialect)));
+    return this.transact((trx) => fn(new IotEdgeRepo(trx, this.dialect, this.transact)));
   }
 
   /** Case-sensitive substring match, on both databases. */
@@ -44,9 +79,8 @@ export class IotEdgeRepo {
   }
 
   getApp(projectId: string, appId: string, lock = false): Promise<EdgeAppTable | undefined> {
-    let q = this.db.selectFrom('edge_apps').selectAll().where('project_id', '=', projectId).where('edge_app_id', '=', appId);
-    if (lock && this.dialect === 'postgres') q = q.forUpdate();
-    return q.executeTakeFirst();
+    if (!lock || this.dialect !== 'postgres') return GET_APP.first(this.db, { project: projectId, app: appId });
+    return this.db.selectFrom('edge_apps').selectAll().where('project_id', '=', projectId).where('edge_app_id', '=', appId).forUpdate().executeTakeFirst();
   }
 
   async listApps(projectId: string, f: AppFilter, page: Page): Promise<{ count: number; rows: EdgeAppTable[] }> {
@@ -81,8 +115,8 @@ export class IotEdgeRepo {
     return Number(res.numDeletedRows) > 0;
   }
 
-  /** Recomputes what an app derives from its versions, after any version change. */
-  async refreshApp(projectId: string, appId: string, now: string): Promise<void> {
+  /** Recomputes what an app derives from its versions, after any version change (`added`: +1, -1 or 0). */
+  async refreshApp(projectId: string, appId: string, now: string, added = 0): Promise<void> {
     const scoped = (state?: string) => {
       let q = this.db.selectFrom('edge_app_versions as v').where('v.project_id', '=', projectId).where('v.edge_app_id', '=', appId);
       if (state) q = q.where('v.state', '=', state);
@@ -92,6 +126,7 @@ export class IotEdgeRepo {
       .updateTable('edge_apps')
       .set({
         update_time: now,
+        version_count: (eb) => eb('version_count', '+', added),
         deploy_type: scoped().select('v.deploy_type').orderBy('v.create_time', 'desc').orderBy('v.version', 'asc').limit(1),
         last_published_version: scoped('PUBLISHED').select('v.version').orderBy('v.publish_time', 'desc').orderBy('v.version', 'asc').limit(1),
       })
@@ -101,33 +136,41 @@ export class IotEdgeRepo {
   }
 
   async insertVersion(row: EdgeAppVersionTable): Promise<void> {
-    await this.db.insertInto('edge_app_versions').values(row).execute();
+    await INSERT_VERSION.execute(this.db, row);
   }
 
-  private versionQuery(projectId: string, appId: string) {
-    return this.db
-      .selectFrom('edge_app_versions as v')
-      .innerJoin('edge_apps as a', (j) => j.onRef('a.project_id', '=', 'v.project_id').onRef('a.edge_app_id', '=', 'v.edge_app_id'))
-      .selectAll('v')
-      .select('a.edge_app_name as app_name')
-      .where('v.project_id', '=', projectId)
-      .where('v.edge_app_id', '=', appId);
+  /** After a new version: it is the newest, so it gives the app its deploy_type. */
+  async appGainedVersion(projectId: string, appId: string, deployType: string, now: string): Promise<void> {
+    await APP_GAINED_VERSION.execute(this.db, { project: projectId, app: appId, deployType, now });
   }
 
   getVersion(projectId: string, appId: string, version: string): Promise<VersionRow | undefined> {
-    return this.versionQuery(projectId, appId).where('v.version', '=', version).executeTakeFirst();
+    return GET_VERSION.first(this.db, { project: projectId, app: appId, version }) as Promise<VersionRow | undefined>;
   }
 
-  async listVersions(projectId: string, appId: string, f: VersionFilter, page: Page): Promise<{ count: number; rows: VersionRow[] }> {
-    let q = this.versionQuery(projectId, appId);
+  /** A page of versions (brief columns); `knownCount` (the app's version_count) spares counting when nothing filters. */
+  async listVersions(projectId: string, appId: string, f: VersionFilter, page: Page, knownCount?: number): Promise<{ count: number; rows: BriefRow[] }> {
+    let q = this.db
+      .selectFrom('edge_app_versions as v')
+      .innerJoin('edge_apps as a', (j) => j.onRef('a.project_id', '=', 'v.project_id').onRef('a.edge_app_id', '=', 'v.edge_app_id'))
+      .select(BRIEF_COLUMNS)
+      .select('a.edge_app_name as app_name')
+      .where('v.project_id', '=', projectId)
+      .where('v.edge_app_id', '=', appId);
     if (f.versionContains) q = q.where(this.contains('v.version', f.versionContains));
     if (f.aiCardType) q = q.where('v.ai_card_type', '=', f.aiCardType);
     if (f.arch) q = q.where(this.contains('v.arch', JSON.stringify(f.arch)));
     if (f.state) q = q.where('v.state', '=', f.state);
-    const { count } = await q
-      .clearSelect()
-      .select((eb) => eb.fn.countAll<number | string>().as('count'))
-      .executeTakeFirstOrThrow();
+    const filtered = f.versionContains || f.aiCardType || f.arch || f.state;
+    const count =
+      !filtered && knownCount !== undefined
+        ? knownCount
+        : (
+            await q
+              .clearSelect()
+              .select((eb) => eb.fn.countAll<number | string>().as('count'))
+              .executeTakeFirstOrThrow()
+          ).count;
     const rows = await q.orderBy('v.create_time', 'desc').orderBy('v.version', 'asc').limit(page.limit).offset(page.offset).execute();
     return { count: Number(count), rows };
   }

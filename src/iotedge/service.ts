@@ -1,7 +1,7 @@
 import { AppError } from '../platform/errors.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../store/db.js';
 import type { EdgeAppTable, EdgeAppVersionTable } from '../store/types.js';
-import type { IotEdgeRepo, VersionRow } from './repo.js';
+import type { BriefRow, IotEdgeRepo, VersionRow } from './repo.js';
 import type {
   BriefVersion,
   ContainerSettings,
@@ -62,15 +62,15 @@ function appView(row: EdgeAppTable): EdgeApp {
   };
 }
 
-function briefView(row: VersionRow, spec: Spec = JSON.parse(row.spec)): BriefVersion {
+function briefView(row: BriefRow): BriefVersion {
   return {
     edge_app_id: row.edge_app_id,
     name: row.app_name ?? row.edge_app_id,
     version: row.version,
-    sdk_version: spec.sdk_version,
-    description: spec.description,
+    sdk_version: row.sdk_version ?? undefined,
+    description: row.description ?? undefined,
     deploy_type: row.deploy_type,
-    deploy_multi_instance: spec.deploy_multi_instance ?? false,
+    deploy_multi_instance: row.deploy_multi_instance === 1,
     create_time: row.create_time,
     update_time: row.update_time,
     state: row.state,
@@ -82,13 +82,34 @@ function briefView(row: VersionRow, spec: Spec = JSON.parse(row.spec)): BriefVer
 
 function fullView(row: VersionRow): FullVersion {
   const spec: Spec = JSON.parse(row.spec);
-  return { ...briefView(row, spec), ...spec, container_settings: spec.container_settings };
+  return { ...briefView(row), ...spec, container_settings: spec.container_settings };
 }
 
 function specOf(body: Partial<Spec>): Spec {
   const spec: Record<string, unknown> = {};
   for (const key of SPEC_KEYS) if (body[key] !== undefined) spec[key] = body[key];
   return spec as Spec;
+}
+
+/** The stored row of a new (DRAFT) version. */
+export function newVersionRow(projectId: string, appId: string, body: CreateVersionBody, time: string): EdgeAppVersionTable {
+  return {
+    project_id: projectId,
+    edge_app_id: appId,
+    version: body.version,
+    state: 'DRAFT',
+    deploy_type: body.deploy_type ?? 'docker',
+    arch: JSON.stringify(body.arch),
+    ai_card_type: aiCardType(body.container_settings),
+    create_time: time,
+    update_time: time,
+    publish_time: null,
+    off_shelf_time: null,
+    description: body.description ?? null,
+    sdk_version: body.sdk_version ?? null,
+    deploy_multi_instance: body.deploy_multi_instance ? 1 : 0,
+    spec: JSON.stringify(specOf({ ...body, deploy_multi_instance: body.deploy_multi_instance ?? false })),
+  };
 }
 
 /** The rules of edge apps and versions: existence, uniqueness, the state machine, derived fields. */
@@ -108,11 +129,12 @@ export class IotEdgeService {
       app_type: 'USER',
       deploy_type: null,
       last_published_version: null,
+      version_count: 0,
       create_time: t,
       update_time: t,
     };
     try {
-      await this.repo.insertApp(row);
+      await this.repo.transaction((repo) => repo.insertApp(row));
     } catch (err) {
       if (isUniqueViolation(err)) throw errors.appExists(`edge_app_id ${body.edge_app_id}`);
       throw err;
@@ -140,22 +162,9 @@ export class IotEdgeService {
 
   async createVersion(projectId: string, appId: string, body: CreateVersionBody): Promise<FullVersion> {
     return this.repo.transaction(async (repo) => {
-      await this.mustGetApp(repo, projectId, appId);
+      const app = await this.mustGetApp(repo, projectId, appId);
       const t = now();
-      const row: EdgeAppVersionTable = {
-        project_id: projectId,
-        edge_app_id: appId,
-        version: body.version,
-        state: 'DRAFT',
-        deploy_type: body.deploy_type ?? 'docker',
-        arch: JSON.stringify(body.arch),
-        ai_card_type: aiCardType(body.container_settings),
-        create_time: t,
-        update_time: t,
-        publish_time: null,
-        off_shelf_time: null,
-        spec: JSON.stringify(specOf({ ...body, deploy_multi_instance: body.deploy_multi_instance ?? false })),
-      };
+      const row = newVersionRow(projectId, appId, body, t);
       try {
         await repo.insertVersion(row);
       } catch (err) {
@@ -163,8 +172,8 @@ export class IotEdgeService {
         if (isForeignKeyViolation(err)) throw errors.appNotFound();
         throw err;
       }
-      await repo.refreshApp(projectId, appId, t);
-      return fullView((await repo.getVersion(projectId, appId, body.version))!);
+      await repo.appGainedVersion(projectId, appId, row.deploy_type, t);
+      return fullView({ ...row, app_name: app.edge_app_name });
     });
   }
 
@@ -173,9 +182,9 @@ export class IotEdgeService {
   }
 
   async listVersions(projectId: string, appId: string, q: ListVersionsQuery) {
-    await this.mustGetApp(this.repo, projectId, appId);
+    const app = await this.mustGetApp(this.repo, projectId, appId);
     const filter = { versionContains: q.version, aiCardType: q.ai_card_type, arch: q.arch, state: q.state };
-    const { count, rows } = await this.repo.listVersions(projectId, appId, filter, q);
+    const { count, rows } = await this.repo.listVersions(projectId, appId, filter, q, app.version_count);
     return { count, page_info: { offset: q.offset, limit: q.limit }, versions: rows.map((r) => briefView(r)) };
   }
 
@@ -188,6 +197,9 @@ export class IotEdgeService {
       const t = now();
       const changes: Partial<EdgeAppVersionTable> = {
         spec: JSON.stringify(spec),
+        description: spec.description ?? null,
+        sdk_version: spec.sdk_version ?? null,
+        deploy_multi_instance: spec.deploy_multi_instance ? 1 : 0,
         deploy_type: body.deploy_type ?? current.deploy_type,
         arch: body.arch ? JSON.stringify(body.arch) : current.arch,
         ai_card_type: aiCardType(spec.container_settings),
@@ -204,7 +216,7 @@ export class IotEdgeService {
       const current = await this.mustGetVersion(repo, projectId, appId, version);
       if (current.state === 'PUBLISHED') throw errors.published('Take the version off the shelf before deleting it.');
       if (!(await repo.deleteVersion(projectId, appId, version, current.state))) throw await this.raced(repo, projectId, appId, version);
-      await repo.refreshApp(projectId, appId, now());
+      await repo.refreshApp(projectId, appId, now(), -1);
     });
   }
 

@@ -1,4 +1,5 @@
-import { sql, type Kysely, type SqlBool, type Transaction } from 'kysely';
+import { sql, type Kysely, type SqlBool } from 'kysely';
+import type { Transact } from '../store/db.js';
 import type { Database, RfsProviderTable, RfsProviderVersionTable } from '../store/types.js';
 import { keysetPlan, type Boundary, type SortDir } from './paging.js';
 
@@ -11,10 +12,13 @@ function beyond(timeCol: string, idCol: string, dir: SortDir, forward: boolean, 
 
 /** SQL for private providers and their versions; providers are scoped by tenant (project). */
 export class RfsRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly transact: Transact,
+  ) {}
 
   transaction<T>(fn: (repo: RfsRepo) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx: Transaction<Database>) => fn(new RfsRepo(trx)));
+    return this.transact((trx) => fn(new RfsRepo(trx, this.transact)));
   }
 
   async insertProvider(row: RfsProviderTable): Promise<void> {

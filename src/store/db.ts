@@ -8,12 +8,19 @@ import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 // Each database driver is loaded only when a store of its kind is opened.
 const require = createRequire(import.meta.url);
 import type { Database } from './types.js';
+import { GroupCommit } from './group-commit.js';
 
 export type Dialect = 'sqlite' | 'postgres';
+
+/** Runs fn in a write transaction; all of it is durable when the promise resolves. */
+export type Transact = <T>(fn: (trx: Kysely<Database>) => Promise<T>) => Promise<T>;
 
 export interface Store {
   db: Kysely<Database>;
   dialect: Dialect;
+  transact: Transact;
+  /** SQLite only: the synchronous mode chosen for normal operation. */
+  sqliteSync?: 'full' | 'normal';
   /** Where the data lives, without credentials. */
   location: string;
   close(): Promise<void>;
@@ -44,12 +51,32 @@ function openSqlite(file: string, sync: 'full' | 'normal'): Store {
   } catch (err) {
     throw new StoreConfigError(`cannot open SQLite database ${file}: ${(err as Error).message}`);
   }
+  cacheStatements(sqlite);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma(`synchronous = ${sync.toUpperCase()}`);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: 'sqlite', location: `sqlite:${file}`, close: () => db.destroy() };
+  const group = new GroupCommit(db);
+  return { db, dialect: 'sqlite', sqliteSync: sync, transact: (fn) => group.run(fn), location: `sqlite:${file}`, close: () => db.destroy() };
+}
+
+/**
+ * Kysely prepares a statement for every query; keeping the prepared statements by SQL text makes
+ * a repeated query skip SQLite's parser and planner.
+ */
+function cacheStatements(sqlite: SQLiteType.Database, max = 500): void {
+  const prepare = sqlite.prepare.bind(sqlite);
+  const cache = new Map<string, SQLiteType.Statement>();
+  sqlite.prepare = ((source: string) => {
+    let stmt = cache.get(source);
+    if (stmt === undefined) {
+      stmt = prepare(source);
+      if (cache.size >= max) cache.delete(cache.keys().next().value!);
+      cache.set(source, stmt);
+    }
+    return stmt;
+  }) as typeof sqlite.prepare;
 }
 
 function openPostgres(opts: StoreOptions): Store {
@@ -68,7 +95,13 @@ function openPostgres(opts: StoreOptions): Store {
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const u = new URL(url);
-  return { db, dialect: 'postgres', location: `postgres://${u.host}${u.pathname}`, close: () => db.destroy() };
+  return {
+    db,
+    dialect: 'postgres',
+    transact: (fn) => db.transaction().execute(fn),
+    location: `postgres://${u.host}${u.pathname}`,
+    close: () => db.destroy(),
+  };
 }
 
 /** True when err is a unique or primary-key violation, on either database. */

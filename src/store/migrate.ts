@@ -32,7 +32,15 @@ export async function migrate(store: Store): Promise<string[]> {
     migrationTableName: TABLE,
     migrationLockTableName: `${TABLE}_lock`,
   });
-  const { error, results } = await migrator.migrateToLatest();
+  // SQLite cannot run DDL in Kysely's migration transaction: each statement commits alone. Those
+  // commits need not each wait for an fsync (WAL stays consistent); the last one is synced below.
+  if (store.dialect === 'sqlite') await sql`pragma synchronous = NORMAL`.execute(store.db);
+  const { error, results } = await migrator.migrateToLatest().finally(async () => {
+    if (store.dialect === 'sqlite') {
+      await sql.raw(`pragma synchronous = ${store.sqliteSync ?? 'full'}`).execute(store.db);
+      await sql`pragma wal_checkpoint(FULL)`.execute(store.db);
+    }
+  });
   if (error) throw new MigrationError(`migration failed on ${store.location}: ${(error as Error).message}`);
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

@@ -56,6 +56,7 @@ export interface EdgeAppTable {
   app_type: string;
   deploy_type: string | null;
   last_published_version: string | null;
+  version_count: number;
   create_time: string;
   update_time: string;
 }
@@ -69,6 +70,10 @@ export interface EdgeAppVersionTable {
   /** JSON array of architectures. */
   arch: string;
   ai_card_type: string;
+  /** Brief-view fields, also kept in spec, so lists never parse spec. */
+  description: string | null;
+  sdk_version: string | null;
+  deploy_multi_instance: number;
   create_time: string;
   update_time: string;
   publish_time: string | null;

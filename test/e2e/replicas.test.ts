@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../../src/store/migrations/index.js';
 import { ownPostgres, runCli, startReplica, type Replica } from '../helpers/processes.js';
 import { passwordBody, PROJECT_ID } from '../helpers/server.js';
 import { VALID_VERSION, versionWith } from '../helpers/iotedge.js';
@@ -51,7 +52,7 @@ describe('two replicas on one PostgreSQL', () => {
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     const migrations = await client.query('select name from versionary_migration order by name');
-    expect(migrations.rows.map((r) => r.name)).toEqual(['001_identity', '002_iotedge', '003_rfs']);
+    expect(migrations.rows.map((r) => r.name)).toEqual(Object.keys(MIGRATIONS));
     expect((await client.query('select count(*)::int as n from users')).rows[0].n).toBe(1);
     await client.end();
     expect([a.output(), b.output()].filter((o) => o.includes('created its first identity'))).toHaveLength(1);

@@ -1,0 +1,222 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { CREATE_VERSION_EXAMPLE } from '../src/iotedge/examples.js';
+import { freePort, load, startProcess, type LoadResult, type Proc } from './lib.js';
+import { seedVersions } from './seed.js';
+
+/**
+ * npm run bench: Versionary and its baselines as separate processes, each driven by autocannon
+ * with the same connections, duration and warm-up; one table of req/s, p50, p99, errors and the
+ * ratio to the baseline measured in the same run. Exits non-zero when any scenario had errors.
+ */
+const { values: opts } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '50' },
+    versions: { type: 'string', default: '1000000' },
+    out: { type: 'string', default: 'bench/results/latest.json' },
+  },
+});
+const duration = Number(opts.duration);
+const warmup = Number(opts.warmup);
+const connections = Number(opts.connections);
+const bigStore = Number(opts.versions);
+
+const CLI = path.resolve('dist/cli.js');
+const PROJECT = 'benchproject';
+const PASSWORD = 'bench-password-1';
+const ENV = { VERSIONARY_PROJECT_ID: PROJECT, VERSIONARY_ADMIN_PASSWORD: PASSWORD, VERSIONARY_MASTER_KEY: 'ab'.repeat(32), VERSIONARY_LOG_LEVEL: 'info' };
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'versionary-bench-'));
+const procs: Proc[] = [];
+
+interface Row {
+  scenario: string;
+  target: string;
+  rps?: number;
+  p50?: number;
+  p99?: number;
+  errors?: number;
+  baseline?: string;
+  ratio?: number;
+  goal: string;
+  met?: boolean;
+  note?: string;
+}
+const rows: Row[] = [];
+
+async function versionary(dataDir: string, probe = '/healthz', probeHeaders: Record<string, string> = {}) {
+  const port = await freePort();
+  const p = await startProcess([process.execPath, CLI, 'serve', '--port', String(port), '--data-dir', dataDir], ENV, port, probe, probeHeaders);
+  procs.push(p);
+  return p;
+}
+
+async function baseline(script: string, args: string[]) {
+  const port = await freePort();
+  const p = await startProcess([process.execPath, '--import', 'tsx', path.resolve('bench/baselines', script), String(port), ...args], {}, port, '/');
+  procs.push(p);
+  return p;
+}
+
+async function bareServing(bytes: Buffer | string, name: string) {
+  const file = path.join(tmp, name);
+  fs.writeFileSync(file, bytes);
+  const port = await freePort();
+  const p = await startProcess([process.execPath, '--import', 'tsx', path.resolve('bench/baselines/bare.ts'), String(port), file], {}, port, '/');
+  procs.push(p);
+  return p;
+}
+
+async function token(url: string): Promise<string> {
+  const res = await fetch(`${url}/v3/auth/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: 'admin', password: PASSWORD } } }, scope: { project: { id: PROJECT } } } }),
+  });
+  if (res.status !== 201) throw new Error(`token: ${res.status} ${await res.text()}`);
+  return res.headers.get('x-subject-token')!;
+}
+
+async function call(url: string, tok: string, method: string, pathname: string, body?: unknown, extra: Record<string, string> = {}) {
+  const res = await fetch(url + pathname, { method, headers: { 'x-auth-token': tok, 'content-type': 'application/json', ...extra }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  if (res.status >= 300) throw new Error(`${method} ${pathname}: ${res.status} ${text}`);
+  return text;
+}
+
+const common = { duration, warmup, connections };
+const rid = '6f1d4a3e-9c1b-4b7e-8f3a-2d5c7e9a1b30';
+const urn = 'urn:fss:cn-north-7:a61dfe3154de42829367056598d5040f:function:default:test:latest';
+
+function record(scenario: string, target: string, r: LoadResult, base: LoadResult | undefined, baseName: string | undefined, goal: string, minRatio?: number) {
+  const ratio = base ? r.rps / base.rps : undefined;
+  rows.push({ scenario, target, rps: r.rps, p50: r.p50, p99: r.p99, errors: r.errors, baseline: baseName, ratio, goal, met: minRatio === undefined || ratio === undefined ? undefined : ratio >= minRatio && r.errors === 0 });
+  if (base) rows.push({ scenario, target: baseName!, rps: base.rps, p50: base.p50, p99: base.p99, errors: base.errors, goal: 'baseline' });
+}
+
+async function main() {
+  // --- a working store: one app with 100 versions, one provider with 100 versions ---------------
+  const main = await versionary(path.join(tmp, 'main'));
+  const tok = await token(main.url);
+  const apps = `/v2/${PROJECT}/edge-apps`;
+  await call(main.url, tok, 'POST', apps, { edge_app_id: 'bench-app' });
+  for (let i = 0; i < 100; i++) await call(main.url, tok, 'POST', `${apps}/bench-app/versions`, { ...CREATE_VERSION_EXAMPLE, version: `1.0.${i}` });
+  await call(main.url, tok, 'POST', '/v1/private-providers', { provider_name: 'bench-provider' }, { 'client-request-id': rid });
+  for (let i = 0; i < 100; i++) await call(main.url, tok, 'POST', '/v1/private-providers/bench-provider/versions', { provider_version: `1.0.${i}`, function_graph_urn: urn }, { 'client-request-id': rid });
+  const auth = { 'x-auth-token': tok };
+
+  // P1: show one version vs node:http with the same bytes
+  const showPath = `${apps}/bench-app/versions/1.0.50`;
+  const showBytes = await call(main.url, tok, 'GET', showPath);
+  const bareShow = await bareServing(showBytes, 'show.json');
+  record('P1 show version', 'versionary', await load({ ...common, url: main.url + showPath, headers: auth }), await load({ ...common, url: bareShow.url }), 'node:http same bytes', '>= 0.80', 0.8);
+
+  // P2: create version (durable, synchronous=FULL) vs Fastify validating the same schema
+  const validate = await baseline('fastify-validate.ts', []);
+  let seq = 0;
+  const createBody = (n: number) => JSON.stringify({ ...CREATE_VERSION_EXAMPLE, version: `2.${process.pid % 1000}.${n}-${seq}` });
+  record(
+    'P2 create version',
+    'versionary',
+    await load({ ...common, url: main.url + `${apps}/bench-app/versions`, method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, bodyFor: (n) => createBody(n) }),
+    await load({ ...common, url: validate.url + '/iotedge', method: 'POST', headers: { 'content-type': 'application/json' }, bodyFor: (n) => createBody(n) }),
+    'fastify validate only',
+    '>= 0.50',
+    0.5,
+  );
+  seq++;
+
+  // P3: list 100 versions vs node:http with the same bytes
+  const listPath = `${apps}/bench-app/versions?limit=100&version=1.0.`;
+  const listBytes = await call(main.url, tok, 'GET', listPath);
+  const bareList = await bareServing(listBytes, 'list.json');
+  record('P3 list 100 versions', 'versionary', await load({ ...common, url: main.url + listPath, headers: auth }), await load({ ...common, url: bareList.url }), 'node:http same bytes', '>= 0.25', 0.25);
+
+  // P7: RFS create version and list, same style
+  const rfsHeaders = { ...auth, 'content-type': 'application/json', 'client-request-id': rid };
+  const rfsBody = (n: number) => JSON.stringify({ provider_version: `3.${seq}.${n}`, function_graph_urn: urn });
+  record(
+    'P7 RFS create version',
+    'versionary',
+    await load({ ...common, url: main.url + '/v1/private-providers/bench-provider/versions', method: 'POST', headers: rfsHeaders, bodyFor: rfsBody }),
+    await load({ ...common, url: validate.url + '/rfs', method: 'POST', headers: { 'content-type': 'application/json' }, bodyFor: rfsBody }),
+    'fastify validate only',
+    '>= 0.50',
+    0.5,
+  );
+  const rfsListPath = '/v1/private-providers/bench-provider/versions?limit=100&sort_key=create_time&sort_dir=asc';
+  const rfsListBytes = await call(main.url, tok, 'GET', rfsListPath, undefined, { 'client-request-id': rid });
+  const bareRfsList = await bareServing(rfsListBytes, 'rfs-list.json');
+  record('P7 RFS list 100 versions', 'versionary', await load({ ...common, url: main.url + rfsListPath, headers: rfsHeaders }), await load({ ...common, url: bareRfsList.url }), 'node:http same bytes', '>= 0.25', 0.25);
+  await Promise.all(procs.splice(0).map((p) => p.stop()));
+
+  // P4: cold start to the first 200, empty store
+  const cold = await versionary(path.join(tmp, 'cold'));
+  rows.push({ scenario: 'P4 cold start, empty store', target: 'versionary', p50: cold.startMs, goal: '< 300 ms', met: cold.startMs < 300 });
+  await cold.stop();
+
+  // P5/P6: a store of 1,000 versions and one of `versions` (default 1,000,000)
+  const stores: Record<string, { dir: string; count: number }> = { small: { dir: path.join(tmp, 'small'), count: 1000 }, big: { dir: path.join(tmp, 'big'), count: bigStore } };
+  const latency: Record<string, { show: LoadResult; list: LoadResult; rss: number; startMs: number }> = {};
+  for (const [name, s] of Object.entries(stores)) {
+    const migrated = spawnSync(process.execPath, [CLI, 'migrate', '--data-dir', s.dir], { env: { ...process.env, ...ENV }, encoding: 'utf8' });
+    if (migrated.status !== 0) throw new Error(migrated.stderr);
+    const first = await versionary(s.dir);
+    const t = await token(first.url);
+    await first.stop();
+    const started = performance.now();
+    seedVersions(path.join(s.dir, 'versionary.db'), PROJECT, 'bench-app', s.count);
+    process.stderr.write(`seeded ${s.count} versions in ${Math.round(performance.now() - started)} ms\n`);
+    const mid = `1.${Math.floor(s.count / 2 / 1000)}.${Math.floor(s.count / 2) % 1000}`;
+    const p = await versionary(s.dir, `${apps}/bench-app/versions/${mid}`, { 'x-auth-token': t });
+    const light = { duration, warmup, connections: 10 };
+    latency[name] = {
+      startMs: p.startMs,
+      show: await load({ ...light, url: p.url + `${apps}/bench-app/versions/${mid}`, headers: { 'x-auth-token': t } }),
+      list: await load({ ...light, url: p.url + `${apps}/bench-app/versions`, headers: { 'x-auth-token': t } }),
+      rss: 0,
+    };
+    latency[name]!.rss = p.peakRssMb();
+    await p.stop();
+  }
+  const { small, big } = latency as Record<'small' | 'big', (typeof latency)[string]>;
+  rows.push({ scenario: `P4 cold start, ${bigStore} versions`, target: 'versionary', p50: big.startMs, goal: '< 500 ms', met: big.startMs < 500 });
+  for (const op of ['show', 'list'] as const) {
+    const ratio = big[op].p50 / Math.max(small[op].p50, 0.001);
+    rows.push({ scenario: `P5 ${op} p50, 1k vs ${bigStore}`, target: 'versionary', p50: big[op].p50, errors: big[op].errors + small[op].errors, ratio, goal: '<= 1.3', met: ratio <= 1.3, note: `1k: ${small[op].p50} ms` });
+  }
+  rows.push({ scenario: `P6 peak RSS, ${bigStore} versions`, target: 'versionary', p50: big.rss, goal: '<= 150 MB', met: big.rss <= 150, note: 'MB (VmHWM)' });
+}
+
+function printTable() {
+  const fmt = (v: number | undefined, d = 0) => (v === undefined ? '' : v.toFixed(d));
+  const lines = [
+    '| scenario | target | req/s | p50 ms | p99 ms | errors | ratio | goal | met |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) =>
+      `| ${r.scenario} | ${r.target} | ${fmt(r.rps)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${r.errors ?? ''} | ${fmt(r.ratio, 2)} | ${r.goal} | ${r.met === undefined ? '' : r.met ? 'yes' : 'NO'}${r.note ? ` (${r.note})` : ''} |`,
+    ),
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+main()
+  .then(() => {
+    fs.mkdirSync(path.dirname(opts.out!), { recursive: true });
+    fs.writeFileSync(opts.out!, JSON.stringify({ machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version }, options: opts, rows }, null, 2));
+    const failed = rows.some((r) => (r.errors ?? 0) > 0);
+    process.exitCode = failed ? 1 : 0;
+  })
+  .catch((err) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    printTable();
+    await Promise.all(procs.map((p) => p.stop()));
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
