@@ -6,10 +6,12 @@ import { loadMasterKey, SecretBox } from './iam/crypto.js';
 import { openStore, type Store } from './store/db.js';
 import { migrate } from './store/migrate.js';
 import { buildServer, type ServerDeps } from './server.js';
+import { Metrics } from './platform/metrics.js';
 import type { App } from './platform/http.js';
 
 export interface Opened {
   store: Store;
+  metrics: Metrics;
   iam: IamService;
   /** Keys derived from the master key. */
   markerKey: Buffer;
@@ -19,13 +21,17 @@ export interface Opened {
 
 /** Opens and migrates the store, checks the master key and creates the first identity if needed. */
 export async function openApp(config: Config): Promise<Opened> {
+  let metrics: Metrics | undefined;
   const store = openStore({
+    onQuery: (kind, ms) => metrics?.storeLatency.observe({ kind }, ms / 1000),
+    onBatch: (size) => metrics?.batchSize.observe(size),
     database: config.database,
     sqliteSync: config.sqliteSync,
     pgPoolSize: config.pgPoolSize,
     pgStatementTimeoutMs: config.pgStatementTimeoutMs,
     pgConnectTimeoutMs: config.pgConnectTimeoutMs,
   });
+  metrics = new Metrics(store.poolStats);
   try {
     await migrate(store);
     const master = loadMasterKey(config.masterKey, config.dataDir);
@@ -33,7 +39,7 @@ export async function openApp(config: Config): Promise<Opened> {
     await iam.checkMasterKey();
     const bootstrap = await iam.bootstrap(config.bootstrap);
     const markerKey = crypto.createHmac('sha256', master.key).update('rfs-list-marker').digest();
-    return { store, iam, bootstrap, markerKey, masterKeyFile: master.generatedFile };
+    return { store, metrics, iam, bootstrap, markerKey, masterKeyFile: master.generatedFile };
   } catch (err) {
     await store.close();
     throw err;
@@ -52,6 +58,10 @@ export function serverDeps(config: Config, logger: Logger, opened: Opened): Serv
     rfsProviderQuota: config.rfsProviderQuota,
     rfsVersionQuota: config.rfsVersionQuota,
     importLimit: config.importLimit,
+    metrics: opened.metrics,
+    rateLimit: config.rateLimit,
+    rateWindowMs: config.rateWindowMs,
+    requestTimeoutMs: config.requestTimeoutMs,
   };
 }
 

@@ -20,6 +20,9 @@ export interface Config {
   pgStatementTimeoutMs: number;
   pgConnectTimeoutMs: number;
   authCacheMs: number;
+  rateLimit: number;
+  rateWindowMs: number;
+  requestTimeoutMs: number;
   rfsProviderQuota: number;
   rfsVersionQuota: number;
   masterKey?: string;
@@ -60,6 +63,9 @@ export const SETTINGS: Setting[] = [
   { key: 'pgStatementTimeoutMs', flag: '--pg-statement-timeout <ms>', env: 'VERSIONARY_PG_STATEMENT_TIMEOUT', default: '10000', description: 'longest a PostgreSQL statement may run before the request answers 503' },
   { key: 'pgConnectTimeoutMs', flag: '--pg-connect-timeout <ms>', env: 'VERSIONARY_PG_CONNECT_TIMEOUT', default: '5000', description: 'longest wait for a PostgreSQL connection before the request answers 503' },
   { key: 'authCacheMs', flag: '--auth-cache <ms>', env: 'VERSIONARY_AUTH_CACHE', default: '2000', description: 'how long a checked token or access key is remembered; a revoked one can pass this long (0 = off)' },
+  { key: 'rateLimit', flag: '--rate-limit <n>', env: 'VERSIONARY_RATE_LIMIT', default: '20000', description: 'requests one credential may make per --rate-window before 429 (0 = off)' },
+  { key: 'rateWindowMs', flag: '--rate-window <ms>', env: 'VERSIONARY_RATE_WINDOW', default: '1000', description: 'the rate-limit window' },
+  { key: 'requestTimeoutMs', flag: '--request-timeout <ms>', env: 'VERSIONARY_REQUEST_TIMEOUT', default: '30000', description: 'longest time to receive a whole request' },
   { key: 'rfsProviderQuota', flag: '--rfs-provider-quota <n>', env: 'VERSIONARY_RFS_PROVIDER_QUOTA', default: '0', description: 'most RFS private providers per project (0 = unlimited)' },
   { key: 'rfsVersionQuota', flag: '--rfs-version-quota <n>', env: 'VERSIONARY_RFS_VERSION_QUOTA', default: '0', description: 'most versions per RFS private provider (0 = unlimited)' },
 ];
@@ -151,6 +157,9 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     pgStatementTimeoutMs: int(get('pgStatementTimeoutMs').name, get('pgStatementTimeoutMs').value!, 100, 3_600_000),
     pgConnectTimeoutMs: int(get('pgConnectTimeoutMs').name, get('pgConnectTimeoutMs').value!, 100, 600_000),
     authCacheMs: int(get('authCacheMs').name, get('authCacheMs').value!, 0, 60_000),
+    rateLimit: int(get('rateLimit').name, get('rateLimit').value!, 0, 1e9),
+    rateWindowMs: int(get('rateWindowMs').name, get('rateWindowMs').value!, 10, 3_600_000),
+    requestTimeoutMs: int(get('requestTimeoutMs').name, get('requestTimeoutMs').value!, 100, 3_600_000),
     rfsProviderQuota: int(get('rfsProviderQuota').name, get('rfsProviderQuota').value!, 0, 1e9),
     rfsVersionQuota: int(get('rfsVersionQuota').name, get('rfsVersionQuota').value!, 0, 1e9),
     masterKey,

@@ -6,7 +6,9 @@ import { explorerRoutes } from './explorer/routes.js';
 import { requireAuth, throwBodyError } from './platform/auth.js';
 import { iamPublicRoutes, iamRoutes } from './iam/routes.js';
 import type { IamService } from './iam/service.js';
-import { isStoreUnavailable, type Store } from './store/db.js';
+import { isStoreUnavailable, isValueRejected, type Store } from './store/db.js';
+import type { Metrics } from './platform/metrics.js';
+import { limitRate } from './platform/rate-limit.js';
 import { IotEdgeRepo } from './iotedge/repo.js';
 import { IotEdgeService } from './iotedge/service.js';
 import { iotedgeRoutes } from './iotedge/routes.js';
@@ -30,13 +32,19 @@ export interface ServerDeps {
   rfsVersionQuota: number;
   /** Largest admin snapshot import in bytes. */
   importLimit: number;
+  metrics: Metrics;
+  /** Requests per credential per window; 0 = no limit. */
+  rateLimit: number;
+  rateWindowMs: number;
+  requestTimeoutMs: number;
   /** Replaces the clock for signature date checks (tests). */
   now?: () => number;
 }
 
 /** Composes the platform, the public routes and the authenticated API families. */
 export function buildServer(deps: ServerDeps): App {
-  const app = createHttp({ logger: deps.logger, bodyLimit: deps.bodyLimit, isUnavailable: isStoreUnavailable });
+  const app = createHttp({ logger: deps.logger, bodyLimit: deps.bodyLimit, requestTimeoutMs: deps.requestTimeoutMs, isUnavailable: isStoreUnavailable, isValueRejected });
+  deps.metrics.register(app);
 
   registerOpenApi(app);
   explorerRoutes(app, { region: deps.region });
@@ -56,8 +64,9 @@ export function buildServer(deps: ServerDeps): App {
     iamPublicRoutes(pub, { iam: deps.iam, region: deps.region });
   });
 
-  group(app, (api) => {
+  group(app, async (api) => {
     requireAuth(api, { identity: deps.iam, clockSkewSeconds: deps.clockSkewSeconds, now: deps.now });
+    if (deps.rateLimit > 0) await limitRate(api, deps.rateLimit, deps.rateWindowMs);
     iamRoutes(api, { iam: deps.iam, region: deps.region });
     iotedgeRoutes(api, new IotEdgeService(new IotEdgeRepo(deps.store.db, deps.store.dialect, deps.store.transact)));
     group(api, (rfs) => {

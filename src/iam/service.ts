@@ -40,6 +40,7 @@ export class IamService implements IdentityProvider {
    */
   private readonly tokenCache?: LRUCache<string, { principal: Principal; expiresAt: string }>;
   private readonly keyCache?: LRUCache<string, { principal: Principal; secretKey: string }>;
+  private readonly logins = new LoginThrottle();
 
   constructor(
     db: Kysely<Database>,
@@ -125,9 +126,15 @@ export class IamService implements IdentityProvider {
       throw new AppError('invalid', 'auth.identity.methods: only the password method is supported');
     }
     const u = identity.password.user;
+    const who = JSON.stringify([u.id ?? '', u.name ?? '', u.domain?.id ?? '', u.domain?.name ?? '']);
+    this.logins.check(who);
     const stored = await this.findUser(u, scope);
     const ok = await verifyPassword(u.password, stored?.password_hash ?? DUMMY_HASH);
-    if (!stored || !ok) throw new AppError('unauthorized', 'The username or password is wrong.');
+    if (!stored || !ok) {
+      this.logins.failed(who);
+      throw new AppError('unauthorized', 'The username or password is wrong.');
+    }
+    this.logins.succeeded(who);
     const domain = (await this.repo.domainById(stored.domain_id))!;
     let projectId: string | null = null;
     if (scope?.project) {
@@ -279,6 +286,34 @@ export class IamService implements IdentityProvider {
 
   async deleteKey(accessKey: string): Promise<void> {
     if (!(await this.repo.deleteKey(accessKey))) throw new AppError('not_found', `access key ${accessKey} does not exist`);
+  }
+}
+
+/**
+ * Slows down password guessing for one user name: after 5 wrong passwords, each further attempt
+ * must wait 1 s, then 2 s, 4 s … up to 5 minutes (429 with Retry-After); a right one resets it.
+ * Per process, so N replicas allow N times as many guesses.
+ */
+class LoginThrottle {
+  private readonly failures = new LRUCache<string, { count: number; until: number }>({ max: 100_000, ttl: 3_600_000 });
+
+  check(who: string): void {
+    const f = this.failures.get(who);
+    const wait = f ? f.until - Date.now() : 0;
+    if (wait > 0) {
+      const seconds = Math.ceil(wait / 1000);
+      throw new AppError('too_many', `Too many wrong passwords; retry after ${seconds} s.`, undefined, { 'Retry-After': String(seconds) });
+    }
+  }
+
+  failed(who: string): void {
+    const count = (this.failures.get(who)?.count ?? 0) + 1;
+    const delay = count < 5 ? 0 : Math.min(300_000, 1000 * 2 ** (count - 5));
+    this.failures.set(who, { count, until: Date.now() + delay });
+  }
+
+  succeeded(who: string): void {
+    this.failures.delete(who);
   }
 }
 

@@ -18,8 +18,14 @@ declare module 'fastify' {
 export interface HttpOptions {
   logger: Logger;
   bodyLimit: number;
+  /** Longest time to receive a whole request (slow clients are cut off). */
+  requestTimeoutMs?: number;
+  /** On shutdown, how long requests in flight may take before their connections are cut. */
+  shutdownGraceMs?: number;
   /** Classifies store errors: true when the database is unreachable or timed out. */
   isUnavailable?: (err: unknown) => boolean;
+  /** Classifies store errors: true when the database refused a value of the request. */
+  isValueRejected?: (err: unknown) => boolean;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -28,7 +34,7 @@ const JSON_TYPE = 'application/json;charset=UTF-8';
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
 /** Registers an encapsulated group of routes: hooks added inside apply to that group only. */
-export function group(app: App, fn: (child: App) => void): void {
+export function group(app: App, fn: (child: App) => void | Promise<void>): void {
   app.register(async (child) => fn(child.withTypeProvider<TypeBoxTypeProvider>()));
 }
 
@@ -38,10 +44,16 @@ export function createHttp(opts: HttpOptions): App {
     loggerInstance: opts.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit,
+    requestTimeout: opts.requestTimeoutMs ?? 30_000,
     genReqId: () => crypto.randomUUID().replaceAll('-', ''),
     requestIdHeader: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
-    return503OnClosing: true,
+    return503OnClosing: false,
+    // Malformed URLs and over-long path segments never reach a route: answer them in the envelope too.
+    frameworkErrors: (err, req, reply) => {
+      const detail = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path segment is longer than 1024 characters' : 'the URL is malformed';
+      sendError(req, reply, new AppError('invalid', detail));
+    },
     ajv: undefined,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -54,13 +66,26 @@ export function createHttp(opts: HttpOptions): App {
   app.decorateRequest('rawBody', undefined);
   app.decorateRequest('bodyError', null);
 
+  // Graceful shutdown: requests in flight finish; new ones get 503 in the envelope; every response
+  // asks the client to close its connection; stragglers are cut off after a grace period.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+    setTimeout(() => app.server.closeAllConnections(), opts.shutdownGraceMs ?? 10_000).unref();
+  });
+
   app.addHook('onRequest', async (req, reply) => {
     reply.header('X-Request-Id', req.id);
+    if (closing) {
+      reply.header('Connection', 'close');
+      throw new AppError('unavailable', 'The server is shutting down.');
+    }
   });
 
   // Every JSON body goes out with the content type the Huawei services use.
   app.addHook('onSend', async (_req, reply, payload) => {
     if (reply.getHeader('content-type') === 'application/json; charset=utf-8') reply.header('content-type', JSON_TYPE);
+    if (closing) reply.header('Connection', 'close');
     return payload;
   });
 
@@ -89,7 +114,7 @@ export function createHttp(opts: HttpOptions): App {
   });
 
   app.setErrorHandler(async (err: FastifyError | AppError, req, reply) => {
-    const appErr = toAppError(err, opts.isUnavailable);
+    const appErr = toAppError(err, opts);
     if (appErr.kind === 'internal') req.log.error({ err }, 'unexpected error');
     else if (appErr.kind === 'unavailable') req.log.warn({ err: (err as Error).message }, 'store unavailable');
     sendError(req, reply, appErr);
@@ -100,6 +125,7 @@ export function createHttp(opts: HttpOptions): App {
 
 export function sendError(req: FastifyRequest, reply: FastifyReply, err: AppError): FastifyReply {
   const r = render(familyOf(req.url), err);
+  reply.header('X-Request-Id', req.id);
   if (err.headers) reply.headers(err.headers);
   if (r.status === 503 && !reply.hasHeader('retry-after')) reply.header('Retry-After', '5');
   return reply.code(r.status).type(JSON_TYPE).send(envelope(r));
@@ -113,12 +139,13 @@ const FASTIFY_KINDS: Record<string, ErrorKind> = {
   FST_ERR_CTP_EMPTY_TYPE: 'unsupported_media',
 };
 
-function toAppError(err: FastifyError | AppError, isUnavailable?: (err: unknown) => boolean): AppError {
+function toAppError(err: FastifyError | AppError, { isUnavailable, isValueRejected }: HttpOptions): AppError {
   if (err instanceof AppError) return err;
   if (err.validation) return validationError(err.validation, err.validationContext ?? 'body');
   const kind = FASTIFY_KINDS[err.code];
   if (kind) return new AppError(kind, kind === 'too_large' ? undefined : err.message);
   if (isUnavailable?.(err)) return new AppError('unavailable');
+  if (isValueRejected?.(err)) return new AppError('invalid', 'a value contains a character or size the store cannot hold');
   if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) return new AppError('invalid', err.message);
   return new AppError('internal');
 }

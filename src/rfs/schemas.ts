@@ -3,8 +3,9 @@ import { Type, type Static } from 'typebox';
 /** RFS private-provider schemas (rfs.md §1.4, §3–§5): validation, types and OpenAPI. */
 
 export const RX_PROVIDER_NAME = /^[0-9a-z](?:[0-9a-z-]*[0-9a-z])?$/;
-export const RX_PROVIDER_ID = /^[a-z0-9]+[a-z0-9-]*$/;
-export const RX_CLIENT_REQUEST_ID = /^[A-Za-z0-9]+[A-Za-z0-9-]*$/;
+// The official forms `^[a-z0-9]+[a-z0-9-]*$` backtrack quadratically; these accept the same strings.
+export const RX_PROVIDER_ID = /^[a-z0-9][a-z0-9-]*$/;
+export const RX_CLIENT_REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
 export const RX_URN = /^urn:fss:.+:[A-Za-z0-9]{3,64}:function:default:[A-Za-z][A-Za-z0-9_-]{0,58}[A-Za-z0-9]:(?:[A-Za-z0-9][A-Za-z0-9_.-]{0,40}|![A-Za-z][A-Za-z0-9_-]{0,61})[A-Za-z0-9]$/;
 export const RX_AGENCY_URN = /^(?:iam:\*?:[A-Za-z0-9-]{1,64}:agency:.{1,64})?$/;
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import type SQLiteType from 'better-sqlite3';
 import type pgType from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type KyselyConfig } from 'kysely';
 
 // Each database driver is loaded only when a store of its kind is opened.
 const require = createRequire(import.meta.url);
@@ -19,6 +19,8 @@ export interface Store {
   db: Kysely<Database>;
   dialect: Dialect;
   transact: Transact;
+  /** PostgreSQL only: the connection pool's state. */
+  poolStats?: () => { total: number; idle: number; waiting: number };
   /** SQLite only: the synchronous mode chosen for normal operation. */
   sqliteSync?: 'full' | 'normal';
   /** Where the data lives, without credentials. */
@@ -28,6 +30,10 @@ export interface Store {
 
 export interface StoreOptions {
   database: string;
+  /** Called after every statement with its kind (select, insert …) and duration. */
+  onQuery?: (kind: string, ms: number) => void;
+  /** Called with the size of every group-commit batch (SQLite). */
+  onBatch?: (size: number) => void;
   sqliteSync?: 'full' | 'normal';
   pgPoolSize?: number;
   pgStatementTimeoutMs?: number;
@@ -37,12 +43,21 @@ export interface StoreOptions {
 export class StoreConfigError extends Error {}
 
 export function openStore(opts: StoreOptions): Store {
-  if (opts.database.startsWith('sqlite:')) return openSqlite(opts.database.slice('sqlite:'.length), opts.sqliteSync ?? 'full');
+  if (opts.database.startsWith('sqlite:')) return openSqlite(opts.database.slice('sqlite:'.length), opts.sqliteSync ?? 'full', opts);
   if (/^postgres(ql)?:\/\//.test(opts.database)) return openPostgres(opts);
   throw new StoreConfigError(`unsupported database URL: ${opts.database}`);
 }
 
-function openSqlite(file: string, sync: 'full' | 'normal'): Store {
+const KINDS: Record<string, string> = { SelectQueryNode: 'select', InsertQueryNode: 'insert', UpdateQueryNode: 'update', DeleteQueryNode: 'delete' };
+
+function queryLog(onQuery?: StoreOptions['onQuery']): KyselyConfig['log'] {
+  if (!onQuery) return undefined;
+  return (event) => {
+    if (event.level === 'query') onQuery(KINDS[event.query.query.kind] ?? 'other', event.queryDurationMillis);
+  };
+}
+
+function openSqlite(file: string, sync: 'full' | 'normal', opts: StoreOptions): Store {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const SQLite = require('better-sqlite3') as typeof SQLiteType;
   let sqlite: SQLiteType.Database;
@@ -56,8 +71,8 @@ function openSqlite(file: string, sync: 'full' | 'normal'): Store {
   sqlite.pragma(`synchronous = ${sync.toUpperCase()}`);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  const group = new GroupCommit(db);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), log: queryLog(opts.onQuery) });
+  const group = new GroupCommit(db, 256, opts.onBatch);
   return { db, dialect: 'sqlite', sqliteSync: sync, transact: (fn) => group.run(fn), location: `sqlite:${file}`, close: () => db.destroy() };
 }
 
@@ -93,12 +108,13 @@ function openPostgres(opts: StoreOptions): Store {
   });
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: queryLog(opts.onQuery) });
   const u = new URL(url);
   return {
     db,
     dialect: 'postgres',
     transact: (fn) => db.transaction().execute(fn),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     location: `postgres://${u.host}${u.pathname}`,
     close: () => db.destroy(),
   };
@@ -129,4 +145,10 @@ export function isStoreUnavailable(err: unknown): boolean {
   if (!e) return false;
   if (typeof e.code === 'string' && UNAVAILABLE_CODES.has(e.code)) return true;
   return typeof e.message === 'string' && UNAVAILABLE_MESSAGES.test(e.message);
+}
+
+/** True when the database refused a value itself (a NUL character, a string too long for its column …). */
+export function isValueRejected(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '22021' || code === '22P05' || code === '22001' || code === '22003' || code === '22P02';
 }

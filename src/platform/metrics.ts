@@ -1,0 +1,64 @@
+import client from 'prom-client';
+import type { App } from './http.js';
+
+let processMetrics = false;
+
+/** Prometheus metrics of one server process, served at GET /metrics. */
+export class Metrics {
+  readonly registry = new client.Registry();
+  private readonly requests = new client.Counter({ name: 'versionary_http_requests_total', help: 'HTTP requests by operation and status', labelNames: ['operation', 'status'], registers: [this.registry] });
+  private readonly latency = new client.Histogram({
+    name: 'versionary_http_request_duration_seconds',
+    help: 'HTTP request latency by operation',
+    labelNames: ['operation'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    registers: [this.registry],
+  });
+  readonly storeLatency = new client.Histogram({
+    name: 'versionary_store_query_duration_seconds',
+    help: 'Database statement latency by kind',
+    labelNames: ['kind'],
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1],
+    registers: [this.registry],
+  });
+  readonly batchSize = new client.Histogram({
+    name: 'versionary_group_commit_batch_size',
+    help: 'Write transactions committed together by one SQLite commit',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    registers: [this.registry],
+  });
+
+  constructor(pool?: () => { total: number; idle: number; waiting: number }) {
+    // Process metrics (CPU, memory, event loop, GC) are collected once per process.
+    if (!processMetrics) {
+      client.collectDefaultMetrics({ prefix: 'versionary_' });
+      processMetrics = true;
+    }
+    if (pool) {
+      new client.Gauge({
+        name: 'versionary_store_pool_connections',
+        help: 'PostgreSQL pool connections by state',
+        labelNames: ['state'],
+        registers: [this.registry],
+        collect() {
+          const p = pool();
+          this.set({ state: 'total' }, p.total);
+          this.set({ state: 'idle' }, p.idle);
+          this.set({ state: 'waiting' }, p.waiting);
+        },
+      });
+    }
+  }
+
+  /** Counts every request by its operation id (or route), and serves /metrics. */
+  register(app: App): void {
+    app.addHook('onResponse', async (req, reply) => {
+      const schema = req.routeOptions.schema as { operationId?: string } | undefined;
+      const operation = schema?.operationId ?? (req.routeOptions.url ? `${req.method} ${req.routeOptions.url}` : 'unknown');
+      this.requests.inc({ operation, status: reply.statusCode });
+      this.latency.observe({ operation }, reply.elapsedTime / 1000);
+    });
+    const all = client.Registry.merge([this.registry, client.register]);
+    app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => reply.type(all.contentType).send(await all.metrics()));
+  }
+}
