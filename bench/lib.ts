@@ -103,3 +103,18 @@ export async function load(o: LoadOptions): Promise<LoadResult> {
     requests: r.requests.total,
   };
 }
+
+/** Latency percentiles in milliseconds (sub-millisecond precision) of `n` sequential requests. */
+export async function probeLatency(url: string, headers: Record<string, string>, n: number): Promise<{ p50: number; p99: number; errors: number }> {
+  const times: number[] = [];
+  let errors = 0;
+  for (let i = 0; i < n; i++) {
+    const started = performance.now();
+    const res = await fetch(url, { headers });
+    await res.arrayBuffer();
+    times.push(performance.now() - started);
+    if (res.status !== 200) errors++;
+  }
+  times.sort((a, b) => a - b);
+  return { p50: times[Math.floor(n / 2)]!, p99: times[Math.floor(n * 0.99)]!, errors };
+}
