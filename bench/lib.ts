@@ -1,6 +1,7 @@
+import { freePort } from '../test/helpers/ports.js';
+export { freePort };
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import autocannon from 'autocannon';
 
 export interface LoadResult {
@@ -11,16 +12,6 @@ export interface LoadResult {
   requests: number;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 export interface Proc {
   child: ChildProcess;

@@ -1,4 +1,4 @@
-import { AppError } from '../platform/errors.js';
+import { AppError, pinnedError } from '../platform/errors.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../store/db.js';
 import type { EdgeAppTable, EdgeAppVersionTable } from '../store/types.js';
 import type { BriefRow, IotEdgeRepo, VersionRow } from './repo.js';
@@ -16,16 +16,14 @@ import type {
   VersionState,
 } from './schemas.js';
 
-const pinned = (status: number, code: string, message: string) => (detail?: string) =>
-  new AppError(status === 404 ? 'not_found' : status === 403 ? 'forbidden' : 'conflict', detail, { status, code, message });
 
 export const errors = {
-  appExists: pinned(400, 'IoTEdge.02100601', 'The app has already existed.'),
-  appNotFound: pinned(404, 'IoTEdge.02100602', 'The app does not exist.'),
-  versionExists: pinned(400, 'IoTEdge.02100603', 'The app version has already existed.'),
-  versionNotFound: pinned(404, 'IoTEdge.02100604', 'The app software package version does not exist.'),
-  published: pinned(403, 'IoTEdge.02100605', 'The app software package version has already published.'),
-  notPublished: pinned(403, 'IoTEdge.02100606', 'The app software package version has not publish yet.'),
+  appExists: pinnedError(400, 'IoTEdge.02100601', 'The app has already existed.'),
+  appNotFound: pinnedError(404, 'IoTEdge.02100602', 'The app does not exist.'),
+  versionExists: pinnedError(400, 'IoTEdge.02100603', 'The app version has already existed.'),
+  versionNotFound: pinnedError(404, 'IoTEdge.02100604', 'The app software package version does not exist.'),
+  published: pinnedError(403, 'IoTEdge.02100605', 'The app software package version has already published.'),
+  notPublished: pinnedError(403, 'IoTEdge.02100606', 'The app software package version has not publish yet.'),
 };
 
 /** Stored in the spec column: every version field that has no column of its own. */

@@ -96,6 +96,12 @@ const TABLES: Record<Family, Partial<Record<ErrorKind, Rendered>>> = {
   },
 };
 
+/** A factory of errors with an exact status, code and canonical message (a service's own codes). */
+export function pinnedError(status: number, code: string, message: string): (detail?: string) => AppError {
+  const kind: ErrorKind = status === 404 ? 'not_found' : status === 403 ? 'forbidden' : 'conflict';
+  return (detail) => new AppError(kind, detail, { status, code, message });
+}
+
 /** Which family's envelope a request path gets. */
 export function familyOf(url: string): Family {
   if (url.startsWith('/v2/')) return 'iotedge';

@@ -1,20 +1,18 @@
 import crypto from 'node:crypto';
-import { AppError } from '../platform/errors.js';
+import { AppError, pinnedError } from '../platform/errors.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../store/db.js';
 import type { RfsProviderTable, RfsProviderVersionTable } from '../store/types.js';
 import { keysetPage, sortDirection, type MarkerCodec, type PageResult, type SortDir } from './paging.js';
 import type { RfsRepo } from './repo.js';
 import type { CreateProviderBody, CreateVersionBody, ListQuery, ProviderSummary, UpdateProviderBody, VersionSummary } from './schemas.js';
 
-const pinned = (status: number, code: string, message: string) => (detail?: string) =>
-  new AppError(status === 404 ? 'not_found' : status === 403 ? 'forbidden' : 'conflict', detail, { status, code, message });
 
 export const errors = {
-  providerNotFound: pinned(404, 'RF.10014001', 'The private provider does not exist.'),
-  versionNotFound: pinned(404, 'RF.10014002', 'The private provider version does not exist.'),
-  providerExists: pinned(409, 'RF.10015001', 'The private provider already exists.'),
-  versionExists: pinned(409, 'RF.10015002', 'The private provider version already exists.'),
-  quota: pinned(403, 'RF.10013001', 'Forbidden.'),
+  providerNotFound: pinnedError(404, 'RF.10014001', 'The private provider does not exist.'),
+  versionNotFound: pinnedError(404, 'RF.10014002', 'The private provider version does not exist.'),
+  providerExists: pinnedError(409, 'RF.10015001', 'The private provider already exists.'),
+  versionExists: pinnedError(409, 'RF.10015002', 'The private provider version already exists.'),
+  quota: pinnedError(403, 'RF.10013001', 'Forbidden.'),
 };
 const invalid = (detail: string) => new AppError('invalid', detail);
 

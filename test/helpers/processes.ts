@@ -1,6 +1,7 @@
+import { freePort } from './ports.js';
+export { freePort };
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,16 +19,6 @@ export const REPLICA_ENV = {
   VERSIONARY_DOMAIN_ID: DOMAIN_ID,
 };
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 /** A PostgreSQL server of the test's own, which the test may stop and start again. */
 export async function ownPostgres() {

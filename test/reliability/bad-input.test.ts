@@ -8,7 +8,7 @@ import { rfs, rfsSnapshot, URN } from '../helpers/rfs.js';
 /**
  * Generated and mutated requests against every operation: every answer is a success or a 4xx in
  * the envelope of the right family (never a 5xx, never a hang), and a refused request changes
- * nothing that is stored.
+ * nothing that is stored. The seed is fixed so that runs repeat; FUZZ_SEED=<n> explores others.
  */
 interface Op {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -128,7 +128,7 @@ describe.each(BACKENDS)('generated bad input on %s', (kind) => {
           before = await snapshot();
         }
       }),
-      { numRuns: kind === 'sqlite' ? 10_000 : 2_000, seed: Number(process.env.FUZZ_SEED ?? Date.now() % 100000) },
+      { numRuns: kind === 'sqlite' ? 10_000 : 2_000, seed: Number(process.env.FUZZ_SEED ?? 20261122) },
     );
     expect(cases).toBeGreaterThanOrEqual(kind === 'sqlite' ? 10_000 : 2_000);
   });

@@ -3,6 +3,7 @@ import { ALL_PATTERNS } from '../../src/iotedge/patterns.js';
 import { RX_AGENCY_URN, RX_CLIENT_REQUEST_ID, RX_PROVIDER_ID, RX_PROVIDER_NAME, RX_URN } from '../../src/rfs/schemas.js';
 import { isSemver } from '../../src/platform/formats.js';
 import { adminToken, startServer } from '../helpers/server.js';
+import { BACKENDS } from '../helpers/backends.js';
 import { iotedge, versionWith } from '../helpers/iotedge.js';
 import { rfs } from '../helpers/rfs.js';
 
@@ -38,9 +39,9 @@ describe('regular expressions against adversarial input', () => {
   });
 });
 
-describe('requests carrying adversarial values up to the body limit', () => {
+describe.each(BACKENDS)('requests carrying adversarial values up to the body limit on %s', (kind) => {
   it('are answered with 400 quickly, never hang', { timeout: 120_000 }, async () => {
-    const s = await startServer('sqlite');
+    const s = await startServer(kind);
     const token = await adminToken(s);
     const api = iotedge(s, token);
     const r = rfs(s, token);
