@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import sjson from 'secure-json-parse';
 import fastJsonStringify from 'fast-json-stringify';
@@ -44,7 +44,11 @@ export function createHttp(opts: HttpOptions): App {
     loggerInstance: opts.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit,
-    requestTimeout: opts.requestTimeoutMs ?? 30_000,
+    // Node checks request timeouts only every connectionsCheckingInterval (30 s by default).
+    serverFactory: (handler) => {
+      const timeout = opts.requestTimeoutMs ?? 30_000;
+      return http.createServer({ requestTimeout: timeout, connectionsCheckingInterval: Math.min(1000, timeout), keepAliveTimeout: 72_000 }, handler);
+    },
     genReqId: () => crypto.randomUUID().replaceAll('-', ''),
     requestIdHeader: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },

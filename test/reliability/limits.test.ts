@@ -77,3 +77,24 @@ describe('metrics', () => {
     await s.close();
   });
 });
+
+describe('slow requests', () => {
+  it('are cut off after --request-timeout, with a 408', async () => {
+    const s = await startServer('sqlite', { flags: { requestTimeoutMs: '300' } });
+    const url = new URL(await s.app.listen({ host: '127.0.0.1', port: 0 }));
+    const net = await import('node:net');
+    const started = Date.now();
+    const answer = await new Promise<string>((resolve) => {
+      const socket = net.connect(Number(url.port), url.hostname, () => {
+        // Headers promise a body that never comes.
+        socket.write('POST /v3/auth/tokens HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"auth":');
+      });
+      let data = '';
+      socket.on('data', (d) => (data += d));
+      socket.on('close', () => resolve(data));
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(Date.now() - started).toBeLessThan(5000);
+    await s.close();
+  });
+});
