@@ -1,17 +1,10 @@
-import type { preValidationHookHandler } from 'fastify';
-import type { TSchema } from 'typebox';
 import type { App } from '../platform/http.js';
-import { normalize } from '../platform/normalize.js';
+import { lenientBody as lenient } from '../platform/normalize.js';
 import type { IotEdgeService } from './service.js';
 import {
   AppPage, AppParams, BriefVersion, CreateAppBody, CreateVersionBody, EdgeApp, FullVersion, ListAppsQuery,
   ListVersionsQuery, ProjectParams, StateBody, UpdateVersionBody, VersionPage, VersionParams,
 } from './schemas.js';
-
-/** Applies the tolerance rules (normalize.ts) to a body before it is validated. */
-const lenient = (schema: TSchema): preValidationHookHandler => async (req) => {
-  req.body = normalize(schema as object, req.body);
-};
 
 const tags = ['IoTEdge'];
 

@@ -1,3 +1,5 @@
+import type { preValidationHookHandler } from 'fastify';
+
 /**
  * The tolerance rules of lenient JSON APIs, driven by the schema the body is validated against:
  * `null` is the same as absent; keys the schema does not know are dropped (or kept for validation
@@ -42,4 +44,11 @@ export function normalize(schema: Schema, value: unknown): unknown {
     return out;
   }
   return value;
+}
+
+/** A route hook applying normalize() to the body before the route schema validates it. */
+export function lenientBody(schema: object): preValidationHookHandler {
+  return async (req) => {
+    req.body = normalize(schema as Schema, req.body);
+  };
 }

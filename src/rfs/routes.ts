@@ -1,8 +1,7 @@
 import type { FastifyRequest, preValidationHookHandler } from 'fastify';
-import type { TSchema } from 'typebox';
 import type { App } from '../platform/http.js';
 import { AppError, tenantForbidden } from '../platform/errors.js';
-import { normalize } from '../platform/normalize.js';
+import { lenientBody as lenient } from '../platform/normalize.js';
 import type { RfsService } from './service.js';
 import {
   ClientRequestHeaders, CreateProviderBody, CreateVersionBody, ListQuery, ProviderCreated, ProviderIdQuery, ProviderPage,
@@ -22,11 +21,6 @@ const requireClientRequestId: preValidationHookHandler = async (req) => {
   if (typeof id !== 'string' || id.length < 36 || id.length > 128 || !RX_CLIENT_REQUEST_ID.test(id)) {
     throw new AppError('invalid', 'Client-Request-Id must be 36-128 letters, digits and "-", starting with a letter or digit');
   }
-};
-
-/** null is absent; unknown top-level keys stay for validation to refuse (RF.10011002). */
-const lenient = (schema: TSchema): preValidationHookHandler => async (req) => {
-  req.body = normalize(schema as object, req.body);
 };
 
 const tags = ['RFS'];
