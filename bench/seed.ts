@@ -18,8 +18,8 @@ export function seedVersions(file: string, projectId: string, appId: string, cou
      values (?, ?, 'DATA_PROCESSING', 'USER', 'docker', ?, ?, ?)`,
   ).run(projectId, appId, count, now, now);
   const insert = db.prepare(
-    `insert into edge_app_versions (project_id, edge_app_id, version, state, deploy_type, arch, ai_card_type, create_time, update_time, publish_time, off_shelf_time, spec)
-     values (@project_id, @edge_app_id, @version, @state, @deploy_type, @arch, @ai_card_type, @create_time, @update_time, @publish_time, @off_shelf_time, @spec)`,
+    `insert into edge_app_versions (project_id, edge_app_id, version, state, deploy_type, arch, ai_card_type, create_time, update_time, publish_time, off_shelf_time, description, sdk_version, deploy_multi_instance, doc, brief)
+     values (@project_id, @edge_app_id, @version, @state, @deploy_type, @arch, @ai_card_type, @create_time, @update_time, @publish_time, @off_shelf_time, @description, @sdk_version, @deploy_multi_instance, @doc, @brief)`,
   );
   const batch = db.transaction((from: number, to: number) => {
     for (let i = from; i < to; i++) {

@@ -3,12 +3,12 @@ import type { Logger } from 'pino';
 import { createHttp, group, type App } from './platform/http.js';
 import { registerOpenApi } from './platform/openapi.js';
 import { explorerRoutes } from './explorer/routes.js';
-import { requireAuth, throwBodyError } from './platform/auth.js';
+import { requireAuth } from './platform/auth.js';
 import { iamPublicRoutes, iamRoutes } from './iam/routes.js';
 import type { IamService } from './iam/service.js';
 import { isStoreUnavailable, isValueRejected, type Store } from './store/db.js';
 import type { Metrics } from './platform/metrics.js';
-import { limitRate } from './platform/rate-limit.js';
+import { RateLimiter } from './platform/rate-limit.js';
 import { IotEdgeRepo } from './iotedge/repo.js';
 import { IotEdgeService } from './iotedge/service.js';
 import { iotedgeRoutes } from './iotedge/routes.js';
@@ -43,7 +43,14 @@ export interface ServerDeps {
 
 /** Composes the platform, the public routes and the authenticated API families. */
 export function buildServer(deps: ServerDeps): App {
-  const app = createHttp({ logger: deps.logger, bodyLimit: deps.bodyLimit, requestTimeoutMs: deps.requestTimeoutMs, isUnavailable: isStoreUnavailable, isValueRejected });
+  const app = createHttp({
+    logger: deps.logger,
+    bodyLimit: deps.bodyLimit,
+    requestTimeoutMs: deps.requestTimeoutMs,
+    isUnavailable: isStoreUnavailable,
+    isValueRejected,
+    observe: (req, reply, ms) => deps.metrics.observe(req, reply, ms),
+  });
   deps.metrics.register(app);
 
   registerOpenApi(app);
@@ -60,15 +67,18 @@ export function buildServer(deps: ServerDeps): App {
   });
 
   group(app, (pub) => {
-    pub.addHook('preValidation', async (req) => throwBodyError(req));
+    pub.addHook('preValidation', (req, _reply, done) => {
+      if (req.bodyError) return done(req.bodyError);
+      done();
+    });
     iamPublicRoutes(pub, { iam: deps.iam, region: deps.region });
   });
 
-  group(app, async (api) => {
-    requireAuth(api, { identity: deps.iam, clockSkewSeconds: deps.clockSkewSeconds, now: deps.now });
-    if (deps.rateLimit > 0) await limitRate(api, deps.rateLimit, deps.rateWindowMs);
+  group(app, (api) => {
+    const limiter = deps.rateLimit > 0 ? new RateLimiter(deps.rateLimit, deps.rateWindowMs) : undefined;
+    requireAuth(api, { identity: deps.iam, clockSkewSeconds: deps.clockSkewSeconds, limiter, now: deps.now });
     iamRoutes(api, { iam: deps.iam, region: deps.region });
-    iotedgeRoutes(api, new IotEdgeService(new IotEdgeRepo(deps.store.db, deps.store.dialect, deps.store.transact)));
+    iotedgeRoutes(api, new IotEdgeService(new IotEdgeRepo(deps.store.db, deps.store.dialect, deps.store.transact, deps.store.reader)));
     group(api, (rfs) => {
       const service = new RfsService(new RfsRepo(deps.store.db, deps.store.transact), new MarkerCodec(deps.markerKey), {
         region: deps.region,

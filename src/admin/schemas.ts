@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { VersionSpec } from '../iotedge/schemas.js';
 
 /** One record of each stored table, as a snapshot carries it (iotedge/rfs rows, JSON columns parsed). */
 
@@ -42,7 +43,7 @@ export const EdgeAppVersionRecord = Type.Object(
     update_time: T,
     publish_time: Type.Union([T, Type.Null()]),
     off_shelf_time: Type.Union([T, Type.Null()]),
-    spec: Type.Record(Type.String(), Type.Unknown()),
+    spec: VersionSpec,
   },
   strict,
 );

@@ -4,6 +4,7 @@ import { AppError } from '../platform/errors.js';
 import { validationError, validatorCompiler } from '../platform/validation.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../store/db.js';
 import type { Database } from '../store/types.js';
+import { specOf, specOfDoc, withDocs } from '../iotedge/views.js';
 import { AdminRepo } from './repo.js';
 import { EdgeAppRecord, EdgeAppVersionRecord, ProviderRecord, ProviderVersionRecord, SNAPSHOT_FORMAT, type Counts } from './schemas.js';
 
@@ -28,13 +29,13 @@ const BATCH = 500;
 const convert = {
   out: {
     edge_apps: (r: any) => ({ ...r, delivered_app: r.delivered_app === null ? null : r.delivered_app === 1 }),
-    edge_app_versions: (r: any) => ({ ...r, deploy_multi_instance: r.deploy_multi_instance === 1, arch: JSON.parse(r.arch), spec: JSON.parse(r.spec) }),
+    edge_app_versions: ({ doc, brief: _brief, ...r }: any) => ({ ...r, deploy_multi_instance: r.deploy_multi_instance === 1, arch: JSON.parse(r.arch), spec: specOfDoc(doc) }),
     rfs_providers: ({ tenant_id, ...r }: any) => ({ project_id: tenant_id, ...r }),
     rfs_provider_versions: (r: any) => r,
   },
   in: {
     edge_apps: ({ version_count: _counted, ...r }: any) => ({ ...r, delivered_app: r.delivered_app === null ? null : r.delivered_app ? 1 : 0 }),
-    edge_app_versions: (r: any) => ({ ...r, deploy_multi_instance: r.deploy_multi_instance ? 1 : 0, arch: JSON.stringify(r.arch), spec: JSON.stringify(r.spec) }),
+    edge_app_versions: ({ spec, ...r }: any) => withDocs({ ...r, deploy_multi_instance: r.deploy_multi_instance ? 1 : 0, arch: JSON.stringify(r.arch) }, specOf(spec)),
     rfs_providers: ({ project_id, ...r }: any) => ({ tenant_id: project_id, ...r }),
     rfs_provider_versions: (r: any) => r,
   },
@@ -100,7 +101,11 @@ export class SnapshotService {
           const err = validationError((validate.errors as never[]) ?? [], 'body');
           throw new AppError('invalid', `${table}[${index}]: ${err.detail}`);
         }
-        pending[table].push(convert.in[table](value));
+        try {
+          pending[table].push(convert.in[table](value));
+        } catch (err) {
+          throw new AppError('invalid', `${table}[${index}]: ${(err as Error).message}`);
+        }
       };
 
       const flush = async (all: boolean) => {

@@ -38,8 +38,9 @@ export class IamService implements IdentityProvider {
    * Checked tokens and access keys, remembered for opts.authCacheMs at most: that is how long a
    * token or key can still pass on this replica after it is revoked or its user deleted elsewhere.
    */
-  private readonly tokenCache?: LRUCache<string, { principal: Principal; expiresAt: string }>;
+  private readonly tokenCache?: LRUCache<string, { principal: Principal; expiresAt: number }>;
   private readonly keyCache?: LRUCache<string, { principal: Principal; secretKey: string }>;
+  private readonly projectCache?: LRUCache<string, { id: string; name: string; domainId: string }>;
   private readonly logins = new LoginThrottle();
 
   constructor(
@@ -51,6 +52,7 @@ export class IamService implements IdentityProvider {
     if (opts.authCacheMs) {
       this.tokenCache = new LRUCache({ max: 10_000, ttl: opts.authCacheMs });
       this.keyCache = new LRUCache({ max: 10_000, ttl: opts.authCacheMs });
+      this.projectCache = new LRUCache({ max: 10_000, ttl: opts.authCacheMs });
     }
   }
 
@@ -190,30 +192,40 @@ export class IamService implements IdentityProvider {
     return row;
   }
 
-  async principalForToken(token: string): Promise<Principal | null> {
+  /** A cache hit answers synchronously: the hot path of every request does not wait on a promise. */
+  principalForToken(token: string): Principal | null | Promise<Principal | null> {
     const cached = this.tokenCache?.get(token);
-    if (cached && cached.expiresAt > nowIso()) return { ...cached.principal };
-    const row = await this.lookupToken(token);
-    if (!row) return null;
-    const principal = principalOf(row, row.project_id, row.project_name);
-    this.tokenCache?.set(token, { principal, expiresAt: row.expires_at });
-    return { ...principal };
+    if (cached && cached.expiresAt > Date.now()) return { ...cached.principal };
+    return this.lookupToken(token).then((row) => {
+      if (!row) return null;
+      const principal = principalOf(row, row.project_id, row.project_name);
+      this.tokenCache?.set(token, { principal, expiresAt: Date.parse(row.expires_at) });
+      return { ...principal };
+    });
   }
 
-  async principalForKey(accessKey: string): Promise<{ principal: Principal; secretKey: string } | null> {
+  principalForKey(accessKey: string): { principal: Principal; secretKey: string } | null | Promise<{ principal: Principal; secretKey: string } | null> {
     if (accessKey.length > 128) return null;
     const cached = this.keyCache?.get(accessKey);
     if (cached) return { principal: { ...cached.principal }, secretKey: cached.secretKey };
-    const row = await this.repo.keyById(accessKey);
-    if (!row) return null;
-    const found = { principal: principalOf(row, null, null), secretKey: this.box.open(row.secret_enc) };
-    this.keyCache?.set(accessKey, found);
-    return { principal: { ...found.principal }, secretKey: found.secretKey };
+    return this.repo.keyById(accessKey).then((row) => {
+      if (!row) return null;
+      const found = { principal: principalOf(row, null, null), secretKey: this.box.open(row.secret_enc) };
+      this.keyCache?.set(accessKey, found);
+      return { principal: { ...found.principal }, secretKey: found.secretKey };
+    });
   }
 
-  async projectOfDomain(projectId: string, domainId: string): Promise<{ id: string; name: string } | null> {
-    const p = await this.repo.projectById(projectId);
-    return p && p.domain_id === domainId ? { id: p.id, name: p.name } : null;
+  projectOfDomain(projectId: string, domainId: string): { id: string; name: string } | null | Promise<{ id: string; name: string } | null> {
+    const ofDomain = (p: { id: string; name: string; domainId: string }) => (p.domainId === domainId ? { id: p.id, name: p.name } : null);
+    const cached = this.projectCache?.get(projectId);
+    if (cached) return ofDomain(cached);
+    return this.repo.projectById(projectId).then((p) => {
+      if (!p) return null;
+      const found = { id: p.id, name: p.name, domainId: p.domain_id };
+      this.projectCache?.set(projectId, found);
+      return ofDomain(found);
+    });
   }
 
   async regionProject(domainId: string): Promise<{ id: string; name: string } | null> {

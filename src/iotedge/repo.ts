@@ -1,15 +1,9 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
-import type { Dialect, Transact } from '../store/db.js';
+import type { Dialect, Reader, Transact } from '../store/db.js';
 import { Prepared } from '../store/prepared.js';
 import type { Database, EdgeAppTable, EdgeAppVersionTable } from '../store/types.js';
 
 export type VersionRow = EdgeAppVersionTable & { app_name: string | null };
-export type BriefRow = Omit<VersionRow, 'spec' | 'arch' | 'ai_card_type' | 'project_id'> & { arch: string };
-
-const BRIEF_COLUMNS = [
-  'v.edge_app_id', 'v.version', 'v.state', 'v.deploy_type', 'v.arch', 'v.description', 'v.sdk_version', 'v.deploy_multi_instance',
-  'v.create_time', 'v.update_time', 'v.publish_time', 'v.off_shelf_time',
-] as const;
 
 // The queries of the hot paths, compiled once.
 const GET_APP = new Prepared(['project', 'app'] as const, (db: Kysely<Database>, p) =>
@@ -25,9 +19,25 @@ const GET_VERSION = new Prepared(['project', 'app', 'version'] as const, (db: Ky
     .where('v.edge_app_id', '=', p.app)
     .where('v.version', '=', p.version),
 );
+const SHOW_VERSION = new Prepared(['project', 'app', 'version'] as const, (db: Kysely<Database>, p) =>
+  db
+    .selectFrom('edge_app_versions as v')
+    .innerJoin('edge_apps as a', (j) => j.onRef('a.project_id', '=', 'v.project_id').onRef('a.edge_app_id', '=', 'v.edge_app_id'))
+    .select(['v.doc', 'a.edge_app_name as app_name'])
+    .where('v.project_id', '=', p.project)
+    .where('v.edge_app_id', '=', p.app)
+    .where('v.version', '=', p.version),
+);
+// The list order; the list index has the same order, so a page is read straight from it.
+const newestFirst = <Q extends { orderBy: (...a: any[]) => Q }>(q: Q): Q => q.orderBy('v.create_time', 'desc').orderBy('v.version', 'asc');
+const LIST_VERSIONS = new Prepared(['project', 'app', 'limit', 'offset'] as const, (db: Kysely<Database>, p) =>
+  newestFirst(db.selectFrom('edge_app_versions as v').select('v.brief').where('v.project_id', '=', p.project).where('v.edge_app_id', '=', p.app))
+    .limit(p.limit)
+    .offset(p.offset),
+);
 const VERSION_COLUMNS = [
   'project_id', 'edge_app_id', 'version', 'state', 'deploy_type', 'arch', 'ai_card_type', 'description', 'sdk_version',
-  'deploy_multi_instance', 'create_time', 'update_time', 'publish_time', 'off_shelf_time', 'spec',
+  'deploy_multi_instance', 'create_time', 'update_time', 'publish_time', 'off_shelf_time', 'doc', 'brief',
 ] as const;
 const INSERT_VERSION = new Prepared(VERSION_COLUMNS, (db: Kysely<Database>, p) => db.insertInto('edge_app_versions').values(p));
 const APP_GAINED_VERSION = new Prepared(['project', 'app', 'deployType', 'now'] as const, (db: Kysely<Database>, p) =>
@@ -63,6 +73,8 @@ export class IotEdgeRepo {
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
     private readonly transact: Transact,
+    /** Reads outside transactions go to the SQLite reader connection, when there is one. */
+    private readonly reader?: Reader,
   ) {}
 
   transaction<T>(fn: (repo: IotEdgeRepo) => Promise<T>): Promise<T> {
@@ -79,7 +91,7 @@ export class IotEdgeRepo {
   }
 
   getApp(projectId: string, appId: string, lock = false): Promise<EdgeAppTable | undefined> {
-    if (!lock || this.dialect !== 'postgres') return GET_APP.first(this.db, { project: projectId, app: appId });
+    if (!lock || this.dialect !== 'postgres') return GET_APP.first(this.db, { project: projectId, app: appId }, this.reader);
     return this.db.selectFrom('edge_apps').selectAll().where('project_id', '=', projectId).where('edge_app_id', '=', appId).forUpdate().executeTakeFirst();
   }
 
@@ -148,31 +160,26 @@ export class IotEdgeRepo {
     return GET_VERSION.first(this.db, { project: projectId, app: appId, version }) as Promise<VersionRow | undefined>;
   }
 
-  /** A page of versions (brief columns); `knownCount` (the app's version_count) spares counting when nothing filters. */
-  async listVersions(projectId: string, appId: string, f: VersionFilter, page: Page, knownCount?: number): Promise<{ count: number; rows: BriefRow[] }> {
-    let q = this.db
-      .selectFrom('edge_app_versions as v')
-      .innerJoin('edge_apps as a', (j) => j.onRef('a.project_id', '=', 'v.project_id').onRef('a.edge_app_id', '=', 'v.edge_app_id'))
-      .select(BRIEF_COLUMNS)
-      .select('a.edge_app_name as app_name')
-      .where('v.project_id', '=', projectId)
-      .where('v.edge_app_id', '=', appId);
+  /** What a show needs: the stored rendering and the app's name. */
+  showVersion(projectId: string, appId: string, version: string): Promise<{ doc: string; app_name: string | null } | undefined> {
+    return SHOW_VERSION.first(this.db, { project: projectId, app: appId, version }, this.reader);
+  }
+
+  /** A page of list renderings; `knownCount` (the app's version_count) spares counting when nothing filters. */
+  async listVersions(projectId: string, appId: string, f: VersionFilter, page: Page, knownCount: number): Promise<{ count: number; briefs: string[] }> {
+    const filtered = f.versionContains || f.aiCardType || f.arch || f.state;
+    if (!filtered) {
+      const rows = await LIST_VERSIONS.rows(this.db, { project: projectId, app: appId, limit: page.limit, offset: page.offset }, this.reader);
+      return { count: knownCount, briefs: rows.map((r) => r.brief) };
+    }
+    let q = this.db.selectFrom('edge_app_versions as v').where('v.project_id', '=', projectId).where('v.edge_app_id', '=', appId);
     if (f.versionContains) q = q.where(this.contains('v.version', f.versionContains));
     if (f.aiCardType) q = q.where('v.ai_card_type', '=', f.aiCardType);
     if (f.arch) q = q.where(this.contains('v.arch', JSON.stringify(f.arch)));
     if (f.state) q = q.where('v.state', '=', f.state);
-    const filtered = f.versionContains || f.aiCardType || f.arch || f.state;
-    const count =
-      !filtered && knownCount !== undefined
-        ? knownCount
-        : (
-            await q
-              .clearSelect()
-              .select((eb) => eb.fn.countAll<number | string>().as('count'))
-              .executeTakeFirstOrThrow()
-          ).count;
-    const rows = await q.orderBy('v.create_time', 'desc').orderBy('v.version', 'asc').limit(page.limit).offset(page.offset).execute();
-    return { count: Number(count), rows };
+    const { count } = await q.select((eb) => eb.fn.countAll<number | string>().as('count')).executeTakeFirstOrThrow();
+    const rows = await newestFirst(q.select('v.brief')).limit(page.limit).offset(page.offset).execute();
+    return { count: Number(count), briefs: rows.map((r) => r.brief) };
   }
 
   /** Writes the changed columns of a version, only while it is still in the expected state. */

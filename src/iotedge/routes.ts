@@ -1,4 +1,4 @@
-import type { App } from '../platform/http.js';
+import { sendJsonText, type App } from '../platform/http.js';
 import { lenientBody as lenient } from '../platform/normalize.js';
 import type { IotEdgeService } from './service.js';
 import {
@@ -36,7 +36,7 @@ export function iotedgeRoutes(app: App, service: IotEdgeService): void {
   app.get(
     versions,
     { schema: { operationId: 'BatchListEdgeAppVersions', summary: 'List the versions of an edge app', tags, params: AppParams, querystring: ListVersionsQuery, response: { 200: VersionPage } } },
-    async (req) => service.listVersions(req.params.project_id, req.params.edge_app_id, req.query),
+    async (req, reply) => sendJsonText(reply, await service.listVersions(req.params.project_id, req.params.edge_app_id, req.query)),
   );
 
   app.post(
@@ -45,13 +45,13 @@ export function iotedgeRoutes(app: App, service: IotEdgeService): void {
       preValidation: lenient(CreateVersionBody),
       schema: { operationId: 'CreateEdgeApplicationVersion', summary: 'Create an edge app version', tags, params: AppParams, body: CreateVersionBody, response: { 201: FullVersion } },
     },
-    async (req, reply) => reply.code(201).send(await service.createVersion(req.params.project_id, req.params.edge_app_id, req.body)),
+    async (req, reply) => sendJsonText(reply, await service.createVersion(req.params.project_id, req.params.edge_app_id, req.body), 201),
   );
 
   app.get(
     `${versions}/:version`,
     { schema: { operationId: 'ShowEdgeApplicationVersion', summary: 'Show an edge app version', tags, params: VersionParams, response: { 200: FullVersion } } },
-    async (req) => service.getVersion(req.params.project_id, req.params.edge_app_id, req.params.version),
+    async (req, reply) => sendJsonText(reply, await service.getVersion(req.params.project_id, req.params.edge_app_id, req.params.version)),
   );
 
   app.put(
@@ -60,7 +60,7 @@ export function iotedgeRoutes(app: App, service: IotEdgeService): void {
       preValidation: lenient(UpdateVersionBody),
       schema: { operationId: 'UpdateEdgeApplicationVersion', summary: 'Update an edge app version', tags, params: VersionParams, body: UpdateVersionBody, response: { 200: BriefVersion } },
     },
-    async (req) => service.updateVersion(req.params.project_id, req.params.edge_app_id, req.params.version, req.body),
+    async (req, reply) => sendJsonText(reply, await service.updateVersion(req.params.project_id, req.params.edge_app_id, req.params.version, req.body)),
   );
 
   app.delete(`${versions}/:version`, { schema: { operationId: 'DeleteEdgeApplicationVersion', summary: 'Delete an edge app version', tags, params: VersionParams } }, async (req, reply) => {
@@ -74,6 +74,6 @@ export function iotedgeRoutes(app: App, service: IotEdgeService): void {
       preValidation: lenient(StateBody),
       schema: { operationId: 'UpdateEdgeApplicationVersionState', summary: 'Publish or take off the shelf an edge app version', tags, params: VersionParams, body: StateBody, response: { 200: BriefVersion } },
     },
-    async (req) => service.changeState(req.params.project_id, req.params.edge_app_id, req.params.version, req.body),
+    async (req, reply) => sendJsonText(reply, await service.changeState(req.params.project_id, req.params.edge_app_id, req.params.version, req.body)),
   );
 }

@@ -164,6 +164,13 @@ const versionSpec = {
   tpl_id: opt(str(1, 64, RX.RX_ID)),
 };
 
+/** Everything a version stores besides its columns (admin snapshots carry it as `spec`). */
+export const VersionSpec = Type.Object({
+  ...versionSpec,
+  deploy_multi_instance: opt(Type.Boolean()),
+  supplier: opt(str(1, 128, RX.RX_TEXT)),
+});
+
 export const CreateVersionBody = Type.Object({
   ...versionSpec,
   version: str(1, 32, RX.RX_VER),

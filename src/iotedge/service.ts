@@ -1,14 +1,13 @@
 import { AppError, pinnedError } from '../platform/errors.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../store/db.js';
 import type { EdgeAppTable, EdgeAppVersionTable } from '../store/types.js';
-import type { BriefRow, IotEdgeRepo, VersionRow } from './repo.js';
+import type { IotEdgeRepo, VersionRow } from './repo.js';
+import { appName, specOf, specOfDoc, versionJson, versionPageJson, withDocs, type Spec } from './views.js';
 import type {
-  BriefVersion,
   ContainerSettings,
   CreateAppBody,
   CreateVersionBody,
   EdgeApp,
-  FullVersion,
   ListAppsQuery,
   ListVersionsQuery,
   StateBody,
@@ -26,13 +25,6 @@ export const errors = {
   notPublished: pinnedError(403, 'IoTEdge.02100606', 'The app software package version has not publish yet.'),
 };
 
-/** Stored in the spec column: every version field that has no column of its own. */
-type Spec = Omit<CreateVersionBody, 'version' | 'deploy_type' | 'arch'>;
-
-const SPEC_KEYS = [
-  'description', 'sdk_version', 'deploy_multi_instance', 'container_settings', 'liveness_probe', 'readiness_probe',
-  'command', 'args', 'outputs', 'inputs', 'services', 'supplier', 'tpl_id',
-] as const;
 
 /** iotedge.md §5.3: which accelerator a version needs. */
 export function aiCardType(cs: ContainerSettings | undefined): string {
@@ -60,38 +52,10 @@ function appView(row: EdgeAppTable): EdgeApp {
   };
 }
 
-function briefView(row: BriefRow): BriefVersion {
-  return {
-    edge_app_id: row.edge_app_id,
-    name: row.app_name ?? row.edge_app_id,
-    version: row.version,
-    sdk_version: row.sdk_version ?? undefined,
-    description: row.description ?? undefined,
-    deploy_type: row.deploy_type,
-    deploy_multi_instance: row.deploy_multi_instance === 1,
-    create_time: row.create_time,
-    update_time: row.update_time,
-    state: row.state,
-    arch: JSON.parse(row.arch),
-    publish_time: row.publish_time ?? undefined,
-    off_shelf_time: row.off_shelf_time ?? undefined,
-  };
-}
-
-function fullView(row: VersionRow): FullVersion {
-  const spec: Spec = JSON.parse(row.spec);
-  return { ...briefView(row), ...spec, container_settings: spec.container_settings };
-}
-
-function specOf(body: Partial<Spec>): Spec {
-  const spec: Record<string, unknown> = {};
-  for (const key of SPEC_KEYS) if (body[key] !== undefined) spec[key] = body[key];
-  return spec as Spec;
-}
-
 /** The stored row of a new (DRAFT) version. */
 export function newVersionRow(projectId: string, appId: string, body: CreateVersionBody, time: string): EdgeAppVersionTable {
-  return {
+  const spec = specOf({ ...body, deploy_multi_instance: body.deploy_multi_instance ?? false });
+  const columns = {
     project_id: projectId,
     edge_app_id: appId,
     version: body.version,
@@ -106,8 +70,14 @@ export function newVersionRow(projectId: string, appId: string, body: CreateVers
     description: body.description ?? null,
     sdk_version: body.sdk_version ?? null,
     deploy_multi_instance: body.deploy_multi_instance ? 1 : 0,
-    spec: JSON.stringify(specOf({ ...body, deploy_multi_instance: body.deploy_multi_instance ?? false })),
   };
+  return withDocs(columns, spec);
+}
+
+/** The row of a version after some of its columns or its spec changed, with fresh renderings. */
+function changedRow(current: VersionRow, columns: Partial<EdgeAppVersionTable>, spec: Spec = specOfDoc(current.doc)): EdgeAppVersionTable {
+  const { app_name: _name, doc: _doc, brief: _brief, ...kept } = current;
+  return withDocs({ ...kept, ...columns }, spec);
 }
 
 /** The rules of edge apps and versions: existence, uniqueness, the state machine, derived fields. */
@@ -158,7 +128,8 @@ export class IotEdgeService {
     });
   }
 
-  async createVersion(projectId: string, appId: string, body: CreateVersionBody): Promise<FullVersion> {
+  /** Version operations answer with JSON text spliced from the stored renderings (views.ts). */
+  async createVersion(projectId: string, appId: string, body: CreateVersionBody): Promise<string> {
     return this.repo.transaction(async (repo) => {
       const app = await this.mustGetApp(repo, projectId, appId);
       const t = now();
@@ -171,41 +142,49 @@ export class IotEdgeService {
         throw err;
       }
       await repo.appGainedVersion(projectId, appId, row.deploy_type, t);
-      return fullView({ ...row, app_name: app.edge_app_name });
+      return versionJson(appId, appName(app), row.doc);
     });
   }
 
-  async getVersion(projectId: string, appId: string, version: string): Promise<FullVersion> {
-    return fullView(await this.mustGetVersion(this.repo, projectId, appId, version));
+  async getVersion(projectId: string, appId: string, version: string): Promise<string> {
+    const found = await this.repo.showVersion(projectId, appId, version);
+    if (!found) {
+      await this.mustGetApp(this.repo, projectId, appId);
+      throw errors.versionNotFound(`version ${version}`);
+    }
+    return versionJson(appId, found.app_name ?? appId, found.doc);
   }
 
-  async listVersions(projectId: string, appId: string, q: ListVersionsQuery) {
+  async listVersions(projectId: string, appId: string, q: ListVersionsQuery): Promise<string> {
     const app = await this.mustGetApp(this.repo, projectId, appId);
     const filter = { versionContains: q.version, aiCardType: q.ai_card_type, arch: q.arch, state: q.state };
-    const { count, rows } = await this.repo.listVersions(projectId, appId, filter, q, app.version_count);
-    return { count, page_info: { offset: q.offset, limit: q.limit }, versions: rows.map((r) => briefView(r)) };
+    const { count, briefs } = await this.repo.listVersions(projectId, appId, filter, q, app.version_count);
+    return versionPageJson(count, q.offset, q.limit, appId, appName(app), briefs);
   }
 
   /** Top-level merge (README Q7): a field given replaces the stored one wholesale. */
-  async updateVersion(projectId: string, appId: string, version: string, body: UpdateVersionBody): Promise<BriefVersion> {
+  async updateVersion(projectId: string, appId: string, version: string, body: UpdateVersionBody): Promise<string> {
     return this.repo.transaction(async (repo) => {
       const current = await this.mustGetVersion(repo, projectId, appId, version);
       if (current.state === 'PUBLISHED') throw errors.published('Take the version off the shelf before changing it.');
-      const spec: Spec = { ...JSON.parse(current.spec), ...specOf(body) };
+      const spec: Spec = { ...specOfDoc(current.doc), ...specOf(body) };
       const t = now();
-      const changes: Partial<EdgeAppVersionTable> = {
-        spec: JSON.stringify(spec),
-        description: spec.description ?? null,
-        sdk_version: spec.sdk_version ?? null,
-        deploy_multi_instance: spec.deploy_multi_instance ? 1 : 0,
-        deploy_type: body.deploy_type ?? current.deploy_type,
-        arch: body.arch ? JSON.stringify(body.arch) : current.arch,
-        ai_card_type: aiCardType(spec.container_settings),
-        update_time: t,
-      };
-      if (!(await repo.updateVersion(projectId, appId, version, current.state, changes))) throw await this.raced(repo, projectId, appId, version);
+      const row = changedRow(
+        current,
+        {
+          description: spec.description ?? null,
+          sdk_version: spec.sdk_version ?? null,
+          deploy_multi_instance: spec.deploy_multi_instance ? 1 : 0,
+          deploy_type: body.deploy_type ?? current.deploy_type,
+          arch: body.arch ? JSON.stringify(body.arch) : current.arch,
+          ai_card_type: aiCardType(spec.container_settings),
+          update_time: t,
+        },
+        spec,
+      );
+      if (!(await repo.updateVersion(projectId, appId, version, current.state, row))) throw await this.raced(repo, projectId, appId, version);
       await repo.refreshApp(projectId, appId, t);
-      return briefView((await repo.getVersion(projectId, appId, version))!);
+      return versionJson(appId, current.app_name ?? appId, row.brief);
     });
   }
 
@@ -219,17 +198,17 @@ export class IotEdgeService {
   }
 
   /** iotedge.md §5.9: DRAFT/OFF_SHELF → PUBLISHED, PUBLISHED → OFF_SHELF; never back to DRAFT. */
-  async changeState(projectId: string, appId: string, version: string, { state: target }: StateBody): Promise<BriefVersion> {
+  async changeState(projectId: string, appId: string, version: string, { state: target }: StateBody): Promise<string> {
     return this.repo.transaction(async (repo) => {
       const current = await this.mustGetVersion(repo, projectId, appId, version);
       const from = current.state as VersionState;
       if (target === 'PUBLISHED' && from === 'PUBLISHED') throw errors.published();
       if (target === 'OFF_SHELF' && from !== 'PUBLISHED') throw errors.notPublished();
       const t = now();
-      const changes: Partial<EdgeAppVersionTable> = target === 'PUBLISHED' ? { state: target, publish_time: t, update_time: t } : { state: target, off_shelf_time: t, update_time: t };
-      if (!(await repo.updateVersion(projectId, appId, version, from, changes))) throw await this.raced(repo, projectId, appId, version);
+      const row = changedRow(current, target === 'PUBLISHED' ? { state: target, publish_time: t, update_time: t } : { state: target, off_shelf_time: t, update_time: t });
+      if (!(await repo.updateVersion(projectId, appId, version, from, row))) throw await this.raced(repo, projectId, appId, version);
       await repo.refreshApp(projectId, appId, t);
-      return briefView((await repo.getVersion(projectId, appId, version))!);
+      return versionJson(appId, current.app_name ?? appId, row.brief);
     });
   }
 

@@ -7,6 +7,7 @@ import fastJsonStringify from 'fast-json-stringify';
 import type { Logger } from 'pino';
 import { AppError, envelope, familyOf, render, type ErrorKind } from './errors.js';
 import { validationError, validatorCompiler } from './validation.js';
+import { accessLogger } from './logger.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -26,6 +27,8 @@ export interface HttpOptions {
   isUnavailable?: (err: unknown) => boolean;
   /** Classifies store errors: true when the database refused a value of the request. */
   isValueRejected?: (err: unknown) => boolean;
+  /** Told of every response and its duration in milliseconds (metrics). */
+  observe?: (req: FastifyRequest, reply: FastifyReply, ms: number) => void;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -43,6 +46,8 @@ export function createHttp(opts: HttpOptions): App {
   const app = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
+    // One logger for all requests (no child per request); lines carry reqId themselves.
+    childLoggerFactory: (logger) => logger,
     bodyLimit: opts.bodyLimit,
     // Node checks request timeouts only every connectionsCheckingInterval (30 s by default).
     serverFactory: (handler) => {
@@ -61,6 +66,7 @@ export function createHttp(opts: HttpOptions): App {
     ajv: undefined,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  const access = opts.logger.isLevelEnabled('info') ? accessLogger(opts.logger) : undefined;
   app.setValidatorCompiler(validatorCompiler);
   // Response serializers are generated from the schemas on first use, like the validators.
   app.setSerializerCompiler(({ schema }) => {
@@ -78,23 +84,28 @@ export function createHttp(opts: HttpOptions): App {
     setTimeout(() => app.server.closeAllConnections(), opts.shutdownGraceMs ?? 10_000).unref();
   });
 
-  app.addHook('onRequest', async (req, reply) => {
+  // The hooks every request passes are callback-style and synchronous: no promise, no extra tick.
+  // Every body goes out as JSON with the content type the Huawei services use, unless a route
+  // says otherwise; an empty response has no content type.
+  app.addHook('onRequest', (req, reply, done) => {
     reply.header('X-Request-Id', req.id);
-    if (closing) {
-      reply.header('Connection', 'close');
-      throw new AppError('unavailable', 'The server is shutting down.');
-    }
+    reply.header('content-type', JSON_TYPE);
+    if (!closing) return done();
+    reply.header('Connection', 'close');
+    done(new AppError('unavailable', 'The server is shutting down.'));
   });
 
-  // Every JSON body goes out with the content type the Huawei services use.
-  app.addHook('onSend', async (_req, reply, payload) => {
-    if (reply.getHeader('content-type') === 'application/json; charset=utf-8') reply.header('content-type', JSON_TYPE);
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    if (payload === undefined) reply.removeHeader('content-type');
     if (closing) reply.header('Connection', 'close');
-    return payload;
+    done(null, payload);
   });
 
-  app.addHook('onResponse', async (req, reply) => {
-    req.log.info({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+  app.addHook('onResponse', (req, reply, done) => {
+    const ms = reply.elapsedTime;
+    opts.observe?.(req, reply, ms);
+    access?.info({ reqId: req.id, method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+    done();
   });
 
   // JSON bodies are kept raw for signature checks. An empty body (the SDK's GET/DELETE with a JSON
@@ -119,12 +130,20 @@ export function createHttp(opts: HttpOptions): App {
 
   app.setErrorHandler(async (err: FastifyError | AppError, req, reply) => {
     const appErr = toAppError(err, opts);
-    if (appErr.kind === 'internal') req.log.error({ err }, 'unexpected error');
-    else if (appErr.kind === 'unavailable') req.log.warn({ err: (err as Error).message }, 'store unavailable');
+    if (appErr.kind === 'internal') opts.logger.error({ reqId: req.id, err }, 'unexpected error');
+    else if (appErr.kind === 'unavailable') opts.logger.warn({ reqId: req.id, err: (err as Error).message }, 'store unavailable');
     sendError(req, reply, appErr);
   });
 
   return app;
+}
+
+/**
+ * Sends JSON text that is already serialized (stored renderings). Every request starts with the
+ * JSON content type, so Fastify sends the text as it is.
+ */
+export function sendJsonText(reply: { code(status: number): { send(payload: never): unknown } }, text: string, status = 200): void {
+  reply.code(status).send(text as never);
 }
 
 export function sendError(req: FastifyRequest, reply: FastifyReply, err: AppError): FastifyReply {

@@ -18,3 +18,9 @@ export function createLogger(level: LogLevel, destination?: NodeJS.WritableStrea
   const dest = destination ?? pino.destination({ dest: 1, sync: false });
   return pino({ level, redact: { paths: REDACT, censor: '[redacted]' }, base: { service: 'versionary' } }, dest);
 }
+
+/** The logger of the per-request access lines: same level and destination, without redaction (those lines hold no secrets). */
+export function accessLogger(logger: Logger): Logger {
+  const stream = (logger as unknown as Record<symbol, pino.DestinationStream>)[pino.symbols.streamSym];
+  return pino({ level: logger.level, base: { service: 'versionary' } }, stream);
+}

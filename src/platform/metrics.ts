@@ -1,4 +1,5 @@
 import client from 'prom-client';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from './http.js';
 
 let processMetrics = false;
@@ -50,14 +51,28 @@ export class Metrics {
     }
   }
 
-  /** Counts every request by its operation id (or route), and serves /metrics. */
+  private readonly byOperation = new Map<string, { latency: client.Histogram.Internal<string>; byStatus: Map<number, client.Counter.Internal> }>();
+
+  /** Counts a response by its operation id (or route) and status, and records its latency. */
+  observe(req: FastifyRequest, reply: FastifyReply, ms: number): void {
+    const schema = req.routeOptions.schema as { operationId?: string } | undefined;
+    const operation = schema?.operationId ?? (req.routeOptions.url ? `${req.method} ${req.routeOptions.url}` : 'unknown');
+    let op = this.byOperation.get(operation);
+    if (op === undefined) {
+      op = { latency: this.latency.labels(operation), byStatus: new Map() };
+      this.byOperation.set(operation, op);
+    }
+    let counter = op.byStatus.get(reply.statusCode);
+    if (counter === undefined) {
+      counter = this.requests.labels(operation, String(reply.statusCode));
+      op.byStatus.set(reply.statusCode, counter);
+    }
+    counter.inc();
+    op.latency.observe(ms / 1000);
+  }
+
+  /** Serves /metrics. */
   register(app: App): void {
-    app.addHook('onResponse', async (req, reply) => {
-      const schema = req.routeOptions.schema as { operationId?: string } | undefined;
-      const operation = schema?.operationId ?? (req.routeOptions.url ? `${req.method} ${req.routeOptions.url}` : 'unknown');
-      this.requests.inc({ operation, status: reply.statusCode });
-      this.latency.observe({ operation }, reply.elapsedTime / 1000);
-    });
     const all = client.Registry.merge([this.registry, client.register]);
     app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => reply.type(all.contentType).send(await all.metrics()));
   }

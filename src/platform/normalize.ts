@@ -48,7 +48,8 @@ export function normalize(schema: Schema, value: unknown): unknown {
 
 /** A route hook applying normalize() to the body before the route schema validates it. */
 export function lenientBody(schema: object): preValidationHookHandler {
-  return async (req) => {
+  return (req, _reply, done) => {
     req.body = normalize(schema as Schema, req.body);
+    done();
   };
 }

@@ -1,22 +1,47 @@
-import rateLimit from '@fastify/rate-limit';
-import type { App } from './http.js';
 import { AppError } from './errors.js';
 
+interface Window {
+  start: number;
+  count: number;
+}
+
 /**
- * Per-credential rate limiting: a caller (user) may make `max` requests per window; past that,
- * 429 in the family envelope with Retry-After. Runs after authentication, keyed by the user.
+ * Fixed-window request budgets per key (the caller's user): at most `max` requests per window,
+ * then 429 in the family envelope with Retry-After and X-RateLimit-* headers. Kept in process
+ * memory, so N replicas allow N times the budget.
  */
-export async function limitRate(app: App, max: number, windowMs: number): Promise<void> {
-  // Loaded before the routes are added, so that its route hook reaches every one of them.
-  await app.register(rateLimit, {
-    global: true,
-    hook: 'preValidation',
-    max,
-    timeWindow: windowMs,
-    cache: 10_000,
-    keyGenerator: (req) => (req.caller ? `user:${req.caller.userId}` : `ip:${req.ip}`),
-    addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
-    addHeaders: { 'x-ratelimit-limit': true, 'x-ratelimit-remaining': true, 'x-ratelimit-reset': true, 'retry-after': true },
-    errorResponseBuilder: (_req, ctx) => new AppError('too_many', `at most ${ctx.max} requests per ${windowMs} ms; retry after ${ctx.after}`),
-  });
+export class RateLimiter {
+  private readonly windows = new Map<string, Window>();
+  private sweptAt = 0;
+
+  constructor(
+    private readonly max: number,
+    private readonly windowMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Counts one request of `key`; throws the 429 error when its budget for this window is spent. */
+  take(key: string): void {
+    const now = this.now();
+    let w = this.windows.get(key);
+    if (w === undefined || now - w.start >= this.windowMs) {
+      if (now - this.sweptAt >= this.windowMs) this.sweep(now);
+      w = { start: now, count: 0 };
+      this.windows.set(key, w);
+    }
+    if (++w.count <= this.max) return;
+    const resetSeconds = Math.max(1, Math.ceil((w.start + this.windowMs - now) / 1000));
+    throw new AppError('too_many', `at most ${this.max} requests per ${this.windowMs} ms; retry after ${resetSeconds} s`, undefined, {
+      'Retry-After': String(resetSeconds),
+      'X-RateLimit-Limit': String(this.max),
+      'X-RateLimit-Remaining': '0',
+      'X-RateLimit-Reset': String(resetSeconds),
+    });
+  }
+
+  /** Forgets the windows that have ended, so idle callers cost no memory. */
+  private sweep(now: number): void {
+    this.sweptAt = now;
+    for (const [key, w] of this.windows) if (now - w.start >= this.windowMs) this.windows.delete(key);
+  }
 }

@@ -15,10 +15,18 @@ export type Dialect = 'sqlite' | 'postgres';
 /** Runs fn in a write transaction; all of it is durable when the promise resolves. */
 export type Transact = <T>(fn: (trx: Kysely<Database>) => Promise<T>) => Promise<T>;
 
+/** Runs a read-only statement synchronously and returns its rows. */
+export type Reader = <R>(sql: string, parameters: readonly unknown[]) => R[];
+
 export interface Store {
   db: Kysely<Database>;
   dialect: Dialect;
   transact: Transact;
+  /**
+   * SQLite only: a second connection for the hot reads. It sees only committed data (WAL), never
+   * waits behind a group commit, and answers without a promise.
+   */
+  reader?: Reader;
   /** PostgreSQL only: the connection pool's state. */
   poolStats?: () => { total: number; idle: number; waiting: number };
   /** SQLite only: the synchronous mode chosen for normal operation. */
@@ -73,7 +81,26 @@ function openSqlite(file: string, sync: 'full' | 'normal', opts: StoreOptions): 
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), log: queryLog(opts.onQuery) });
   const group = new GroupCommit(db, 256, opts.onBatch);
-  return { db, dialect: 'sqlite', sqliteSync: sync, transact: (fn) => group.run(fn), location: `sqlite:${file}`, close: () => db.destroy() };
+  const readConnection = file === ':memory:' ? undefined : new SQLite(file);
+  let reader: Reader | undefined;
+  if (readConnection) {
+    cacheStatements(readConnection);
+    readConnection.pragma('query_only = ON');
+    readConnection.pragma('busy_timeout = 5000');
+    const onQuery = opts.onQuery;
+    reader = <R>(source: string, parameters: readonly unknown[]) => {
+      if (!onQuery) return readConnection.prepare(source).all(parameters) as R[];
+      const started = performance.now();
+      const rows = readConnection.prepare(source).all(parameters) as R[];
+      onQuery('select', performance.now() - started);
+      return rows;
+    };
+  }
+  const close = async () => {
+    readConnection?.close();
+    await db.destroy();
+  };
+  return { db, dialect: 'sqlite', sqliteSync: sync, transact: (fn) => group.run(fn), reader, location: `sqlite:${file}`, close };
 }
 
 /**

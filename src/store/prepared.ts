@@ -1,4 +1,5 @@
 import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
+import type { Reader } from './db.js';
 
 /**
  * A Kysely query whose SQL is compiled once (per database kind) and then run with new parameter
@@ -31,11 +32,21 @@ export class Prepared<P extends string, R> {
 
   async execute(db: Kysely<any>, params: Record<P, unknown>): Promise<QueryResult<R>> {
     const { query, slots } = this.compile(db);
-    const parameters = slots.map((s) => (typeof s === 'string' ? params[s] : s.value));
-    return db.executeQuery<R>({ ...query, parameters });
+    return db.executeQuery<R>({ ...query, parameters: this.bind(slots, params) });
   }
 
-  async first(db: Kysely<any>, params: Record<P, unknown>): Promise<R | undefined> {
-    return (await this.execute(db, params)).rows[0];
+  /** The rows of a read: on the SQLite reader connection when one is given, else through Kysely. */
+  async rows(db: Kysely<any>, params: Record<P, unknown>, reader?: Reader): Promise<R[]> {
+    if (!reader) return (await this.execute(db, params)).rows;
+    const { query, slots } = this.compile(db);
+    return reader<R>(query.sql, this.bind(slots, params));
+  }
+
+  async first(db: Kysely<any>, params: Record<P, unknown>, reader?: Reader): Promise<R | undefined> {
+    return (await this.rows(db, params, reader))[0];
+  }
+
+  private bind(slots: (P | { value: unknown })[], params: Record<P, unknown>): unknown[] {
+    return slots.map((s) => (typeof s === 'string' ? params[s] : s.value));
   }
 }

@@ -70,7 +70,6 @@ export interface EdgeAppVersionTable {
   /** JSON array of architectures. */
   arch: string;
   ai_card_type: string;
-  /** Brief-view fields, also kept in spec, so lists never parse spec. */
   description: string | null;
   sdk_version: string | null;
   deploy_multi_instance: number;
@@ -78,8 +77,10 @@ export interface EdgeAppVersionTable {
   update_time: string;
   publish_time: string | null;
   off_shelf_time: string | null;
-  /** JSON object: every other field of the version as stored. */
-  spec: string;
+  /** The show response without edge_app_id and name (JSON object text; see iotedge/views.ts). */
+  doc: string;
+  /** The list item without edge_app_id and name (JSON object text). */
+  brief: string;
 }
 
 export interface RfsProviderTable {

@@ -172,6 +172,7 @@ describe.each(BACKENDS)('IoTEdge edge apps on %s', (kind) => {
     const res = await api.deleteApp('gone-app');
     expect(res.statusCode).toBe(204);
     expect(res.body).toBe('');
+    expect(res.headers['content-type']).toBeUndefined();
     expect((await api.showApp('gone-app')).statusCode).toBe(404);
     const left = await s.opened.store.db.selectFrom('edge_app_versions').select('version').where('edge_app_id', '=', 'gone-app').execute();
     expect(left).toEqual([]);

@@ -32,7 +32,10 @@ describe.each(BACKENDS)('IoTEdge versions on %s', (kind) => {
     });
     expect(v.publish_time).toBeUndefined();
     expect(v.off_shelf_time).toBeUndefined();
-    expect((await api.showVersion('seed-app', '1.0.0')).json()).toEqual(v);
+    const shown = await api.showVersion('seed-app', '1.0.0');
+    expect(shown.json()).toEqual(v);
+    expect(shown.headers['content-type']).toBe('application/json;charset=UTF-8');
+    expect(Number(shown.headers['content-length'])).toBe(Buffer.byteLength(shown.body));
   });
 
   it('names the version after the app name when there is one', async () => {

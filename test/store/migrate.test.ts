@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
+import { Migrator, sql } from 'kysely';
+import { IotEdgeRepo } from '../../src/iotedge/repo.js';
+import { IotEdgeService } from '../../src/iotedge/service.js';
+import { VALID_VERSION } from '../helpers/iotedge.js';
 import { BACKENDS, freshBackend, type Backend } from '../helpers/backends.js';
 import { openStore } from '../../src/store/db.js';
 import { migrate, MigrationError } from '../../src/store/migrate.js';
@@ -40,6 +43,34 @@ describe.each(BACKENDS)('migrations on %s', (kind) => {
     await sql`insert into versionary_migration (name, timestamp) values ('999_from_the_future', '2030-01-01T00:00:00.000Z')`.execute(store.db);
     await expect(migrate(store)).rejects.toThrow(MigrationError);
     await expect(migrate(store)).rejects.toThrow(/newer Versionary.*999_from_the_future/);
+    await store.close();
+  });
+
+  it('gives versions stored before 004_version_docs their renderings, unchanged for clients', async () => {
+    backend = await freshBackend(kind);
+    const store = openStore({ database: backend.database });
+    const before = Object.fromEntries(Object.entries(MIGRATIONS).filter(([name]) => name < '004'));
+    const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => before }, migrationTableName: 'versionary_migration', migrationLockTableName: 'versionary_migration_lock' });
+    expect((await migrator.migrateToLatest()).error).toBeUndefined();
+    const t = '2026-08-06T09:00:00.000Z';
+    await sql`insert into edge_apps (project_id, edge_app_id, edge_app_name, function_type, app_type, deploy_type, version_count, create_time, update_time)
+      values ('p1', 'old-app', 'Old app', 'DATA_PROCESSING', 'USER', 'docker', 1001, ${t}, ${t})`.execute(store.db);
+    const { version: _v, deploy_type: _d, arch: _a, ...spec } = VALID_VERSION;
+    for (let i = 0; i < 1001; i++) {
+      await sql`insert into edge_app_versions (project_id, edge_app_id, version, state, deploy_type, arch, ai_card_type, description, sdk_version, deploy_multi_instance, create_time, update_time, publish_time, off_shelf_time, spec)
+        values ('p1', 'old-app', ${`1.0.${i}`}, 'PUBLISHED', 'docker', '["x86_64","arm64"]', 'NPU', 'first release', '2.1.0', 0, ${t}, ${t}, ${t}, null, ${JSON.stringify(spec)})`.execute(store.db);
+    }
+
+    expect(await migrate(store)).toEqual(['004_version_docs']);
+    const service = new IotEdgeService(new IotEdgeRepo(store.db, store.dialect, store.transact, store.reader));
+    const shown = JSON.parse(await service.getVersion('p1', 'old-app', '1.0.1000'));
+    expect(shown).toEqual({ edge_app_id: 'old-app', name: 'Old app', version: '1.0.1000', deploy_type: 'docker', arch: ['x86_64', 'arm64'], ...spec, create_time: t, update_time: t, publish_time: t, state: 'PUBLISHED' });
+    const page = JSON.parse(await service.listVersions('p1', 'old-app', { offset: 0, limit: 5 } as never));
+    expect(page.count).toBe(1001);
+    expect(page.versions).toHaveLength(5);
+    expect(page.versions[0]).toEqual({ edge_app_id: 'old-app', name: 'Old app', version: '1.0.0', sdk_version: '2.1.0', description: 'first release', deploy_type: 'docker', deploy_multi_instance: false, create_time: t, update_time: t, state: 'PUBLISHED', arch: ['x86_64', 'arm64'], publish_time: t });
+    const columns = (await store.db.introspection.getTables()).find((x) => x.name === 'edge_app_versions')!.columns.map((c) => c.name);
+    expect(columns).not.toContain('spec');
     await store.close();
   });
 });

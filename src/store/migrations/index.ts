@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as m001 from './001_identity.js';
 import * as m002 from './002_iotedge.js';
 import * as m003 from './003_rfs.js';
+import * as m004 from './004_version_docs.js';
 
 /** Every migration, in order. Names never change once released. */
 export const MIGRATIONS: Record<string, Migration> = {
   '001_identity': m001,
   '002_iotedge': m002,
   '003_rfs': m003,
+  '004_version_docs': m004,
 };
