@@ -5,6 +5,7 @@ import { validationError, validatorCompiler } from '../platform/validation.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../store/db.js';
 import type { Database } from '../store/types.js';
 import { specOf, specOfDoc, withDocs } from '../iotedge/views.js';
+import { withDoc } from '../rfs/views.js';
 import { AdminRepo } from './repo.js';
 import { EdgeAppRecord, EdgeAppVersionRecord, ProviderRecord, ProviderVersionRecord, SNAPSHOT_FORMAT, type Counts } from './schemas.js';
 
@@ -31,13 +32,13 @@ const convert = {
     edge_apps: (r: any) => ({ ...r, delivered_app: r.delivered_app === null ? null : r.delivered_app === 1 }),
     edge_app_versions: ({ doc, brief: _brief, ...r }: any) => ({ ...r, deploy_multi_instance: r.deploy_multi_instance === 1, arch: JSON.parse(r.arch), spec: specOfDoc(doc) }),
     rfs_providers: ({ tenant_id, ...r }: any) => ({ project_id: tenant_id, ...r }),
-    rfs_provider_versions: (r: any) => r,
+    rfs_provider_versions: ({ doc: _doc, ...r }: any) => r,
   },
   in: {
     edge_apps: ({ version_count: _counted, ...r }: any) => ({ ...r, delivered_app: r.delivered_app === null ? null : r.delivered_app ? 1 : 0 }),
     edge_app_versions: ({ spec, ...r }: any) => withDocs({ ...r, deploy_multi_instance: r.deploy_multi_instance ? 1 : 0, arch: JSON.stringify(r.arch) }, specOf(spec)),
     rfs_providers: ({ project_id, ...r }: any) => ({ tenant_id: project_id, ...r }),
-    rfs_provider_versions: (r: any) => r,
+    rfs_provider_versions: (r: any) => withDoc(r),
   },
 };
 

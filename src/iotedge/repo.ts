@@ -28,7 +28,8 @@ const SHOW_VERSION = new Prepared(['project', 'app', 'version'] as const, (db: K
     .where('v.edge_app_id', '=', p.app)
     .where('v.version', '=', p.version),
 );
-// The list order; the list index has the same order, so a page is read straight from it.
+// The list order. The list index has this order and ends with the list rendering (it covers the
+// query), so a page is read straight from the index.
 const newestFirst = <Q extends { orderBy: (...a: any[]) => Q }>(q: Q): Q => q.orderBy('v.create_time', 'desc').orderBy('v.version', 'asc');
 const LIST_VERSIONS = new Prepared(['project', 'app', 'limit', 'offset'] as const, (db: Kysely<Database>, p) =>
   newestFirst(db.selectFrom('edge_app_versions as v').select('v.brief').where('v.project_id', '=', p.project).where('v.edge_app_id', '=', p.app))
@@ -45,7 +46,8 @@ const APP_GAINED_VERSION = new Prepared(['project', 'app', 'deployType', 'now'] 
     .updateTable('edge_apps')
     .set((eb) => ({ update_time: p.now, deploy_type: p.deployType, version_count: eb('version_count', '+', 1) }))
     .where('project_id', '=', p.project)
-    .where('edge_app_id', '=', p.app),
+    .where('edge_app_id', '=', p.app)
+    .returning('edge_app_name'),
 );
 
 export interface AppFilter {
@@ -151,9 +153,9 @@ export class IotEdgeRepo {
     await INSERT_VERSION.execute(this.db, row);
   }
 
-  /** After a new version: it is the newest, so it gives the app its deploy_type. */
-  async appGainedVersion(projectId: string, appId: string, deployType: string, now: string): Promise<void> {
-    await APP_GAINED_VERSION.execute(this.db, { project: projectId, app: appId, deployType, now });
+  /** After a new version: it is the newest, so it gives the app its deploy_type. Returns the app's name (undefined: no such app). */
+  appGainedVersion(projectId: string, appId: string, deployType: string, now: string): Promise<{ edge_app_name: string | null } | undefined> {
+    return APP_GAINED_VERSION.first(this.db, { project: projectId, app: appId, deployType, now });
   }
 
   getVersion(projectId: string, appId: string, version: string): Promise<VersionRow | undefined> {
@@ -169,8 +171,8 @@ export class IotEdgeRepo {
   async listVersions(projectId: string, appId: string, f: VersionFilter, page: Page, knownCount: number): Promise<{ count: number; briefs: string[] }> {
     const filtered = f.versionContains || f.aiCardType || f.arch || f.state;
     if (!filtered) {
-      const rows = await LIST_VERSIONS.rows(this.db, { project: projectId, app: appId, limit: page.limit, offset: page.offset }, this.reader);
-      return { count: knownCount, briefs: rows.map((r) => r.brief) };
+      const briefs = await LIST_VERSIONS.column(this.db, { project: projectId, app: appId, limit: page.limit, offset: page.offset }, 'brief', this.reader);
+      return { count: knownCount, briefs };
     }
     let q = this.db.selectFrom('edge_app_versions as v').where('v.project_id', '=', projectId).where('v.edge_app_id', '=', appId);
     if (f.versionContains) q = q.where(this.contains('v.version', f.versionContains));

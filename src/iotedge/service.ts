@@ -130,19 +130,20 @@ export class IotEdgeService {
 
   /** Version operations answer with JSON text spliced from the stored renderings (views.ts). */
   async createVersion(projectId: string, appId: string, body: CreateVersionBody): Promise<string> {
+    const t = now();
+    const row = newVersionRow(projectId, appId, body, t);
     return this.repo.transaction(async (repo) => {
-      const app = await this.mustGetApp(repo, projectId, appId);
-      const t = now();
-      const row = newVersionRow(projectId, appId, body, t);
+      // A missing app shows as the insert's foreign-key violation: no lookup first.
       try {
         await repo.insertVersion(row);
       } catch (err) {
         if (isUniqueViolation(err)) throw errors.versionExists(`version ${body.version}`);
-        if (isForeignKeyViolation(err)) throw errors.appNotFound();
+        if (isForeignKeyViolation(err)) throw errors.appNotFound(`edge_app_id ${appId}`);
         throw err;
       }
-      await repo.appGainedVersion(projectId, appId, row.deploy_type, t);
-      return versionJson(appId, appName(app), row.doc);
+      const app = await repo.appGainedVersion(projectId, appId, row.deploy_type, t);
+      if (!app) throw errors.appNotFound(`edge_app_id ${appId}`);
+      return versionJson(appId, app.edge_app_name ?? appId, row.doc);
     });
   }
 

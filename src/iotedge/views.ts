@@ -1,15 +1,11 @@
-import fastJsonStringify from 'fast-json-stringify';
-import type { TObject } from 'typebox';
+import { Rendering } from '../platform/rendering.js';
 import type { EdgeAppTable, EdgeAppVersionTable } from '../store/types.js';
 import { BriefVersion, FullVersion, type CreateVersionBody } from './schemas.js';
 
 /**
- * A version is stored with its two JSON renderings (the show body and the list item), made by the
- * response schemas' serializers when the version is written. Reads splice them into the response
- * instead of parsing and serializing: a show or a list costs one query and some string joins.
- *
- * The renderings leave out the first two fields, edge_app_id and name: the name is the app's
- * (edge_app_name, or the id when it has none), so it is added when the response is assembled.
+ * A version is stored with two renderings (platform/rendering.ts): `doc`, the show body, and
+ * `brief`, the list item, both without edge_app_id and name, which are the app's (its
+ * edge_app_name, or its id when it has none) and are put in front when a response is assembled.
  */
 
 /** Every version field that has no column of its own. */
@@ -24,17 +20,8 @@ export const SPEC_KEYS = [
 export type VersionColumns = Omit<EdgeAppVersionTable, 'doc' | 'brief'>;
 
 const HEAD = ['edge_app_id', 'name'];
-
-/** The schema of a response object without its two leading fields. */
-function tailSchema(schema: TObject): object {
-  const keys = Object.keys(schema.properties);
-  if (keys[0] !== HEAD[0] || keys[1] !== HEAD[1]) throw new Error('a version response must start with edge_app_id and name');
-  const properties = Object.fromEntries(Object.entries(schema.properties).filter(([k]) => !HEAD.includes(k)));
-  return { type: 'object', properties, required: (schema.required ?? []).filter((k: string) => !HEAD.includes(k)) };
-}
-
-let serializers: { doc: (v: unknown) => string; brief: (v: unknown) => string } | undefined;
-const serialize = () => (serializers ??= { doc: fastJsonStringify(tailSchema(FullVersion)), brief: fastJsonStringify(tailSchema(BriefVersion)) });
+const full = new Rendering(FullVersion, HEAD);
+const brief = new Rendering(BriefVersion, HEAD);
 
 export function specOf(body: Partial<Spec>): Spec {
   const spec: Record<string, unknown> = {};
@@ -61,8 +48,7 @@ export function withDocs(row: VersionColumns, spec: Spec): EdgeAppVersionTable {
     publish_time: row.publish_time ?? undefined,
     off_shelf_time: row.off_shelf_time ?? undefined,
   };
-  const s = serialize();
-  return { ...row, doc: s.doc(view), brief: s.brief(view) };
+  return { ...row, doc: full.render(view), brief: brief.render(view) };
 }
 
 /** The name every version of an app shows. */
@@ -70,13 +56,10 @@ export const appName = (app: Pick<EdgeAppTable, 'edge_app_id' | 'edge_app_name'>
 
 /** The response text of one version: its stored rendering with edge_app_id and name put in front. */
 export function versionJson(appId: string, name: string, rendering: string): string {
-  return `{"edge_app_id":${JSON.stringify(appId)},"name":${JSON.stringify(name)},${rendering.slice(1)}`;
+  return full.splice(full.headJson(appId, name), rendering);
 }
 
 /** The response text of a page of versions (VersionPage), from their stored list renderings. */
 export function versionPageJson(count: number, offset: number, limit: number, appId: string, name: string, briefs: string[]): string {
-  const head = `{"edge_app_id":${JSON.stringify(appId)},"name":${JSON.stringify(name)},`;
-  let items = '';
-  for (let i = 0; i < briefs.length; i++) items += (i === 0 ? head : ',' + head) + briefs[i]!.slice(1);
-  return `{"count":${count},"page_info":{"offset":${offset},"limit":${limit}},"versions":[${items}]}`;
+  return `{"count":${count},"page_info":{"offset":${offset},"limit":${limit}},"versions":${brief.spliceAll(brief.headJson(appId, name), briefs)}}`;
 }

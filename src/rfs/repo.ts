@@ -1,7 +1,35 @@
 import { sql, type Kysely, type SqlBool } from 'kysely';
-import type { Transact } from '../store/db.js';
+import type { Reader, Transact } from '../store/db.js';
+import { Prepared } from '../store/prepared.js';
 import type { Database, RfsProviderTable, RfsProviderVersionTable } from '../store/types.js';
 import { keysetPlan, type Boundary, type SortDir } from './paging.js';
+
+// The queries of the hot paths, compiled once.
+const GET_PROVIDER = new Prepared(['tenant', 'name'] as const, (db: Kysely<Database>, p) =>
+  db.selectFrom('rfs_providers').selectAll().where('tenant_id', '=', p.tenant).where('provider_name', '=', p.name),
+);
+const INSERT_VERSION = new Prepared(['provider_id', 'provider_version', 'version_description', 'function_graph_urn', 'create_time', 'doc'] as const, (db: Kysely<Database>, p) =>
+  db.insertInto('rfs_provider_versions').values(p),
+);
+const VERSION_DOC = new Prepared(['provider', 'version'] as const, (db: Kysely<Database>, p) =>
+  db.selectFrom('rfs_provider_versions').select('doc').where('provider_id', '=', p.provider).where('provider_version', '=', p.version),
+);
+/** One compiled query per sort direction, walking direction and presence of a boundary. */
+const versionPages = new Map<string, Prepared<'provider' | 'time' | 'id' | 'limit', { doc: string }>>();
+function versionPage(dir: SortDir, forward: boolean, after: boolean) {
+  const key = `${dir}|${forward}|${after}`;
+  let q = versionPages.get(key);
+  if (!q) {
+    const plan = keysetPlan(dir, forward);
+    q = new Prepared(after ? (['provider', 'time', 'id', 'limit'] as const) : (['provider', 'limit'] as const), (db: Kysely<Database>, p) => {
+      let b = db.selectFrom('rfs_provider_versions').select('doc').where('provider_id', '=', p.provider);
+      if (after) b = b.where(beyond('create_time', 'provider_version', dir, forward, { time: p.time, id: p.id }));
+      return b.orderBy('create_time', plan.timeOrder).orderBy('provider_version', plan.idOrder).limit(p.limit);
+    }) as Prepared<'provider' | 'time' | 'id' | 'limit', { doc: string }>;
+    versionPages.set(key, q);
+  }
+  return q;
+}
 
 
 /** `time <op> t or (time = t and id <op> i)`: the keyset condition of paging.ts. */
@@ -15,6 +43,8 @@ export class RfsRepo {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly transact: Transact,
+    /** Reads outside transactions go to the SQLite reader connection, when there is one. */
+    private readonly reader?: Reader,
   ) {}
 
   transaction<T>(fn: (repo: RfsRepo) => Promise<T>): Promise<T> {
@@ -26,7 +56,7 @@ export class RfsRepo {
   }
 
   getProvider(tenant: string, name: string): Promise<RfsProviderTable | undefined> {
-    return this.db.selectFrom('rfs_providers').selectAll().where('tenant_id', '=', tenant).where('provider_name', '=', name).executeTakeFirst();
+    return GET_PROVIDER.first(this.db, { tenant, name }, this.reader);
   }
 
   async countProviders(tenant: string): Promise<number> {
@@ -58,7 +88,7 @@ export class RfsRepo {
   }
 
   async insertVersion(row: RfsProviderVersionTable): Promise<void> {
-    await this.db.insertInto('rfs_provider_versions').values(row).execute();
+    await INSERT_VERSION.execute(this.db, row);
   }
 
   async countVersions(providerId: string): Promise<number> {
@@ -66,15 +96,15 @@ export class RfsRepo {
     return Number(r.n);
   }
 
-  getVersion(providerId: string, version: string): Promise<RfsProviderVersionTable | undefined> {
-    return this.db.selectFrom('rfs_provider_versions').selectAll().where('provider_id', '=', providerId).where('provider_version', '=', version).executeTakeFirst();
+  /** The stored rendering of a version. */
+  async versionDoc(providerId: string, version: string): Promise<string | undefined> {
+    return (await VERSION_DOC.first(this.db, { provider: providerId, version }, this.reader))?.doc;
   }
 
-  listVersions(providerId: string, dir: SortDir, forward: boolean, after: Boundary | undefined, limit: number): Promise<RfsProviderVersionTable[]> {
-    const p = keysetPlan(dir, forward);
-    let q = this.db.selectFrom('rfs_provider_versions').selectAll().where('provider_id', '=', providerId);
-    if (after) q = q.where(beyond('create_time', 'provider_version', dir, forward, after));
-    return q.orderBy('create_time', p.timeOrder).orderBy('provider_version', p.idOrder).limit(limit).execute();
+  /** The stored renderings of a page of versions, in keyset order (paging.ts). */
+  listVersionDocs(providerId: string, dir: SortDir, forward: boolean, after: Boundary | undefined, limit: number): Promise<string[]> {
+    const params = { provider: providerId, time: after?.time, id: after?.id, limit };
+    return versionPage(dir, forward, after !== undefined).column(this.db, params, 'doc', this.reader);
   }
 
   async deleteVersion(providerId: string, version: string): Promise<boolean> {

@@ -1,5 +1,5 @@
 import type { FastifyRequest, preValidationHookHandler } from 'fastify';
-import type { App } from '../platform/http.js';
+import { sendJsonText, type App } from '../platform/http.js';
 import { AppError, tenantForbidden } from '../platform/errors.js';
 import { lenientBody as lenient } from '../platform/normalize.js';
 import type { RfsService } from './service.js';
@@ -86,13 +86,13 @@ export function rfsRoutes(app: App, { service, regionProject }: RfsRouteOptions)
   app.get(
     versions,
     { schema: { operationId: 'ListPrivateProviderVersions', summary: 'List the versions of a private provider', tags, headers, params: ProviderParams, querystring: VersionListQuery, response: { 200: VersionPage } } },
-    async (req) => service.listVersions(await tenant(req), req.params.provider_name, req.query),
+    async (req, reply) => sendJsonText(reply, await service.listVersions(await tenant(req), req.params.provider_name, req.query)),
   );
 
   app.get(
     `${versions}/:provider_version/metadata`,
     { schema: { operationId: 'ShowPrivateProviderVersionMetadata', summary: 'Show a private provider version', tags, headers, params: VersionParams, querystring: ProviderIdQuery, response: { 200: VersionMetadata } } },
-    async (req) => service.showVersion(await tenant(req), req.params.provider_name, req.params.provider_version, req.query.provider_id),
+    async (req, reply) => sendJsonText(reply, await service.showVersion(await tenant(req), req.params.provider_name, req.params.provider_version, req.query.provider_id)),
   );
 
   app.delete(

@@ -1,10 +1,11 @@
 import crypto from 'node:crypto';
 import { AppError, pinnedError } from '../platform/errors.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../store/db.js';
-import type { RfsProviderTable, RfsProviderVersionTable } from '../store/types.js';
+import type { RfsProviderTable } from '../store/types.js';
 import { keysetPage, sortDirection, type MarkerCodec, type PageResult, type SortDir } from './paging.js';
 import type { RfsRepo } from './repo.js';
-import type { CreateProviderBody, CreateVersionBody, ListQuery, ProviderSummary, UpdateProviderBody, VersionSummary } from './schemas.js';
+import { boundaryOfDoc, source, versionMetadataJson, versionPageJson, withDoc } from './views.js';
+import type { CreateProviderBody, CreateVersionBody, ListQuery, ProviderSummary, UpdateProviderBody } from './schemas.js';
 
 
 export const errors = {
@@ -23,7 +24,6 @@ export interface RfsOptions {
   versionQuota: number;
 }
 
-const source = (name: string) => `huawei.com/private-provider/${name}`;
 const now = () => new Date().toISOString();
 
 function providerView(p: RfsProviderTable): ProviderSummary {
@@ -36,17 +36,6 @@ function providerView(p: RfsProviderTable): ProviderSummary {
     provider_agency_name: p.provider_agency_name || undefined,
     create_time: p.create_time,
     update_time: p.update_time,
-  };
-}
-
-function versionView(v: RfsProviderVersionTable, providerName: string): VersionSummary {
-  return {
-    provider_id: v.provider_id,
-    provider_name: providerName,
-    provider_version: v.provider_version,
-    version_description: v.version_description ?? undefined,
-    function_graph_urn: v.function_graph_urn,
-    create_time: v.create_time,
   };
 }
 
@@ -92,7 +81,7 @@ export class RfsService {
         throw err;
       }
       if (body.provider_version && body.function_graph_urn) {
-        await repo.insertVersion({ provider_id: row.provider_id, provider_version: body.provider_version, version_description: body.version_description ?? null, function_graph_urn: body.function_graph_urn, create_time: t });
+        await repo.insertVersion(withDoc({ provider_id: row.provider_id, provider_version: body.provider_version, version_description: body.version_description ?? null, function_graph_urn: body.function_graph_urn, create_time: t }));
       }
     });
     return { provider_id: row.provider_id, provider_source: source(row.provider_name) };
@@ -144,7 +133,7 @@ export class RfsService {
         throw errors.quota(`the number of versions of provider ${name} reached the limit of ${this.opts.versionQuota}`);
       }
       try {
-        await repo.insertVersion({ provider_id: p.provider_id, provider_version: body.provider_version, version_description: body.version_description ?? null, function_graph_urn: body.function_graph_urn, create_time: now() });
+        await repo.insertVersion(withDoc({ provider_id: p.provider_id, provider_version: body.provider_version, version_description: body.version_description ?? null, function_graph_urn: body.function_graph_urn, create_time: now() }));
       } catch (err) {
         if (isUniqueViolation(err)) throw errors.versionExists(`provider_version ${body.provider_version}`);
         if (isForeignKeyViolation(err)) throw errors.providerNotFound(`provider_name ${name}`);
@@ -153,23 +142,24 @@ export class RfsService {
     });
   }
 
-  async listVersions(tenant: string, name: string, q: ListQuery & { provider_id?: string }) {
+  /** Version reads answer with JSON text spliced from the stored renderings (views.ts). */
+  async listVersions(tenant: string, name: string, q: ListQuery & { provider_id?: string }): Promise<string> {
     const dir = sortDirection(q.sort_key, q.sort_dir);
     const p = await this.provider(this.repo, tenant, name, q.provider_id);
     const scope = `versions:${p.provider_id}`;
     const page = await keysetPage(
       { dir, limit: q.limit, cursor: q.marker === undefined ? undefined : this.markers.decode(q.marker, scope, dir) },
-      (v: RfsProviderVersionTable) => ({ time: v.create_time, id: v.provider_version }),
-      (forward, after, limit) => this.repo.listVersions(p.provider_id, dir, forward, after, limit),
+      boundaryOfDoc,
+      (forward, after, limit) => this.repo.listVersionDocs(p.provider_id, dir, forward, after, limit),
     );
-    return { versions: page.items.map((v) => versionView(v, p.provider_name)), page_info: this.pageInfo(page, scope, dir) };
+    return versionPageJson(p, page.items, this.pageInfo(page, scope, dir));
   }
 
-  async showVersion(tenant: string, name: string, version: string, providerId?: string) {
+  async showVersion(tenant: string, name: string, version: string, providerId?: string): Promise<string> {
     const p = await this.provider(this.repo, tenant, name, providerId);
-    const v = await this.repo.getVersion(p.provider_id, version);
-    if (!v) throw errors.versionNotFound(`provider_version ${version}`);
-    return { ...versionView(v, p.provider_name), provider_source: source(p.provider_name) };
+    const doc = await this.repo.versionDoc(p.provider_id, version);
+    if (doc === undefined) throw errors.versionNotFound(`provider_version ${version}`);
+    return versionMetadataJson(p, doc);
   }
 
   async deleteVersion(tenant: string, name: string, version: string, providerId?: string): Promise<void> {

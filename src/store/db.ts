@@ -15,8 +15,8 @@ export type Dialect = 'sqlite' | 'postgres';
 /** Runs fn in a write transaction; all of it is durable when the promise resolves. */
 export type Transact = <T>(fn: (trx: Kysely<Database>) => Promise<T>) => Promise<T>;
 
-/** Runs a read-only statement synchronously and returns its rows. */
-export type Reader = <R>(sql: string, parameters: readonly unknown[]) => R[];
+/** Runs a read-only statement synchronously and returns its rows (or, `pluck`ed, their first column). */
+export type Reader = <R>(sql: string, parameters: readonly unknown[], pluck?: boolean) => R[];
 
 export interface Store {
   db: Kysely<Database>;
@@ -80,7 +80,12 @@ function openSqlite(file: string, sync: 'full' | 'normal', opts: StoreOptions): 
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), log: queryLog(opts.onQuery) });
-  const group = new GroupCommit(db, 256, opts.onBatch);
+  const statement = (source: string) => {
+    const stmt = sqlite.prepare(source);
+    return () => void stmt.run();
+  };
+  const savepoints = { begin: statement('savepoint versionary_job'), release: statement('release savepoint versionary_job'), rollback: statement('rollback to savepoint versionary_job') };
+  const group = new GroupCommit(db, savepoints, 256, opts.onBatch);
   const readConnection = file === ':memory:' ? undefined : new SQLite(file);
   let reader: Reader | undefined;
   if (readConnection) {
@@ -88,11 +93,10 @@ function openSqlite(file: string, sync: 'full' | 'normal', opts: StoreOptions): 
     readConnection.pragma('query_only = ON');
     readConnection.pragma('busy_timeout = 5000');
     const onQuery = opts.onQuery;
-    reader = <R>(source: string, parameters: readonly unknown[]) => {
-      if (!onQuery) return readConnection.prepare(source).all(parameters) as R[];
-      const started = performance.now();
-      const rows = readConnection.prepare(source).all(parameters) as R[];
-      onQuery('select', performance.now() - started);
+    reader = <R>(source: string, parameters: readonly unknown[], pluck = false) => {
+      const started = onQuery ? performance.now() : 0;
+      const rows = readConnection.prepare(source).pluck(pluck).all(parameters) as R[];
+      onQuery?.('select', performance.now() - started);
       return rows;
     };
   }

@@ -1,5 +1,12 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './types.js';
+
+/** Savepoint statements run directly on the SQLite connection (no query building per job). */
+export interface Savepoints {
+  begin(): void;
+  release(): void;
+  rollback(): void;
+}
 
 interface Job {
   fn: (trx: Kysely<Database>) => Promise<unknown>;
@@ -19,6 +26,7 @@ export class GroupCommit {
 
   constructor(
     private readonly db: Kysely<Database>,
+    private readonly savepoints: Savepoints,
     private readonly maxBatch = 256,
     private readonly onBatch?: (size: number) => void,
   ) {}
@@ -40,14 +48,14 @@ export class GroupCommit {
       try {
         await this.db.transaction().execute(async (trx: Transaction<Database>) => {
           for (const job of batch) {
-            await sql`savepoint versionary_job`.execute(trx);
+            this.savepoints.begin();
             try {
               const value = await job.fn(trx);
-              await sql`release savepoint versionary_job`.execute(trx);
+              this.savepoints.release();
               outcomes.push({ ok: true, value });
             } catch (error) {
-              await sql`rollback to savepoint versionary_job`.execute(trx);
-              await sql`release savepoint versionary_job`.execute(trx);
+              this.savepoints.rollback();
+              this.savepoints.release();
               outcomes.push({ ok: false, value: error });
             }
           }

@@ -42,6 +42,13 @@ export class Prepared<P extends string, R> {
     return reader<R>(query.sql, this.bind(slots, params));
   }
 
+  /** The first column of every row of a read (no row objects are made on the SQLite reader). */
+  async column<C extends keyof R>(db: Kysely<any>, params: Record<P, unknown>, name: C, reader?: Reader): Promise<R[C][]> {
+    if (!reader) return (await this.execute(db, params)).rows.map((r) => r[name]);
+    const { query, slots } = this.compile(db);
+    return reader<R[C]>(query.sql, this.bind(slots, params), true);
+  }
+
   async first(db: Kysely<any>, params: Record<P, unknown>, reader?: Reader): Promise<R | undefined> {
     return (await this.rows(db, params, reader))[0];
   }

@@ -101,6 +101,8 @@ export interface RfsProviderVersionTable {
   version_description: string | null;
   function_graph_urn: string;
   create_time: string;
+  /** The version summary without provider_id and provider_name (JSON object text; see rfs/views.ts). */
+  doc: string;
 }
 
 export interface Database {

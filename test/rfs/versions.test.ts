@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
+import { withDoc } from '../../src/rfs/views.js';
 import { BACKENDS } from '../helpers/backends.js';
 import { adminToken, startServer, type TestServer } from '../helpers/server.js';
 import { rfs, rfsSnapshot, URN } from '../helpers/rfs.js';
@@ -151,7 +152,8 @@ describe.each(BACKENDS)('RFS provider versions on %s', (kind) => {
       const p = (await api.showProvider('paged-p')).json();
       for (let i = 0; i < 25; i++) {
         const t = new Date(Date.UTC(2026, 0, 1, 0, 0, i === 4 ? 3 : i)).toISOString();
-        await sql`update rfs_provider_versions set create_time = ${t} where provider_id = ${p.provider_id} and provider_version = ${`1.0.${i}`}`.execute(s.opened.store.db);
+        const { doc } = withDoc({ provider_id: p.provider_id, provider_version: `1.0.${i}`, version_description: null, function_graph_urn: URN, create_time: t });
+        await sql`update rfs_provider_versions set create_time = ${t}, doc = ${doc} where provider_id = ${p.provider_id} and provider_version = ${`1.0.${i}`}`.execute(s.opened.store.db);
       }
     });
 

@@ -1,44 +1,58 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { specOf, withDocs, type VersionColumns } from '../../iotedge/views.js';
+import { withDoc } from '../../rfs/views.js';
+import type { RfsProviderVersionTable } from '../types.js';
 
 const BATCH = 1000;
 
 /**
- * Versions keep their show and list renderings (doc, brief) instead of a spec column, and the
- * list index follows the list order (newest first), so a page is read in index order.
+ * Versions of both families keep their renderings (IoTEdge: doc and brief, instead of a spec
+ * column; RFS: doc), made by the views of their families. The IoTEdge list index follows the
+ * list order (newest first) and carries the list rendering, so a page of the list is read from
+ * the index alone.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('edge_app_versions').addColumn('doc', 'text').execute();
   await db.schema.alterTable('edge_app_versions').addColumn('brief', 'text').execute();
+  await db.schema.alterTable('rfs_provider_versions').addColumn('doc', 'text').execute();
 
-  // SQLite runs migrations outside a transaction: each batch gets one, not each row.
-  const inTransaction = <T>(fn: (trx: Kysely<any>) => Promise<T>) => (db.isTransaction ? fn(db) : db.transaction().execute((trx: Transaction<any>) => fn(trx)));
-  let after: [string, string, string] | undefined;
-  for (;;) {
-    const rows: (VersionColumns & { spec: string })[] = await inTransaction(async (trx) => {
-      let q = trx.selectFrom('edge_app_versions').selectAll().orderBy('project_id').orderBy('edge_app_id').orderBy('version').limit(BATCH);
-      if (after) q = q.where(sql<boolean>`(project_id, edge_app_id, version) > (${after[0]}, ${after[1]}, ${after[2]})`);
-      const page = (await q.execute()) as (VersionColumns & { spec: string })[];
-      for (const { spec, ...columns } of page) {
-        const { doc, brief } = withDocs(columns, specOf(JSON.parse(spec)));
-        await trx
-          .updateTable('edge_app_versions')
-          .set({ doc, brief })
-          .where('project_id', '=', columns.project_id)
-          .where('edge_app_id', '=', columns.edge_app_id)
-          .where('version', '=', columns.version)
-          .execute();
-      }
-      return page;
-    });
-    if (rows.length < BATCH) break;
-    const last = rows[rows.length - 1]!;
-    after = [last.project_id, last.edge_app_id, last.version];
-  }
+  await backfill(db, 'edge_app_versions', ['project_id', 'edge_app_id', 'version'], (row: VersionColumns & { spec: string }) => {
+    const { spec, ...columns } = row;
+    const { doc, brief } = withDocs(columns, specOf(JSON.parse(spec)));
+    return { doc, brief };
+  });
+  await backfill(db, 'rfs_provider_versions', ['provider_id', 'provider_version'], (row: Omit<RfsProviderVersionTable, 'doc'>) => ({ doc: withDoc(row).doc }));
 
   await db.schema.alterTable('edge_app_versions').dropColumn('spec').execute();
   await db.schema.dropIndex('edge_app_versions_list_idx').execute();
-  await db.schema.createIndex('edge_app_versions_list_idx').on('edge_app_versions').columns(['project_id', 'edge_app_id', 'create_time desc', 'version']).execute();
+  await db.schema
+    .createIndex('edge_app_versions_list_idx')
+    .on('edge_app_versions')
+    .columns(['project_id', 'edge_app_id', 'create_time desc', 'version', 'brief'])
+    .execute();
+}
+
+/** Sets columns computed from each row, a batch of rows per transaction, in primary-key order. */
+async function backfill<R extends Record<string, any>>(db: Kysely<any>, table: string, key: string[], compute: (row: R) => Record<string, string>): Promise<void> {
+  // SQLite runs migrations outside a transaction: each batch gets one, not each row.
+  const inTransaction = <T>(fn: (trx: Kysely<any>) => Promise<T>) => (db.isTransaction ? fn(db) : db.transaction().execute((trx: Transaction<any>) => fn(trx)));
+  let after: unknown[] | undefined;
+  for (;;) {
+    const rows: R[] = await inTransaction(async (trx) => {
+      let q = trx.selectFrom(table).selectAll().limit(BATCH);
+      for (const k of key) q = q.orderBy(k);
+      if (after) q = q.where(sql<boolean>`(${sql.join(key.map((k) => sql.ref(k)))}) > (${sql.join(after)})`);
+      const page = (await q.execute()) as R[];
+      for (const row of page) {
+        let u = trx.updateTable(table).set(compute(row));
+        for (const k of key) u = u.where(k, '=', row[k]);
+        await u.execute();
+      }
+      return page;
+    });
+    if (rows.length < BATCH) return;
+    after = key.map((k) => rows[rows.length - 1]![k]);
+  }
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
@@ -48,4 +62,5 @@ export async function down(db: Kysely<any>): Promise<void> {
   await sql`update edge_app_versions set spec = doc`.execute(db);
   await db.schema.alterTable('edge_app_versions').dropColumn('brief').execute();
   await db.schema.alterTable('edge_app_versions').dropColumn('doc').execute();
+  await db.schema.alterTable('rfs_provider_versions').dropColumn('doc').execute();
 }

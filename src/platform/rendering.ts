@@ -1,0 +1,48 @@
+import fastJsonStringify from 'fast-json-stringify';
+import type { TObject } from 'typebox';
+
+/**
+ * Stored renderings: a resource is serialized by its response schema when it is written, without
+ * its leading fields that belong to its parent (an app's id and name, a provider's id and name).
+ * A read splices the parent's fields back in front of the stored text instead of parsing and
+ * serializing rows.
+ */
+export class Rendering {
+  private serialize?: (value: object) => string;
+
+  /** `schema` must start with the `head` fields, in that order. */
+  constructor(
+    private readonly schema: TObject,
+    private readonly head: readonly string[],
+  ) {
+    const keys = Object.keys(schema.properties);
+    if (head.some((k, i) => keys[i] !== k)) throw new Error(`a rendered schema must start with ${head.join(', ')}`);
+  }
+
+  /** The stored text of a value: the schema's serialization without the head fields. */
+  render(value: object): string {
+    this.serialize ??= fastJsonStringify({
+      type: 'object',
+      properties: Object.fromEntries(Object.entries(this.schema.properties).filter(([k]) => !this.head.includes(k))),
+      required: (this.schema.required ?? []).filter((k: string) => !this.head.includes(k)),
+    });
+    return this.serialize(value);
+  }
+
+  /** The JSON text of the head fields, ready to be put in front of stored texts. */
+  headJson(...values: string[]): string {
+    return `{${this.head.map((k, i) => `${JSON.stringify(k)}:${JSON.stringify(values[i])}`).join(',')},`;
+  }
+
+  /** One response object: the head fields, then the stored text. */
+  splice(headJson: string, stored: string): string {
+    return headJson + stored.slice(1);
+  }
+
+  /** A JSON array of stored texts, each with the same head fields. */
+  spliceAll(headJson: string, stored: readonly string[]): string {
+    let items = '';
+    for (let i = 0; i < stored.length; i++) items += (i === 0 ? headJson : ',' + headJson) + stored[i]!.slice(1);
+    return `[${items}]`;
+  }
+}
