@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { ConfigError, ENV_ONLY, loadConfig, SETTINGS, type Config } from './config.js';
 import { openApp, serve, type Opened } from './app.js';
-import { createLogger } from './platform/logger.js';
+import { createLogger, flushLogger } from './platform/logger.js';
 import { AppError } from './platform/errors.js';
 import { StoreConfigError, openStore } from './store/db.js';
 import { migrate, MigrationError } from './store/migrate.js';
@@ -62,7 +62,7 @@ serveCmd.action(() =>
     const stop = async (signal: string) => {
       logger.info({ signal }, 'shutting down');
       await running.close();
-      logger.flush();
+      await flushLogger(logger);
       process.exit(0);
     };
     process.once('SIGINT', () => void stop('SIGINT'));

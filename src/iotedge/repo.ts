@@ -19,6 +19,9 @@ const GET_VERSION = new Prepared(['project', 'app', 'version'] as const, (db: Ky
     .where('v.edge_app_id', '=', p.app)
     .where('v.version', '=', p.version),
 );
+const APP_LISTING = new Prepared(['project', 'app'] as const, (db: Kysely<Database>, p) =>
+  db.selectFrom('edge_apps').select(['edge_app_name', 'version_count']).where('project_id', '=', p.project).where('edge_app_id', '=', p.app),
+);
 const SHOW_VERSION = new Prepared(['project', 'app', 'version'] as const, (db: Kysely<Database>, p) =>
   db
     .selectFrom('edge_app_versions as v')
@@ -160,6 +163,11 @@ export class IotEdgeRepo {
 
   getVersion(projectId: string, appId: string, version: string): Promise<VersionRow | undefined> {
     return GET_VERSION.first(this.db, { project: projectId, app: appId, version }) as Promise<VersionRow | undefined>;
+  }
+
+  /** What a list of versions needs of their app: its name and version count. */
+  appListing(projectId: string, appId: string): Promise<Pick<EdgeAppTable, 'edge_app_name' | 'version_count'> | undefined> {
+    return APP_LISTING.first(this.db, { project: projectId, app: appId }, this.reader);
   }
 
   /** What a show needs: the stored rendering and the app's name. */

@@ -2,7 +2,7 @@ import { AppError, pinnedError } from '../platform/errors.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../store/db.js';
 import type { EdgeAppTable, EdgeAppVersionTable } from '../store/types.js';
 import type { IotEdgeRepo, VersionRow } from './repo.js';
-import { appName, specOf, specOfDoc, versionJson, versionPageJson, withDocs, type Spec } from './views.js';
+import { specOf, specOfDoc, versionJson, versionPageJson, withDocs, type Spec } from './views.js';
 import type {
   ContainerSettings,
   CreateAppBody,
@@ -157,10 +157,11 @@ export class IotEdgeService {
   }
 
   async listVersions(projectId: string, appId: string, q: ListVersionsQuery): Promise<string> {
-    const app = await this.mustGetApp(this.repo, projectId, appId);
+    const app = await this.repo.appListing(projectId, appId);
+    if (!app) throw errors.appNotFound(`edge_app_id ${appId}`);
     const filter = { versionContains: q.version, aiCardType: q.ai_card_type, arch: q.arch, state: q.state };
     const { count, briefs } = await this.repo.listVersions(projectId, appId, filter, q, app.version_count);
-    return versionPageJson(count, q.offset, q.limit, appId, appName(app), briefs);
+    return versionPageJson(count, q.offset, q.limit, appId, app.edge_app_name ?? appId, briefs);
   }
 
   /** Top-level merge (README Q7): a field given replaces the stored one wholesale. */

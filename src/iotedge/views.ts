@@ -1,5 +1,5 @@
 import { Rendering } from '../platform/rendering.js';
-import type { EdgeAppTable, EdgeAppVersionTable } from '../store/types.js';
+import type { EdgeAppVersionTable } from '../store/types.js';
 import { BriefVersion, FullVersion, type CreateVersionBody } from './schemas.js';
 
 /**
@@ -51,10 +51,7 @@ export function withDocs(row: VersionColumns, spec: Spec): EdgeAppVersionTable {
   return { ...row, doc: full.render(view), brief: brief.render(view) };
 }
 
-/** The name every version of an app shows. */
-export const appName = (app: Pick<EdgeAppTable, 'edge_app_id' | 'edge_app_name'>): string => app.edge_app_name ?? app.edge_app_id;
-
-/** The response text of one version: its stored rendering with edge_app_id and name put in front. */
+/** The response text of one version: its stored rendering with edge_app_id and name (the app's edge_app_name, else its id) put in front. */
 export function versionJson(appId: string, name: string, rendering: string): string {
   return full.splice(full.headJson(appId, name), rendering);
 }

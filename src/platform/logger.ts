@@ -13,10 +13,23 @@ const REDACT = [
   '*.sk',
 ];
 
-/** JSON logs through an asynchronous destination, so logging never waits on the terminal or disk. */
+/**
+ * JSON logs through an asynchronous, buffered destination: lines are written 4 KiB at a time, or
+ * within 200 ms, so logging never waits on the terminal or disk and costs one write for many lines.
+ */
 export function createLogger(level: LogLevel, destination?: NodeJS.WritableStream): Logger {
-  const dest = destination ?? pino.destination({ dest: 1, sync: false });
+  let dest: pino.DestinationStream | NodeJS.WritableStream | undefined = destination;
+  if (!dest) {
+    const buffered = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+    setInterval(() => buffered.flush(), 200).unref();
+    dest = buffered;
+  }
   return pino({ level, redact: { paths: REDACT, censor: '[redacted]' }, base: { service: 'versionary' } }, dest);
+}
+
+/** Waits until every line logged so far is written. */
+export function flushLogger(logger: Logger): Promise<void> {
+  return new Promise((resolve) => logger.flush(() => resolve()));
 }
 
 /** The logger of the per-request access lines: same level and destination, without redaction (those lines hold no secrets). */

@@ -19,31 +19,40 @@ interface Schema {
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * Applies the rules to a freshly parsed body, changing its objects and arrays in place (nothing
+ * else refers to them), and returns the value to keep (undefined: drop it).
+ */
 export function normalize(schema: Schema, value: unknown): unknown {
   if (value === null) return undefined;
   if (schema['x-empty-is-absent'] && value === '') return undefined;
   if (schema['x-lenient-list']) {
     if (typeof value === 'string') value = [value];
-    else if (isPlainObject(value) && Object.keys(value).length === 0) value = [];
+    else if (isPlainObject(value) && isEmpty(value)) value = [];
     if (Array.isArray(value) && value.length === 0 && schema['x-lenient-list'] !== 'keep-empty') return undefined;
   }
   if (schema.type === 'array' && schema.items && Array.isArray(value)) {
-    return value.map((item) => (item === null ? null : normalize(schema.items!, item)));
+    for (let i = 0; i < value.length; i++) if (value[i] !== null) value[i] = normalize(schema.items, value[i]);
+    return value;
   }
   if (schema.type === 'object' && schema.properties && isPlainObject(value)) {
-    const out: Record<string, unknown> = {};
-    for (const [key, v] of Object.entries(value)) {
+    for (const key of Object.keys(value)) {
       const sub = Object.hasOwn(schema.properties, key) ? schema.properties[key] : undefined;
       if (!sub) {
-        if (schema.additionalProperties === false) out[key] = v;
+        if (schema.additionalProperties !== false) delete value[key];
         continue;
       }
-      const n = normalize(sub, v);
-      if (n !== undefined) out[key] = n;
+      const n = normalize(sub, value[key]);
+      if (n === undefined) delete value[key];
+      else value[key] = n;
     }
-    return out;
   }
   return value;
+}
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
 }
 
 /** A route hook applying normalize() to the body before the route schema validates it. */
