@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { IamService, nowIso, type BootstrapResult } from './iam/service.js';
+import { IamService, nowIso, prepareAdmin, type BootstrapResult } from './iam/service.js';
 import { loadMasterKey, SecretBox } from './iam/crypto.js';
 import { openStore, type Store } from './store/db.js';
 import { migrate } from './store/migrate.js';
@@ -21,6 +22,9 @@ export interface Opened {
 
 /** Opens and migrates the store, checks the master key and creates the first identity if needed. */
 export async function openApp(config: Config): Promise<Opened> {
+  // A new SQLite store will need the admin password hashed: begin now, while the schema is created.
+  const file = config.database.startsWith('sqlite:') ? config.database.slice('sqlite:'.length) : undefined;
+  const admin = file !== undefined && file !== ':memory:' && !fs.existsSync(file) ? prepareAdmin(config.bootstrap) : undefined;
   let metrics: Metrics | undefined;
   const store = openStore({
     onQuery: (kind, ms) => metrics?.storeLatency.observe({ kind }, ms / 1000),
@@ -37,7 +41,7 @@ export async function openApp(config: Config): Promise<Opened> {
     const master = loadMasterKey(config.masterKey, config.dataDir);
     const iam = new IamService(store.db, new SecretBox(master.key), { region: config.region, tokenTtlSeconds: config.tokenTtlSeconds, authCacheMs: config.authCacheMs });
     await iam.checkMasterKey();
-    const bootstrap = await iam.bootstrap(config.bootstrap);
+    const bootstrap = await iam.bootstrap(config.bootstrap, admin);
     const markerKey = crypto.createHmac('sha256', master.key).update('rfs-list-marker').digest();
     return { store, metrics, iam, bootstrap, markerKey, masterKeyFile: master.generatedFile };
   } catch (err) {
