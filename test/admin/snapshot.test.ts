@@ -103,12 +103,17 @@ describe.each(BACKENDS)('admin snapshot API on %s', (kind) => {
     ['not JSON', '{"format":', 400, 'not valid JSON'],
     ['another format', JSON.stringify({ format: 'other', version: 1, edge_apps: [] }), 400, 'not a snapshot'],
     ['a bad record', null, 400, 'edge_app_versions[1]'],
+    ['a bad version spec', null, 400, 'image_url'],
     ['a version of a missing app', null, 400, 'refers to an app or provider'],
   ])('refuses %s and writes nothing', async (what, body, status, mention) => {
     const base = await exportJson(`?project_id=${PROJECT_ID}`);
     await admin('POST', `/_versionary/reset`);
     let payload = body;
     if (what === 'a bad record') payload = JSON.stringify({ ...base, edge_app_versions: [base.edge_app_versions[0], { ...base.edge_app_versions[1], state: 'GONE' }] });
+    if (what === 'a bad version spec') {
+      const bad = { ...base.edge_app_versions[1], spec: { ...base.edge_app_versions[1].spec, container_settings: { image_url: 42 } } };
+      payload = JSON.stringify({ ...base, edge_app_versions: [base.edge_app_versions[0], bad] });
+    }
     if (what === 'a version of a missing app') payload = JSON.stringify({ ...base, edge_apps: [], edge_app_versions: base.edge_app_versions });
     const res = await admin('POST', '/_versionary/import', payload!);
     expect(res.statusCode).toBe(status);
