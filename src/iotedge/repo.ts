@@ -31,8 +31,8 @@ const SHOW_VERSION = new Prepared(['project', 'app', 'version'] as const, (db: K
     .where('v.edge_app_id', '=', p.app)
     .where('v.version', '=', p.version),
 );
-// The list order. The list index has this order and ends with the list rendering (it covers the
-// query), so a page is read straight from the index.
+// The list order. The list index has this order and, on SQLite, ends with the list rendering (it
+// covers the query), so a page is read straight from the index.
 const newestFirst = <Q extends { orderBy: (...a: any[]) => Q }>(q: Q): Q => q.orderBy('v.create_time', 'desc').orderBy('v.version', 'asc');
 const LIST_VERSIONS = new Prepared(['project', 'app', 'limit', 'offset'] as const, (db: Kysely<Database>, p) =>
   newestFirst(db.selectFrom('edge_app_versions as v').select('v.brief').where('v.project_id', '=', p.project).where('v.edge_app_id', '=', p.app))

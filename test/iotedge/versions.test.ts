@@ -38,6 +38,18 @@ describe.each(BACKENDS)('IoTEdge versions on %s', (kind) => {
     expect(Number(shown.headers['content-length'])).toBe(Buffer.byteLength(shown.body));
   });
 
+  it('stores and lists a version whose list item is large (20000 arch items in no order)', async () => {
+    await api.createApp({ edge_app_id: 'wide-app' });
+    let seed = 7;
+    const arch = Array.from({ length: 20000 }, () => ['x86_64', 'arm32', 'arm64'][(seed = (seed * 48271) % 2147483647) % 3]!);
+    const res = await api.createVersion('wide-app', { ...VALID_VERSION, arch });
+    expect(res.statusCode, res.body).toBe(201);
+    const listed = (await api.listVersions('wide-app')).json();
+    expect(listed.count).toBe(1);
+    expect(listed.versions[0].arch).toEqual(arch);
+    expect((await api.showVersion('wide-app', VALID_VERSION.version)).json().arch).toEqual(arch);
+  });
+
   it('names the version after the app name when there is one', async () => {
     await api.createApp({ edge_app_id: 'named-app', edge_app_name: '边缘应用' });
     expect((await api.createVersion('named-app', VALID_VERSION)).json().name).toBe('边缘应用');

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
 import { specOf, withDocs, type VersionColumns } from '../../iotedge/views.js';
 import { withDoc } from '../../rfs/views.js';
 import type { RfsProviderVersionTable } from '../types.js';
@@ -8,8 +8,8 @@ const BATCH = 1000;
 /**
  * Versions of both families keep their renderings (IoTEdge: doc and brief, instead of a spec
  * column; RFS: doc), made by the views of their families. The IoTEdge list index follows the
- * list order (newest first) and carries the list rendering, so a page of the list is read from
- * the index alone.
+ * list order (newest first) and, on SQLite, carries the list rendering, so a page of the list is
+ * read from the index alone.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('edge_app_versions').addColumn('doc', 'text').execute();
@@ -24,11 +24,14 @@ export async function up(db: Kysely<any>): Promise<void> {
   await backfill(db, 'rfs_provider_versions', ['provider_id', 'provider_version'], (row: Omit<RfsProviderVersionTable, 'doc'>) => ({ doc: withDoc(row).doc }));
 
   await db.schema.alterTable('edge_app_versions').dropColumn('spec').execute();
+  // PostgreSQL limits an index entry to ~2.7 KB, and a list rendering can be far longer (arch may
+  // hold up to 1,000,000 items): there the index does not carry it.
+  const covering = !(db.getExecutor().adapter instanceof PostgresAdapter);
   await db.schema.dropIndex('edge_app_versions_list_idx').execute();
   await db.schema
     .createIndex('edge_app_versions_list_idx')
     .on('edge_app_versions')
-    .columns(['project_id', 'edge_app_id', 'create_time desc', 'version', 'brief'])
+    .columns(['project_id', 'edge_app_id', 'create_time desc', 'version', ...(covering ? ['brief'] : [])])
     .execute();
 }
 
