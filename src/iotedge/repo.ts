@@ -9,28 +9,19 @@ export type VersionRow = EdgeAppVersionTable & { app_name: string | null };
 const GET_APP = new Prepared(['project', 'app'] as const, (db: Kysely<Database>, p) =>
   db.selectFrom('edge_apps').selectAll().where('project_id', '=', p.project).where('edge_app_id', '=', p.app),
 );
-const GET_VERSION = new Prepared(['project', 'app', 'version'] as const, (db: Kysely<Database>, p) =>
+/** One version joined with its app (the app gives the versions their name). */
+const versionOfApp = (db: Kysely<Database>, p: Record<'project' | 'app' | 'version', string>) =>
   db
     .selectFrom('edge_app_versions as v')
     .innerJoin('edge_apps as a', (j) => j.onRef('a.project_id', '=', 'v.project_id').onRef('a.edge_app_id', '=', 'v.edge_app_id'))
-    .selectAll('v')
-    .select('a.edge_app_name as app_name')
     .where('v.project_id', '=', p.project)
     .where('v.edge_app_id', '=', p.app)
-    .where('v.version', '=', p.version),
-);
+    .where('v.version', '=', p.version);
+const GET_VERSION = new Prepared(['project', 'app', 'version'] as const, (db: Kysely<Database>, p) => versionOfApp(db, p).selectAll('v').select('a.edge_app_name as app_name'));
 const APP_LISTING = new Prepared(['project', 'app'] as const, (db: Kysely<Database>, p) =>
   db.selectFrom('edge_apps').select(['edge_app_name', 'version_count']).where('project_id', '=', p.project).where('edge_app_id', '=', p.app),
 );
-const SHOW_VERSION = new Prepared(['project', 'app', 'version'] as const, (db: Kysely<Database>, p) =>
-  db
-    .selectFrom('edge_app_versions as v')
-    .innerJoin('edge_apps as a', (j) => j.onRef('a.project_id', '=', 'v.project_id').onRef('a.edge_app_id', '=', 'v.edge_app_id'))
-    .select(['v.doc', 'a.edge_app_name as app_name'])
-    .where('v.project_id', '=', p.project)
-    .where('v.edge_app_id', '=', p.app)
-    .where('v.version', '=', p.version),
-);
+const SHOW_VERSION = new Prepared(['project', 'app', 'version'] as const, (db: Kysely<Database>, p) => versionOfApp(db, p).select(['v.doc', 'a.edge_app_name as app_name']));
 // The list order. The list index has this order and, on SQLite, ends with the list rendering (it
 // covers the query), so a page is read straight from the index.
 const newestFirst = <Q extends { orderBy: (...a: any[]) => Q }>(q: Q): Q => q.orderBy('v.create_time', 'desc').orderBy('v.version', 'asc');
