@@ -55,8 +55,8 @@ export class Metrics {
 
   /** Counts a response by its operation id (or route) and status, and records its latency. */
   observe(req: FastifyRequest, reply: FastifyReply, ms: number): void {
-    const schema = req.routeOptions.schema as { operationId?: string } | undefined;
-    const operation = schema?.operationId ?? (req.routeOptions.url ? `${req.method} ${req.routeOptions.url}` : 'unknown');
+    const route = req.routeOptions; // a getter that builds an object: read it once
+    const operation = (route.schema as { operationId?: string } | undefined)?.operationId ?? (route.url ? `${req.method} ${route.url}` : 'unknown');
     let op = this.byOperation.get(operation);
     if (op === undefined) {
       op = { latency: this.latency.labels(operation), byStatus: new Map() };
