@@ -92,6 +92,10 @@ describe.each(BACKENDS)('crash safety on %s', (kind) => {
     const exit = server.stop('SIGTERM');
     await load.done;
     expect(await exit).toBe(0);
+    // The log is buffered; everything logged before the exit is written, the last lines included.
+    const lines = server.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg: string; status?: number });
+    expect(lines.filter((l) => l.msg === 'request' && l.status === 201).length).toBeGreaterThanOrEqual(load.acknowledged.length);
+    expect(lines.some((l) => l.msg === 'shutting down')).toBe(true);
     const present = await stored();
     expect(load.acknowledged.length).toBeGreaterThan(0);
     for (const v of load.acknowledged) expect(present.has(v), `acknowledged ${v} is missing`).toBe(true);
