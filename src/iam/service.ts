@@ -319,10 +319,14 @@ export class IamService implements IdentityProvider {
  * Per process, so N replicas allow N times as many guesses.
  */
 class LoginThrottle {
-  private readonly failures = new LRUCache<string, { count: number; until: number }>({ max: 100_000, ttl: 3_600_000 });
+  // Made on the first wrong password: its 100,000 slots are allocated up front.
+  private remembered?: LRUCache<string, { count: number; until: number }>;
+  private get failures() {
+    return (this.remembered ??= new LRUCache({ max: 100_000, ttl: 3_600_000 }));
+  }
 
   check(who: string): void {
-    const f = this.failures.get(who);
+    const f = this.remembered?.get(who);
     const wait = f ? f.until - Date.now() : 0;
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000);
@@ -337,7 +341,7 @@ class LoginThrottle {
   }
 
   succeeded(who: string): void {
-    this.failures.delete(who);
+    this.remembered?.delete(who);
   }
 }
 
