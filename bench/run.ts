@@ -158,10 +158,15 @@ async function main() {
   record('P7 RFS list 100 versions', 'versionary', await load({ ...common, url: main.url + rfsListPath, headers: rfsHeaders }), await load({ ...common, url: bareRfsList.url }), 'node:http same bytes', '>= 0.25', 0.25);
   await Promise.all(procs.splice(0).map((p) => p.stop()));
 
-  // P4: cold start to the first 200, empty store
-  const cold = await versionary(path.join(tmp, 'cold'));
-  rows.push({ scenario: 'P4 cold start, empty store', target: 'versionary', p50: cold.startMs, goal: '< 300 ms', met: cold.startMs < 300 });
-  await cold.stop();
+  // P4: cold start to the first 200, empty store (the median of 5 first starts: one is too noisy)
+  const coldStarts: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const cold = await versionary(path.join(tmp, `cold-${i}`));
+    coldStarts.push(cold.startMs);
+    await cold.stop();
+  }
+  const coldMs = median(coldStarts);
+  rows.push({ scenario: 'P4 cold start, empty store', target: 'versionary', p50: coldMs, goal: '< 300 ms', met: coldMs < 300, note: `median of ${coldStarts.map(Math.round).join(', ')}` });
 
   // P5/P6: a store of 1,000 versions and one of `versions` (default 1,000,000)
   const stores: Record<string, { dir: string; count: number }> = { small: { dir: path.join(tmp, 'small'), count: 1000 }, big: { dir: path.join(tmp, 'big'), count: bigStore } };
@@ -181,21 +186,33 @@ async function main() {
     // Load at the usual concurrency (for the memory peak), then sequential probes for precise p50s.
     await load({ duration, warmup, connections, url: p.url + `${apps}/bench-app/versions/${mid}`, headers: h });
     await load({ duration, warmup, connections, url: p.url + `${apps}/bench-app/versions`, headers: h });
+    const starts = [p.startMs];
     latency[name] = {
-      startMs: p.startMs,
+      startMs: 0,
       show: await probeLatency(p.url + `${apps}/bench-app/versions/${mid}`, h, 2000),
       list: await probeLatency(p.url + `${apps}/bench-app/versions`, h, 2000),
       rss: p.peakRssMb(),
     };
     await p.stop();
+    for (let i = 0; i < 2; i++) {
+      const again = await versionary(s.dir, `${apps}/bench-app/versions/${mid}`, h);
+      starts.push(again.startMs);
+      await again.stop();
+    }
+    latency[name]!.startMs = median(starts);
   }
   const { small, big } = latency as Record<'small' | 'big', (typeof latency)[string]>;
-  rows.push({ scenario: `P4 cold start, ${bigStore} versions`, target: 'versionary', p50: big.startMs, goal: '< 500 ms', met: big.startMs < 500 });
+  rows.push({ scenario: `P4 cold start, ${bigStore} versions`, target: 'versionary', p50: big.startMs, goal: '< 500 ms', met: big.startMs < 500, note: 'median of 3 starts' });
   for (const op of ['show', 'list'] as const) {
     const ratio = big[op].p50 / Math.max(small[op].p50, 0.001);
     rows.push({ scenario: `P5 ${op} p50, 1k vs ${bigStore}`, target: 'versionary', p50: big[op].p50, errors: big[op].errors + small[op].errors, ratio, goal: '<= 1.3', met: ratio <= 1.3, note: `1k: ${small[op].p50.toFixed(2)} ms` });
   }
   rows.push({ scenario: `P6 peak RSS, ${bigStore} versions`, target: 'versionary', p50: big.rss, goal: '<= 150 MB', met: big.rss <= 150, note: 'MB (VmHWM)' });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 function printTable() {
