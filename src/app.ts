@@ -20,8 +20,12 @@ export interface Opened {
   masterKeyFile?: string;
 }
 
-/** Opens and migrates the store, checks the master key and creates the first identity if needed. */
-export async function openApp(config: Config): Promise<Opened> {
+/**
+ * Opens and migrates the store, checks the master key and creates the first identity if needed.
+ * `meanwhile` runs while that identity is created (on a first start, its password is hashed off
+ * the main thread): the server is built then.
+ */
+export async function openApp(config: Config, meanwhile?: (opened: Omit<Opened, 'bootstrap'>) => Promise<void>): Promise<Opened> {
   // A new SQLite store will need the admin password hashed: begin now, while the schema is created.
   const file = config.database.startsWith('sqlite:') ? config.database.slice('sqlite:'.length) : undefined;
   const admin = file !== undefined && file !== ':memory:' && !fs.existsSync(file) ? prepareAdmin(config.bootstrap) : undefined;
@@ -41,16 +45,19 @@ export async function openApp(config: Config): Promise<Opened> {
     const master = loadMasterKey(config.masterKey, config.dataDir);
     const iam = new IamService(store.db, new SecretBox(master.key), { region: config.region, tokenTtlSeconds: config.tokenTtlSeconds, authCacheMs: config.authCacheMs });
     await iam.checkMasterKey();
-    const bootstrap = await iam.bootstrap(config.bootstrap, admin);
     const markerKey = crypto.createHmac('sha256', master.key).update('rfs-list-marker').digest();
-    return { store, metrics, iam, bootstrap, markerKey, masterKeyFile: master.generatedFile };
+    const opened = { store, metrics, iam, markerKey, masterKeyFile: master.generatedFile };
+    const booting = iam.bootstrap(config.bootstrap, admin);
+    booting.catch(() => undefined); // reported by Promise.all, also when `meanwhile` fails first
+    const [bootstrap] = await Promise.all([booting, meanwhile?.(opened)]);
+    return { ...opened, bootstrap };
   } catch (err) {
     await store.close();
     throw err;
   }
 }
 
-export function serverDeps(config: Config, logger: Logger, opened: Opened): ServerDeps {
+export function serverDeps(config: Config, logger: Logger, opened: Omit<Opened, 'bootstrap'>): ServerDeps {
   return {
     store: opened.store,
     iam: opened.iam,
@@ -76,9 +83,16 @@ export interface Running {
   close(): Promise<void>;
 }
 
-/** Starts serving; resolves once the port is bound. */
-export async function serve(config: Config, logger: Logger, opened: Opened): Promise<Running> {
+/** The server of an opened app, with its routes loaded. */
+export async function readyServer(config: Config, logger: Logger, opened: Omit<Opened, 'bootstrap'>): Promise<App> {
   const app = buildServer(serverDeps(config, logger, opened));
+  await app.ready();
+  return app;
+}
+
+/** Starts serving (on `app`, when it is already built); resolves once the port is bound. */
+export async function serve(config: Config, logger: Logger, opened: Opened, app?: App): Promise<Running> {
+  app ??= buildServer(serverDeps(config, logger, opened));
   const sweep = setInterval(() => {
     opened.iam.repo.deleteExpiredTokens(nowIso()).catch((err) => logger.warn({ err: String(err) }, 'token sweep failed'));
   }, 3_600_000);

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { ConfigError, ENV_ONLY, loadConfig, SETTINGS, type Config } from './config.js';
-import { openApp, serve, type Opened } from './app.js';
+import { openApp, readyServer, serve, type Opened } from './app.js';
+import type { App } from './platform/http.js';
 import { createLogger, flushLogger } from './platform/logger.js';
 import { AppError } from './platform/errors.js';
 import { StoreConfigError, openStore } from './store/db.js';
@@ -55,8 +56,11 @@ serveCmd.action(() =>
   run(async () => {
     const config = serveConfig();
     const logger = createLogger(config.logLevel);
-    const opened = await openApp(config);
-    const running = await serve(config, logger, opened);
+    let app: App | undefined;
+    const opened = await openApp(config, async (o) => {
+      app = await readyServer(config, logger, o);
+    });
+    const running = await serve(config, logger, opened, app);
     if (opened.bootstrap) printBootstrap(process.stdout, opened.bootstrap, running.url, config, opened.masterKeyFile);
     logger.info({ url: running.url, store: opened.store.location, region: config.region }, 'versionary listening');
     const stop = async (signal: string) => {
