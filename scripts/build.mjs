@@ -1,0 +1,30 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import { build } from 'esbuild';
+
+/**
+ * npm run build: the program as one CommonJS bundle (dist/versionary.cjs) and the command that
+ * loads it with a V8 code cache (dist/cli.js, see src/launcher.ts); then the cache is written for
+ * `node dist/cli.js` and for the command's own shebang flags.
+ */
+const SHEBANG = '#!/usr/bin/env -S node --max-semi-space-size=4';
+const common = { bundle: true, platform: 'node', target: 'node20', minify: true, logLevel: 'warning' };
+
+for (const f of fs.existsSync('dist') ? fs.readdirSync('dist') : []) {
+  if (f.endsWith('.cache') || f.endsWith('.tmp')) fs.rmSync(`dist/${f}`);
+}
+await build({
+  ...common,
+  entryPoints: ['src/cli.ts'],
+  outfile: 'dist/versionary.cjs',
+  format: 'cjs',
+  sourcemap: true,
+  external: ['better-sqlite3', 'pg', 'pg-native', '@scalar/fastify-api-reference'],
+  // ES modules are strict; the bundle keeps them so.
+  banner: { js: `"use strict";\nvar __importMetaUrl = require('node:url').pathToFileURL(__filename).href;` },
+  define: { 'import.meta.url': '__importMetaUrl' },
+});
+await build({ ...common, entryPoints: ['src/launcher.ts'], outfile: 'dist/cli.js', format: 'esm', banner: { js: SHEBANG } });
+fs.chmodSync('dist/cli.js', 0o755);
+execFileSync(process.execPath, ['dist/cli.js', '--help'], { stdio: 'ignore' });
+execFileSync('dist/cli.js', ['--help'], { stdio: 'ignore' });

@@ -1,0 +1,63 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+let dir: string;
+
+/** A copy of the built command in its own folder, so that its code cache starts empty. */
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'versionary-launcher-'));
+  for (const f of ['cli.js', 'versionary.cjs']) fs.copyFileSync(path.join(ROOT, 'dist', f), path.join(dir, f));
+  fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function run(flags: string[] = []) {
+  const res = spawnSync(process.execPath, [...flags, path.join(dir, 'cli.js'), 'serve', '--help'], { encoding: 'utf8', timeout: 30_000 });
+  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+const caches = () => fs.readdirSync(dir).filter((f) => f.endsWith('.cache')).sort();
+const stamp = (f: string) => fs.statSync(path.join(dir, f)).mtimeMs;
+
+describe('the versionary command and its code cache', () => {
+  it('writes a cache on the first run and uses it unchanged on the next', () => {
+    const first = run();
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('--data-dir');
+    expect(caches()).toHaveLength(1);
+    const [cache] = caches();
+    const before = stamp(cache!);
+    const second = run();
+    expect(second).toEqual(first);
+    expect(caches()).toEqual([cache]);
+    expect(stamp(cache!)).toBe(before);
+  });
+
+  it('keeps one cache per set of V8 flags', () => {
+    const res = run(['--stack-size=900']);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('--data-dir');
+    expect(caches()).toHaveLength(2);
+  });
+
+  it('runs normally from a damaged cache and replaces it', () => {
+    const [cache] = caches();
+    const file = path.join(dir, cache!);
+    const size = fs.statSync(file).size;
+    fs.writeFileSync(file, Buffer.alloc(size, 7));
+    const res = run();
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('--data-dir');
+    expect(res.stderr).toBe('');
+    expect(fs.readFileSync(file).equals(Buffer.alloc(size, 7))).toBe(false);
+  });
+
+  it('leaves no temporary files behind', () => {
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+});
