@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import sjson from 'secure-json-parse';
 import fastJsonStringify from 'fast-json-stringify';
@@ -33,6 +34,30 @@ export interface HttpOptions {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const JSON_TYPE = 'application/json;charset=UTF-8';
+/** The API gateway's limit on all request headers together (a single one may use it all). */
+const MAX_HEADER_BYTES = 128 * 1024;
+
+/**
+ * Requests that cannot be parsed as HTTP never reach Fastify: answer them as the API gateway does
+ * (APIG.0201 with its status), in the envelope, and close the connection.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', `Request headers too large. All headers together must stay within ${MAX_HEADER_BYTES / 1024} KiB.`]
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'Request timeout. The whole request must arrive within the request timeout.']
+        : [400, 'Bad Request', 'Bad request. The request is not valid HTTP/1.1.'];
+  const body = JSON.stringify(envelope({ status, code: 'APIGW.0201', message }));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${JSON_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `X-Request-Id: ${crypto.randomUUID().replaceAll('-', '')}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -52,8 +77,12 @@ export function createHttp(opts: HttpOptions): App {
     // Node checks request timeouts only every connectionsCheckingInterval (30 s by default).
     serverFactory: (handler) => {
       const timeout = opts.requestTimeoutMs ?? 30_000;
-      return http.createServer({ requestTimeout: timeout, connectionsCheckingInterval: Math.min(1000, timeout), keepAliveTimeout: 72_000 }, handler);
+      return http.createServer(
+        { requestTimeout: timeout, connectionsCheckingInterval: Math.min(1000, timeout), keepAliveTimeout: 72_000, maxHeaderSize: MAX_HEADER_BYTES },
+        handler,
+      );
     },
+    clientErrorHandler: answerClientError,
     genReqId: () => crypto.randomUUID().replaceAll('-', ''),
     requestIdHeader: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, SECRET_KEY, adminToken, passwordBody, startServer, type TestServer } from '../helpers/server.js';
 
@@ -81,5 +82,50 @@ describe('HTTP platform', () => {
     expect(requests.at(-1)).toMatchObject({ method: 'GET', url: '/v3/regions', status: 200, reqId: expect.stringMatching(/^[0-9a-f]{32}$/) });
     const all = s.logs.join('');
     for (const secret of [ADMIN_PASSWORD, SECRET_KEY, token]) expect(all).not.toContain(secret);
+  });
+
+  describe('over a socket', () => {
+    let port: number;
+    beforeAll(async () => {
+      await s.app.listen({ port: 0, host: '127.0.0.1' });
+      port = (s.app.server.address() as net.AddressInfo).port;
+    });
+
+    /** Sends raw bytes and returns everything the server writes before it closes the connection. */
+    function raw(request: string): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+      return new Promise((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1');
+        const chunks: Buffer[] = [];
+        socket.on('data', (c) => chunks.push(c));
+        socket.on('error', reject);
+        socket.on('close', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const [head = '', body = ''] = text.split('\r\n\r\n');
+          const [statusLine = '', ...lines] = head.split('\r\n');
+          const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+          resolve({ status: Number(statusLine.split(' ')[1]), headers, body });
+        });
+        socket.end(request);
+      });
+    }
+
+    it('answers a request that is not HTTP with 400 APIGW.0201 in the envelope', async () => {
+      const res = await raw('HELLO THERE\r\n\r\n');
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toBe('application/json;charset=UTF-8');
+      expect(res.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
+      expect(res.headers.connection).toBe('close');
+      expect(JSON.parse(res.body)).toEqual({ error_code: 'APIGW.0201', error_msg: 'Bad request. The request is not valid HTTP/1.1.' });
+      expect(Number(res.headers['content-length'])).toBe(Buffer.byteLength(res.body));
+    });
+
+    it('accepts headers up to the gateway limit and answers larger ones with 431 in the envelope', async () => {
+      const big = await raw(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: ${'a'.repeat(100 * 1024)}\r\nConnection: close\r\n\r\n`);
+      expect(big.status).toBe(200);
+      expect(JSON.parse(big.body)).toEqual({ status: 'ok' });
+      const tooBig = await raw(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: ${'a'.repeat(130 * 1024)}\r\n\r\n`);
+      expect(tooBig.status).toBe(431);
+      expect(JSON.parse(tooBig.body)).toEqual({ error_code: 'APIGW.0201', error_msg: expect.stringMatching(/^Request headers too large\. .*128 KiB/) });
+    });
   });
 });

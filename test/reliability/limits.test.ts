@@ -94,6 +94,7 @@ describe('slow requests', () => {
       socket.on('close', () => resolve(data));
     });
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(JSON.parse(answer.split('\r\n\r\n')[1]!)).toEqual({ error_code: 'APIGW.0201', error_msg: expect.stringMatching(/^Request timeout\./) });
     expect(Date.now() - started).toBeLessThan(5000);
     await s.close();
   });
