@@ -29,11 +29,7 @@ try {
 } catch {
   cachedData = undefined;
 }
-const script = new vm.Script(Module.wrap(source), {
-  filename: file,
-  cachedData,
-  importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-});
+const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
 if (!cachedData || script.cachedDataRejected) {
   let written = false;
   const write = () => {
@@ -50,5 +46,8 @@ if (!cachedData || script.cachedDataRejected) {
   setTimeout(write, 1000).unref();
   process.once('exit', write);
 }
+// Code that V8 restored from a cache cannot run import() in Node 20: the program imports the
+// ES modules it loads on demand through this function (see src/platform/esm.ts).
+Object.defineProperty(globalThis, Symbol.for('versionary.import'), { value: (specifier: string) => import(specifier) });
 const module = { exports: {} };
 (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(file), module, file, dir);

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startReplica } from './helpers/processes.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 let dir: string;
@@ -63,4 +64,22 @@ describe('the versionary command and its code cache', () => {
   it('leaves no temporary files behind', () => {
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
+});
+
+describe('the built command', () => {
+  it('serves the API and loads the explorer script on demand (a dynamic import inside the bundle)', async () => {
+    const data = fs.mkdtempSync(path.join(os.tmpdir(), 'versionary-launcher-data-'));
+    const replica = await startReplica(['--data-dir', data]);
+    try {
+      const health = await fetch(`${replica.url}/healthz`);
+      expect(health.status).toBe(200);
+      const script = await fetch(`${replica.url}/explorer/reference/js/scalar.js`);
+      expect(script.status).toBe(200);
+      expect(script.headers.get('content-type')).toContain('javascript');
+      expect((await script.text()).length).toBeGreaterThan(100_000);
+    } finally {
+      expect(await replica.stop()).toBe(0);
+      fs.rmSync(data, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

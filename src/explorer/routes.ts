@@ -3,6 +3,7 @@ import path from 'node:path';
 import Fastify from 'fastify';
 import type { App } from '../platform/http.js';
 import { packageRoot } from '../platform/paths.js';
+import { importEsm } from '../platform/esm.js';
 
 const read = (name: string) => fs.readFileSync(path.join(packageRoot(), 'public', name), 'utf8');
 
@@ -13,7 +14,7 @@ const read = (name: string) => fs.readFileSync(path.join(packageRoot(), 'public'
 let scalarScript: Promise<string> | undefined;
 function loadScalarScript(): Promise<string> {
   scalarScript ??= (async () => {
-    const { default: scalar } = await import('@scalar/fastify-api-reference');
+    const { default: scalar } = await importEsm('@scalar/fastify-api-reference', () => import('@scalar/fastify-api-reference'));
     const probe = Fastify();
     await probe.register(scalar, { routePrefix: '/reference', configuration: { content: { openapi: '3.1.0', info: { title: '', version: '' }, paths: {} } } as never });
     const res = await probe.inject('/reference/js/scalar.js');
