@@ -37,11 +37,14 @@ const JSON_TYPE = 'application/json;charset=UTF-8';
 /** The API gateway's limit on all request headers together (a single one may use it all). */
 const MAX_HEADER_BYTES = 128 * 1024;
 
+const newRequestId = () => crypto.randomUUID().replaceAll('-', '');
+
 /**
  * Requests that cannot be parsed as HTTP never reach Fastify: answer them as the API gateway does
- * (APIG.0201 with its status), in the envelope, and close the connection.
+ * (APIG.0201 with its status), in the envelope, and close the connection. A response already under
+ * way on the connection is not interrupted (as Node itself does).
  */
-function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+function answerClientError(err: NodeJS.ErrnoException, socket: Socket & { _httpMessage?: { headersSent?: boolean } }, logger: Logger): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const [status, reason, message] =
     err.code === 'HPE_HEADER_OVERFLOW'
@@ -49,11 +52,13 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? [408, 'Request Timeout', 'Request timeout. The whole request must arrive within the request timeout.']
         : [400, 'Bad Request', 'Bad request. The request is not valid HTTP/1.1.'];
-  const body = JSON.stringify(envelope({ status, code: 'APIGW.0201', message }));
-  if (socket.writable) {
+  const reqId = newRequestId();
+  logger.info({ reqId, status, code: err.code }, 'client error');
+  if (socket.writable && !socket._httpMessage?.headersSent) {
+    const body = JSON.stringify(envelope({ status, code: 'APIGW.0201', message }));
     socket.write(
       `HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${JSON_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        `X-Request-Id: ${crypto.randomUUID().replaceAll('-', '')}\r\nConnection: close\r\n\r\n${body}`,
+        `X-Request-Id: ${reqId}\r\nConnection: close\r\n\r\n${body}`,
     );
   }
   socket.destroy();
@@ -82,8 +87,8 @@ export function createHttp(opts: HttpOptions): App {
         handler,
       );
     },
-    clientErrorHandler: answerClientError,
-    genReqId: () => crypto.randomUUID().replaceAll('-', ''),
+    clientErrorHandler: (err, socket) => answerClientError(err, socket, opts.logger),
+    genReqId: newRequestId,
     requestIdHeader: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     return503OnClosing: false,

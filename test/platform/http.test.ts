@@ -117,6 +117,9 @@ describe('HTTP platform', () => {
       expect(res.headers.connection).toBe('close');
       expect(JSON.parse(res.body)).toEqual({ error_code: 'APIGW.0201', error_msg: 'Bad request. The request is not valid HTTP/1.1.' });
       expect(Number(res.headers['content-length'])).toBe(Buffer.byteLength(res.body));
+      await new Promise((r) => setTimeout(r, 50));
+      const line = s.logs.join('').trim().split('\n').map((l) => JSON.parse(l)).find((l) => l.reqId === res.headers['x-request-id']);
+      expect(line).toMatchObject({ msg: 'client error', status: 400, code: expect.stringMatching(/^HPE_/) });
     });
 
     it('accepts headers up to the gateway limit and answers larger ones with 431 in the envelope', async () => {
