@@ -26,8 +26,9 @@ export async function startProcess(cmd: string[], env: Record<string, string>, p
   const started = performance.now();
   const child = spawn(cmd[0]!, cmd.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
+  const keep = (d: Buffer) => (out += d);
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
   const url = `http://127.0.0.1:${port}`;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${cmd.join(' ')} exited: ${out}`);
@@ -42,6 +43,10 @@ export async function startProcess(cmd: string[], env: Record<string, string>, p
     await new Promise((r) => setTimeout(r, 2));
   }
   const startMs = performance.now() - started;
+  // Once up, what the process logs is read and dropped: kept, a server's access log would grow
+  // without bound in the memory of the load generator.
+  child.stdout!.off('data', keep);
+  child.stdout!.resume();
   return {
     child,
     url,
