@@ -22,11 +22,20 @@ const { values: opts } = parseArgs({
     out: { type: 'string', default: 'bench/results/latest.json' },
   },
 });
-const duration = Number(opts.duration);
-const warmup = Number(opts.warmup);
-const connections = Number(opts.connections);
-const rounds = Math.max(1, Number(opts.rounds));
-const bigStore = Number(opts.versions);
+/** A whole-number option, at least `min`; anything else stops the bench before it starts. */
+function whole(name: keyof typeof opts, min: number): number {
+  const value = Number(opts[name]);
+  if (!Number.isInteger(value) || value < min) {
+    process.stderr.write(`bench: --${name} must be a whole number of at least ${min}, got ${JSON.stringify(opts[name])}\n`);
+    process.exit(2);
+  }
+  return value;
+}
+const duration = whole('duration', 1);
+const warmup = whole('warmup', 0);
+const connections = whole('connections', 1);
+const rounds = whole('rounds', 1);
+const bigStore = whole('versions', 1000);
 
 const CLI = path.resolve('dist/cli.js');
 const PROJECT = 'benchproject';
@@ -133,9 +142,8 @@ async function main() {
     await call(main.url, tok, 'POST', apps, { edge_app_id: app });
     for (let i = 0; i < 100; i++) await call(main.url, tok, 'POST', `${apps}/${app}/versions`, { ...CREATE_VERSION_EXAMPLE, version: `1.0.${i}` });
   }
-  await call(main.url, tok, 'POST', '/v1/private-providers', { provider_name: 'bench-provider' }, { 'client-request-id': rid });
   for (const provider of ['bench-provider', 'list-provider']) {
-    if (provider !== 'bench-provider') await call(main.url, tok, 'POST', '/v1/private-providers', { provider_name: provider }, { 'client-request-id': rid });
+    await call(main.url, tok, 'POST', '/v1/private-providers', { provider_name: provider }, { 'client-request-id': rid });
     for (let i = 0; i < 100; i++) await call(main.url, tok, 'POST', `/v1/private-providers/${provider}/versions`, { provider_version: `1.0.${i}`, function_graph_urn: urn }, { 'client-request-id': rid });
   }
   const auth = { 'x-auth-token': tok };
