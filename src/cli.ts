@@ -10,7 +10,7 @@ import { printBootstrap } from './bootstrap-banner.js';
 import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { SnapshotService } from './admin/snapshot.js';
+import { SnapshotService, type Scope } from './admin/snapshot.js';
 
 const program = new Command('versionary')
   .description('Self-hosted, wire-compatible Huawei Cloud IoTEdge edge-app and RFS private-provider API')
@@ -92,7 +92,7 @@ migrateCmd.action(() =>
 const admin = program.command('admin').description('manage users, access keys and projects directly in the store');
 
 /** Declares an admin sub-command that runs with an opened store. */
-function adminCommand(parent: Command, name: string, description: string, body: (opened: Opened, args: string[], opts: Record<string, unknown>) => Promise<unknown>) {
+function adminCommand(parent: Command, name: string, description: string, body: (opened: Opened, args: string[], opts: Record<string, unknown>, config: Config) => Promise<unknown>) {
   const cmd = parent.command(name).description(description).option('--json', 'print JSON');
   const config = withSettings(cmd);
   return cmd.action((...all: unknown[]) =>
@@ -102,7 +102,7 @@ function adminCommand(parent: Command, name: string, description: string, body: 
       try {
         if (opened.bootstrap) printBootstrap(process.stderr, opened.bootstrap, `http://${c.host}:${c.port}`, c, opened.masterKeyFile);
         const args = all.slice(0, -2).filter((a): a is string => typeof a === 'string');
-        const out = await body(opened, args, cmd.opts());
+        const out = await body(opened, args, cmd.opts(), c);
         if (out !== undefined) process.stdout.write(cmd.opts().json ? JSON.stringify(out, null, 2) + '\n' : table(out));
       } finally {
         await opened.store.close();
@@ -122,6 +122,19 @@ adminCommand(admin, 'show-bootstrap', 'show the bootstrap identity (no secrets)'
   if (!id) throw new CliError('the store has no bootstrap identity');
   return { domain_id: id.domain.id, domain_name: id.domain.name, projects: id.projects.map((p) => `${p.name}:${p.id}`).join(','), admin_user: id.admin, access_keys: id.accessKeys.join(',') };
 });
+
+const domains = admin.command('domain').description('domains (accounts), each with its own users, access keys and projects');
+adminCommand(domains, 'create', 'create a domain (it has no project until one is created)', async ({ iam }, [name], o) => iam.createDomain({ name: name!, id: o.id as string | undefined }))
+  .argument('<name>')
+  .option('--id <id>', 'domain id (default: generated, 32 hex)');
+adminCommand(domains, 'list', 'list domains', async ({ iam }) => iam.listDomains());
+adminCommand(domains, 'delete', 'delete a domain with its users, access keys, tokens and projects', async ({ iam }, [name], o) => {
+  if (!o.yes) throw new CliError('deleting a domain deletes its users, access keys, tokens and projects: add --yes to confirm');
+  return iam.deleteDomain(name!, Boolean(o.force));
+})
+  .argument('<name>')
+  .option('--yes', 'confirm')
+  .option('--force', 'also delete the edge apps and RFS providers of its projects');
 
 const users = admin.command('user').description('IAM users');
 adminCommand(users, 'create', 'create a user; prints a generated password once', async ({ iam }, [name], o) => {
@@ -146,7 +159,7 @@ adminCommand(users, 'delete', 'delete a user with its access keys and tokens', a
 const keys = admin.command('key').description('AK/SK access keys');
 adminCommand(keys, 'create', 'create an access key for a user; prints the secret key once', async ({ iam }, [user], o) => {
   const k = await iam.createKey(user!, o.domain as string | undefined, (o.description as string | undefined) ?? '');
-  return { access_key: k.accessKey, secret_key: k.secretKey, user };
+  return { access_key: k.accessKey, secret_key: k.secretKey, user, domain: k.domain };
 })
   .argument('<user>')
   .option('--domain <name>', 'domain (default: the bootstrap domain)')
@@ -161,7 +174,7 @@ adminCommand(keys, 'list', 'list access keys (never the secret keys)', async ({ 
   })),
 )
   .option('--user <name>', 'only this user')
-  .option('--domain <name>', 'domain of --user (default: the bootstrap domain)');
+  .option('--domain <name>', 'only this domain (with --user, default: the bootstrap domain)');
 adminCommand(keys, 'delete', 'delete an access key', async ({ iam }, [ak]) => {
   await iam.deleteKey(ak!);
   return { deleted: ak };
@@ -175,29 +188,41 @@ adminCommand(projects, 'create', 'create a project in a domain', async ({ iam },
   .option('--id <id>', 'project id (default: generated, 32 hex)')
   .option('--domain <name>', 'domain (default: the bootstrap domain)');
 adminCommand(projects, 'list', 'list projects', async ({ iam }, _a, o) => {
-  const domain = await iam.resolveDomain(o.domain as string | undefined);
-  return (await iam.repo.listProjects(domain.id)).map((p) => ({ id: p.id, name: p.name, domain: domain.name, created_at: p.created_at }));
-}).option('--domain <name>', 'domain (default: the bootstrap domain)');
+  const only = o.domain ? [await iam.resolveDomain(o.domain as string)] : await iam.repo.listDomains();
+  const all = await Promise.all(only.map(async (d) => (await iam.repo.listProjects(d.id)).map((p) => ({ id: p.id, name: p.name, domain: d.name, created_at: p.created_at }))));
+  return all.flat();
+}).option('--domain <name>', 'only this domain');
+adminCommand(projects, 'delete', 'delete a project and the tokens scoped to it', async ({ iam }, [name], o) =>
+  iam.deleteProject(name!, o.domain as string | undefined, Boolean(o.force)),
+)
+  .argument('<name>')
+  .option('--domain <name>', 'domain (default: the bootstrap domain)')
+  .option('--force', 'also delete its edge apps and RFS providers');
 
-adminCommand(admin, 'export', 'write a JSON snapshot of all API data (no identities)', async ({ store }, _a, o) => {
+adminCommand(admin, 'export', 'write a JSON snapshot of API data (no identities): all of it, one domain or one project', async ({ store, iam }, _a, o, c) => {
+  const scope = await snapshotScope(iam, o);
   const out = o.out ? fs.createWriteStream(o.out as string) : process.stdout;
-  await pipeline(Readable.from(new SnapshotService(store.db).export(o.projectId as string | undefined)), out, { end: out !== process.stdout });
+  await pipeline(Readable.from(new SnapshotService(store.db, c.region).export(scope)), out, { end: out !== process.stdout });
   return undefined;
 })
+  .option('--domain <name>', 'only the projects of this domain')
   .option('--project-id <id>', 'only this project')
   .option('--out <file>', 'write to this file instead of standard output');
-adminCommand(admin, 'import', 'load a snapshot atomically', async ({ store }, [file], o) => {
+adminCommand(admin, 'import', 'load a snapshot atomically', async ({ store, iam }, [file], o, c) => {
   const mode = (o.mode as string | undefined) ?? 'add';
   if (mode !== 'add' && mode !== 'replace') throw new CliError('--mode must be add or replace');
+  const scope = await snapshotScope(iam, o);
   const input = file === '-' ? process.stdin : fs.createReadStream(file!);
-  return new SnapshotService(store.db).import(input, mode);
+  return new SnapshotService(store.db, c.region).import(input, mode, scope);
 })
   .argument('<file>', 'snapshot file, or - for standard input')
-  .option('--mode <mode>', 'add (refuse existing records) or replace (first delete the snapshot scope)', 'add');
-adminCommand(admin, 'reset', 'delete all API data (or one project); identities are kept', async ({ store }, _a, o) => {
+  .option('--mode <mode>', 'add (refuse existing records) or replace (first delete what the snapshot covers)', 'add')
+  .option('--domain <name>', "load into this domain's projects only (replace then deletes only this domain's data)");
+adminCommand(admin, 'reset', 'delete API data (all, one domain or one project); identities are kept', async ({ store, iam }, _a, o, c) => {
   if (!o.yes) throw new CliError('reset deletes data: add --yes to confirm');
-  return new SnapshotService(store.db).reset(o.projectId as string | undefined);
+  return new SnapshotService(store.db, c.region).reset(await snapshotScope(iam, o));
 })
+  .option('--domain <name>', 'only the projects of this domain')
   .option('--project-id <id>', 'only this project')
   .option('--yes', 'confirm');
 

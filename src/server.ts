@@ -87,7 +87,7 @@ export function buildServer(deps: ServerDeps): App {
       });
       rfsRoutes(rfs, { service, regionProject: (domainId) => deps.iam.regionProject(domainId) });
     });
-    group(api, (admin) => adminRoutes(admin, { snapshots: new SnapshotService(deps.store.db), importLimit: deps.importLimit }));
+    group(api, (admin) => adminRoutes(admin, { snapshots: new SnapshotService(deps.store.db, deps.region), importLimit: deps.importLimit }));
   });
 
   return app;

@@ -1,9 +1,24 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
 import type { Database, EdgeAppTable, EdgeAppVersionTable, RfsProviderTable, RfsProviderVersionTable } from '../store/types.js';
 
 const BATCH = 1000;
 
-/** SQL over all API data at once, for snapshots and resets; optionally limited to one project. */
+/** Which data an operation covers: one project, the projects of one domain, or (neither) all. */
+export interface Scope {
+  projectId?: string;
+  domainId?: string;
+}
+
+type Eb = ExpressionBuilder<any, any>;
+
+/** The condition that a project id column lies within the scope (true for the whole store). */
+function within(eb: Eb, column: string, scope: Scope) {
+  if (scope.projectId !== undefined) return eb(column, '=', scope.projectId);
+  if (scope.domainId !== undefined) return eb(column, 'in', eb.selectFrom('projects').select('id').where('domain_id', '=', scope.domainId));
+  return eb.lit(true);
+}
+
+/** SQL over all API data at once, for snapshots and resets, within a scope. */
 export class AdminRepo {
   constructor(private readonly db: Kysely<Database> | Transaction<Database>) {}
 
@@ -11,12 +26,23 @@ export class AdminRepo {
     return (this.db as Kysely<Database>).transaction().execute((trx) => fn(new AdminRepo(trx)));
   }
 
+  /** The projects with these ids, with their domains. */
+  async projects(ids: string[]): Promise<{ id: string; domain_id: string }[]> {
+    if (ids.length === 0) return [];
+    return this.db.selectFrom('projects').select(['id', 'domain_id']).where('id', 'in', ids).execute();
+  }
+
+  /** The providers with these ids, with their projects. */
+  async providerProjects(ids: string[]): Promise<{ provider_id: string; tenant_id: string }[]> {
+    if (ids.length === 0) return [];
+    return this.db.selectFrom('rfs_providers').select(['provider_id', 'tenant_id']).where('provider_id', 'in', ids).execute();
+  }
+
   /** Edge apps in primary-key order, a batch at a time. */
-  async *edgeApps(project?: string): AsyncGenerator<EdgeAppTable> {
+  async *edgeApps(scope: Scope): AsyncGenerator<EdgeAppTable> {
     let after: [string, string] | undefined;
     for (;;) {
-      let q = this.db.selectFrom('edge_apps').selectAll();
-      if (project) q = q.where('project_id', '=', project);
+      let q = this.db.selectFrom('edge_apps').selectAll().where((eb) => within(eb, 'project_id', scope));
       if (after) {
         const [p, a] = after;
         q = q.where((eb) => eb.or([eb('project_id', '>', p), eb.and([eb('project_id', '=', p), eb('edge_app_id', '>', a)])]));
@@ -28,11 +54,10 @@ export class AdminRepo {
     }
   }
 
-  async *edgeAppVersions(project?: string): AsyncGenerator<EdgeAppVersionTable> {
+  async *edgeAppVersions(scope: Scope): AsyncGenerator<EdgeAppVersionTable> {
     let after: [string, string, string] | undefined;
     for (;;) {
-      let q = this.db.selectFrom('edge_app_versions').selectAll();
-      if (project) q = q.where('project_id', '=', project);
+      let q = this.db.selectFrom('edge_app_versions').selectAll().where((eb) => within(eb, 'project_id', scope));
       if (after) {
         const [p, a, v] = after;
         q = q.where((eb) =>
@@ -51,11 +76,10 @@ export class AdminRepo {
     }
   }
 
-  async *providers(project?: string): AsyncGenerator<RfsProviderTable> {
+  async *providers(scope: Scope): AsyncGenerator<RfsProviderTable> {
     let after: string | undefined;
     for (;;) {
-      let q = this.db.selectFrom('rfs_providers').selectAll();
-      if (project) q = q.where('tenant_id', '=', project);
+      let q = this.db.selectFrom('rfs_providers').selectAll().where((eb) => within(eb, 'tenant_id', scope));
       if (after) q = q.where('provider_id', '>', after);
       const rows = await q.orderBy('provider_id').limit(BATCH).execute();
       yield* rows;
@@ -64,11 +88,14 @@ export class AdminRepo {
     }
   }
 
-  async *providerVersions(project?: string): AsyncGenerator<RfsProviderVersionTable> {
+  async *providerVersions(scope: Scope): AsyncGenerator<RfsProviderVersionTable> {
     let after: [string, string] | undefined;
     for (;;) {
-      let q = this.db.selectFrom('rfs_provider_versions as v').selectAll('v');
-      if (project) q = q.innerJoin('rfs_providers as p', 'p.provider_id', 'v.provider_id').where('p.tenant_id', '=', project);
+      let q = this.db
+        .selectFrom('rfs_provider_versions as v')
+        .innerJoin('rfs_providers as p', 'p.provider_id', 'v.provider_id')
+        .selectAll('v')
+        .where((eb) => within(eb, 'p.tenant_id', scope));
       if (after) {
         const [id, ver] = after;
         q = q.where((eb) => eb.or([eb('v.provider_id', '>', id), eb.and([eb('v.provider_id', '=', id), eb('v.provider_version', '>', ver)])]));
@@ -80,37 +107,28 @@ export class AdminRepo {
     }
   }
 
-  async insertEdgeApps(rows: EdgeAppTable[]): Promise<void> {
-    if (rows.length) await this.db.insertInto('edge_apps').values(rows).execute();
+  async insert<T extends 'edge_apps' | 'edge_app_versions' | 'rfs_providers' | 'rfs_provider_versions'>(table: T, rows: Database[T][]): Promise<void> {
+    if (rows.length) await this.db.insertInto(table).values(rows as never).execute();
   }
 
-  async insertEdgeAppVersions(rows: EdgeAppVersionTable[]): Promise<void> {
-    if (rows.length) await this.db.insertInto('edge_app_versions').values(rows).execute();
+  /**
+   * Sets what an app derives from its versions (count, newest deploy type, latest published
+   * version, chosen as the API does) for every app of these projects.
+   */
+  async refreshApps(projectIds: string[]): Promise<void> {
+    if (projectIds.length === 0) return;
+    const versions = sql`edge_app_versions v where v.project_id = edge_apps.project_id and v.edge_app_id = edge_apps.edge_app_id`;
+    await sql`update edge_apps set
+        version_count = (select count(*) from ${versions}),
+        deploy_type = (select v.deploy_type from ${versions} order by v.create_time desc, v.version asc limit 1),
+        last_published_version = (select v.version from ${versions} and v.state = 'PUBLISHED' order by v.publish_time desc, v.version asc limit 1)
+      where project_id in (${sql.join(projectIds)})`.execute(this.db);
   }
 
-  async insertProviders(rows: RfsProviderTable[]): Promise<void> {
-    if (rows.length) await this.db.insertInto('rfs_providers').values(rows).execute();
-  }
-
-  async insertProviderVersions(rows: RfsProviderVersionTable[]): Promise<void> {
-    if (rows.length) await this.db.insertInto('rfs_provider_versions').values(rows).execute();
-  }
-
-  /** Sets every app's version_count from its versions (after an import). */
-  async recountVersions(): Promise<void> {
-    await sql`update edge_apps set version_count = (select count(*) from edge_app_versions v where v.project_id = edge_apps.project_id and v.edge_app_id = edge_apps.edge_app_id)`.execute(this.db);
-  }
-
-  /** Deletes all API data (of one project); versions go with their apps and providers. */
-  async deleteAll(project?: string): Promise<{ edge_apps: number; rfs_providers: number }> {
-    let apps = this.db.deleteFrom('edge_apps');
-    let providers = this.db.deleteFrom('rfs_providers');
-    if (project) {
-      apps = apps.where('project_id', '=', project);
-      providers = providers.where('tenant_id', '=', project);
-    }
-    const a = await apps.executeTakeFirst();
-    const p = await providers.executeTakeFirst();
+  /** Deletes the API data of a scope; versions go with their apps and providers. */
+  async deleteAll(scope: Scope): Promise<{ edge_apps: number; rfs_providers: number }> {
+    const a = await this.db.deleteFrom('edge_apps').where((eb) => within(eb, 'project_id', scope)).executeTakeFirst();
+    const p = await this.db.deleteFrom('rfs_providers').where((eb) => within(eb, 'tenant_id', scope)).executeTakeFirst();
     return { edge_apps: Number(a.numDeletedRows), rfs_providers: Number(p.numDeletedRows) };
   }
 }

@@ -3,7 +3,7 @@ import type { App } from '../platform/http.js';
 import { AppError, tenantForbidden } from '../platform/errors.js';
 import { validatorCompiler } from '../platform/validation.js';
 import { Counts, ImportQuery, ProjectQuery, Snapshot } from './schemas.js';
-import type { SnapshotService } from './snapshot.js';
+import type { Scope, SnapshotService } from './snapshot.js';
 
 export interface AdminRouteOptions {
   snapshots: SnapshotService;
@@ -23,6 +23,15 @@ async function* limited(body: AsyncIterable<Buffer>, limit: number): AsyncGenera
 
 const tags = ['Admin'];
 
+/** An administrator reaches its own domain only; another domain's project answers as a missing one. */
+async function scopeOf(req: { caller: { domainId: string } | null; query: { project_id?: string } }, snapshots: SnapshotService): Promise<Scope> {
+  const scope: Scope = { domainId: req.caller!.domainId };
+  const project = req.query.project_id;
+  if (project === undefined) return scope;
+  if (!(await snapshots.hasProject(project, scope))) throw new AppError('not_found', `project ${project} does not exist in your domain`);
+  return { ...scope, projectId: project };
+}
+
 /** /_versionary/: snapshot export and import, and reset, for administrators only. */
 export function adminRoutes(app: App, { snapshots, importLimit }: AdminRouteOptions): void {
   app.addHook('preValidation', async (req) => {
@@ -39,15 +48,16 @@ export function adminRoutes(app: App, { snapshots, importLimit }: AdminRouteOpti
       schema: {
         operationId: 'ExportSnapshot',
         tags,
-        summary: 'All API data (or one project) as a JSON snapshot; identities are not included',
+        summary: "All API data of the administrator's domain (or one of its projects) as a JSON snapshot; identities are not included",
         querystring: ProjectQuery,
         response: { 200: { description: 'the snapshot', content: { 'application/json': { schema: Snapshot } } } },
       },
     },
     async (req, reply) => {
+      const scope = await scopeOf(req, snapshots);
       const name = `versionary-snapshot${req.query.project_id ? `-${req.query.project_id}` : ''}.json`;
       reply.type('application/json;charset=UTF-8').header('Content-Disposition', `attachment; filename="${name}"`);
-      return reply.send(Readable.from(snapshots.export(req.query.project_id)) as never);
+      return reply.send(Readable.from(snapshots.export(scope)) as never);
     },
   );
 
@@ -59,7 +69,7 @@ export function adminRoutes(app: App, { snapshots, importLimit }: AdminRouteOpti
       schema: {
         operationId: 'ImportSnapshot',
         tags,
-        summary: 'Load a snapshot atomically (mode=add refuses existing records; mode=replace first deletes the snapshot scope)',
+        summary: "Load a snapshot into the administrator's domain atomically (mode=add refuses existing records; mode=replace first deletes what the snapshot covers)",
         querystring: ImportQuery,
         body: Snapshot,
         response: { 200: Type200 },
@@ -69,7 +79,7 @@ export function adminRoutes(app: App, { snapshots, importLimit }: AdminRouteOpti
     },
     async (req) => {
       if (!(req.body instanceof Readable)) throw new AppError('wrong_type', 'the snapshot must be sent as application/json');
-      return { imported: await snapshots.import(limited(req.body as AsyncIterable<Buffer>, importLimit), req.query.mode) };
+      return { imported: await snapshots.import(limited(req.body as AsyncIterable<Buffer>, importLimit), req.query.mode, { domainId: req.caller!.domainId }) };
     },
   );
 
@@ -79,11 +89,11 @@ export function adminRoutes(app: App, { snapshots, importLimit }: AdminRouteOpti
       schema: {
         operationId: 'ResetData',
         tags,
-        summary: 'Delete all API data (or one project); identities are kept',
+        summary: "Delete all API data of the administrator's domain (or one of its projects); identities are kept",
         querystring: ProjectQuery,
       },
     },
-    async (req) => ({ deleted: await snapshots.reset(req.query.project_id) }),
+    async (req) => ({ deleted: await snapshots.reset(await scopeOf(req, snapshots)) }),
   );
 }
 

@@ -1,48 +1,56 @@
 import { Type, type Static } from 'typebox';
-import { VersionSpec } from '../iotedge/schemas.js';
+import * as iot from '../iotedge/schemas.js';
+import * as rfs from '../rfs/schemas.js';
 
-/** One record of each stored table, as a snapshot carries it (iotedge/rfs rows, JSON columns parsed). */
+/**
+ * One record of each stored table, as a snapshot carries it. Every field a client can send is
+ * checked by the schema of the API operation that creates it (the same property schemas); the
+ * fields only the store has are checked here. `null` is absent, as in API bodies.
+ */
 
-const S = Type.String({ maxLength: 1_000_000 });
-const T = Type.String({ minLength: 1, maxLength: 32 });
-const N = (max: number) => Type.Union([Type.String({ maxLength: max }), Type.Null()]);
+const Time = Type.String({ format: 'timestamp' });
+const oneOf = <T extends string>(values: readonly T[]) => Type.Unsafe<T>({ type: 'string', enum: [...values] });
 const strict = { additionalProperties: false } as const;
+const opt = Type.Optional;
+
+const ProjectId = iot.ProjectParams.properties.project_id;
+const AppId = iot.CreateAppBody.properties.edge_app_id;
+
+/** What a version stores besides its columns: the create body without version, deploy_type and arch. */
+export const VersionSpec = Type.Omit(iot.CreateVersionBody, ['version', 'deploy_type', 'arch']);
 
 export const EdgeAppRecord = Type.Object(
   {
-    project_id: Type.String({ minLength: 1, maxLength: 64 }),
-    edge_app_id: Type.String({ minLength: 1, maxLength: 32 }),
-    edge_app_name: N(64),
-    description: N(255),
-    function_type: Type.String({ maxLength: 64 }),
-    protocol: N(64),
-    delivered_app: Type.Union([Type.Boolean(), Type.Null()]),
-    app_type: Type.String({ maxLength: 32 }),
-    deploy_type: N(16),
-    last_published_version: N(32),
-    version_count: Type.Optional(Type.Integer({ minimum: 0 })),
-    create_time: T,
-    update_time: T,
+    project_id: ProjectId,
+    ...iot.CreateAppBody.properties,
+    app_type: oneOf(iot.APP_TYPES),
+    // Derived from the app's versions: recomputed on import.
+    deploy_type: opt(Type.String({ maxLength: 16 })),
+    last_published_version: opt(Type.String({ maxLength: 32 })),
+    version_count: opt(Type.Integer({ minimum: 0 })),
+    create_time: Time,
+    update_time: Time,
   },
   strict,
 );
 
 export const EdgeAppVersionRecord = Type.Object(
   {
-    project_id: Type.String({ minLength: 1, maxLength: 64 }),
-    edge_app_id: Type.String({ minLength: 1, maxLength: 32 }),
-    version: Type.String({ minLength: 1, maxLength: 32 }),
-    state: Type.Unsafe<string>({ type: 'string', enum: ['DRAFT', 'PUBLISHED', 'OFF_SHELF'] }),
-    deploy_type: Type.String({ maxLength: 16 }),
-    arch: Type.Array(Type.String({ maxLength: 16 })),
-    ai_card_type: Type.String({ maxLength: 16 }),
-    description: N(255),
-    sdk_version: N(32),
-    deploy_multi_instance: Type.Boolean(),
-    create_time: T,
-    update_time: T,
-    publish_time: Type.Union([T, Type.Null()]),
-    off_shelf_time: Type.Union([T, Type.Null()]),
+    project_id: ProjectId,
+    edge_app_id: AppId,
+    version: iot.CreateVersionBody.properties.version,
+    state: oneOf(iot.STATES),
+    deploy_type: iot.CreateVersionBody.properties.deploy_type,
+    arch: iot.CreateVersionBody.properties.arch,
+    // Copies of what `spec` says, or derived from it: recomputed on import.
+    ai_card_type: opt(oneOf(iot.AI_CARD_TYPES)),
+    description: opt(Type.String({ maxLength: 255 })),
+    sdk_version: opt(Type.String({ maxLength: 32 })),
+    deploy_multi_instance: opt(Type.Boolean()),
+    create_time: Time,
+    update_time: Time,
+    publish_time: opt(Time),
+    off_shelf_time: opt(Time),
     spec: VersionSpec,
   },
   strict,
@@ -50,25 +58,25 @@ export const EdgeAppVersionRecord = Type.Object(
 
 export const ProviderRecord = Type.Object(
   {
-    project_id: Type.String({ minLength: 1, maxLength: 64 }),
-    provider_name: Type.String({ minLength: 1, maxLength: 64 }),
-    provider_id: Type.String({ minLength: 36, maxLength: 36 }),
-    provider_description: N(1024),
-    provider_agency_name: N(64),
-    provider_agency_urn: N(256),
-    create_time: T,
-    update_time: T,
+    project_id: ProjectId,
+    provider_name: rfs.CreateProviderBody.properties.provider_name,
+    provider_id: rfs.ProviderId,
+    provider_description: rfs.CreateProviderBody.properties.provider_description,
+    provider_agency_name: rfs.CreateProviderBody.properties.provider_agency_name,
+    provider_agency_urn: rfs.CreateProviderBody.properties.provider_agency_urn,
+    create_time: Time,
+    update_time: Time,
   },
   strict,
 );
 
 export const ProviderVersionRecord = Type.Object(
   {
-    provider_id: Type.String({ minLength: 36, maxLength: 36 }),
-    provider_version: Type.String({ minLength: 1, maxLength: 128 }),
-    version_description: N(1024),
-    function_graph_urn: Type.String({ maxLength: 256 }),
-    create_time: T,
+    provider_id: rfs.ProviderId,
+    provider_version: rfs.CreateVersionBody.properties.provider_version,
+    version_description: rfs.CreateVersionBody.properties.version_description,
+    function_graph_urn: rfs.CreateVersionBody.properties.function_graph_urn,
+    create_time: Time,
   },
   strict,
 );
@@ -80,19 +88,22 @@ export type ProviderVersionRecord = Static<typeof ProviderVersionRecord>;
 
 export const SNAPSHOT_FORMAT = 'versionary-snapshot';
 
+const Scope = Type.Union([Type.String({ maxLength: 64 }), Type.Null()]);
+
 /** For the API document: the whole snapshot (the import streams it record by record). */
 export const Snapshot = Type.Object({
-  format: Type.Literal(SNAPSHOT_FORMAT),
-  version: Type.Literal(1),
-  exported_at: Type.Optional(S),
-  project_id: Type.Optional(Type.Union([S, Type.Null()])),
+  format: Type.Literal(SNAPSHOT_FORMAT, { description: 'comes first' }),
+  version: Type.Literal(1, { description: 'comes second' }),
+  exported_at: opt(Time),
+  project_id: opt(Type.Union([ProjectId, Type.Null()], { description: 'the one project exported, or null' })),
+  domain_id: opt(Type.Union([Scope], { description: 'the domain exported (by its administrator), or null for a whole store' })),
   edge_apps: Type.Array(EdgeAppRecord),
   edge_app_versions: Type.Array(EdgeAppVersionRecord),
   rfs_providers: Type.Array(ProviderRecord),
   rfs_provider_versions: Type.Array(ProviderVersionRecord),
 });
 
-export const ProjectQuery = Type.Object({ project_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) });
+export const ProjectQuery = Type.Object({ project_id: opt(ProjectId) });
 export const ImportQuery = Type.Object({
   mode: Type.Unsafe<'add' | 'replace'>({ type: 'string', enum: ['add', 'replace'], default: 'add' }),
 });

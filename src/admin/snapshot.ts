@@ -1,69 +1,74 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { JSONParser } from '@streamparser/json';
 import type { Kysely } from 'kysely';
 import { AppError } from '../platform/errors.js';
-import { validationError, validatorCompiler } from '../platform/validation.js';
-import { isForeignKeyViolation, isUniqueViolation } from '../store/db.js';
+import { isForeignKeyViolation, isUniqueViolation, isValueRejected } from '../store/db.js';
 import type { Database } from '../store/types.js';
-import { specOf, specOfDoc, withDocs } from '../iotedge/views.js';
-import { withDoc } from '../rfs/views.js';
-import { AdminRepo } from './repo.js';
-import { EdgeAppRecord, EdgeAppVersionRecord, ProviderRecord, ProviderVersionRecord, SNAPSHOT_FORMAT, type Counts } from './schemas.js';
+import { AdminRepo, type Scope } from './repo.js';
+import { recordToRow, rowToRecord, TABLES, type Rows, type Table } from './records.js';
+import { SNAPSHOT_FORMAT, type Counts } from './schemas.js';
+import { Spool } from './spool.js';
+
+export type { Scope } from './repo.js';
 
 /**
  * Snapshots of all API data (IoTEdge apps and versions, RFS providers and versions), never of
- * identities: export streams one JSON document, import streams it back record by record into one
- * transaction, so it either loads completely or not at all.
+ * identities. Export streams one JSON document. Import first receives and checks the whole
+ * snapshot into a temporary spool without touching the store, then loads it in one transaction,
+ * so it either loads completely or not at all, and a slow upload holds no lock.
+ *
+ * Who may reach what: an administrator acts within its own domain (`domainId`); the operator's
+ * command works on the whole store, or on the domain or project it names.
  */
 
-const TABLES = ['edge_apps', 'edge_app_versions', 'rfs_providers', 'rfs_provider_versions'] as const;
-type Table = (typeof TABLES)[number];
+const INSERT_BATCH = 500;
 
-const RECORD_SCHEMAS = { edge_apps: EdgeAppRecord, edge_app_versions: EdgeAppVersionRecord, rfs_providers: ProviderRecord, rfs_provider_versions: ProviderVersionRecord };
-const validators = Object.fromEntries(TABLES.map((t) => [t, validatorCompiler({ schema: RECORD_SCHEMAS[t], httpPart: 'body', method: 'POST', url: '/_versionary/import' })])) as Record<
-  Table,
-  ((v: unknown) => boolean) & { errors?: unknown }
->;
+export interface Header {
+  format?: unknown;
+  version?: unknown;
+  project_id?: unknown;
+  domain_id?: unknown;
+}
 
-const BATCH = 500;
+/** What the checks of a received snapshot need to know besides its rows. */
+interface Received {
+  header: Header;
+  counts: Counts;
+  /** Every project a record names, with the first record that names it. */
+  projects: Map<string, string>;
+  /** Providers the snapshot holds, and those its versions name (with the first such version). */
+  providers: Set<string>;
+  providerRefs: Map<string, string>;
+}
 
-/** Converts stored rows to snapshot records and back. */
-const convert = {
-  out: {
-    edge_apps: (r: any) => ({ ...r, delivered_app: r.delivered_app === null ? null : r.delivered_app === 1 }),
-    edge_app_versions: ({ doc, brief: _brief, ...r }: any) => ({ ...r, deploy_multi_instance: r.deploy_multi_instance === 1, arch: JSON.parse(r.arch), spec: specOfDoc(doc) }),
-    rfs_providers: ({ tenant_id, ...r }: any) => ({ project_id: tenant_id, ...r }),
-    rfs_provider_versions: ({ doc: _doc, ...r }: any) => r,
-  },
-  in: {
-    edge_apps: ({ version_count: _counted, ...r }: any) => ({ ...r, delivered_app: r.delivered_app === null ? null : r.delivered_app ? 1 : 0 }),
-    edge_app_versions: ({ spec, ...r }: any) => withDocs({ ...r, deploy_multi_instance: r.deploy_multi_instance ? 1 : 0, arch: JSON.stringify(r.arch) }, specOf(spec)),
-    rfs_providers: ({ project_id, ...r }: any) => ({ tenant_id: project_id, ...r }),
-    rfs_provider_versions: (r: any) => withDoc(r),
-  },
-};
+const notInScope = (where: string, what: string) => new AppError('invalid', `${where}: ${what}`);
 
 export class SnapshotService {
   private readonly repo: AdminRepo;
 
-  constructor(db: Kysely<Database>) {
+  constructor(
+    db: Kysely<Database>,
+    private readonly region: string,
+  ) {
     this.repo = new AdminRepo(db);
   }
 
-  /** The snapshot as a stream of JSON text pieces. */
-  async *export(project?: string): AsyncGenerator<string> {
-    yield `{"format":"${SNAPSHOT_FORMAT}","version":1,"exported_at":${JSON.stringify(new Date().toISOString())},"project_id":${JSON.stringify(project ?? null)}`;
+  /** The snapshot of a scope as a stream of JSON text pieces. */
+  async *export(scope: Scope = {}): AsyncGenerator<string> {
+    const head = { format: SNAPSHOT_FORMAT, version: 1, exported_at: new Date().toISOString(), project_id: scope.projectId ?? null, domain_id: scope.domainId ?? null };
+    yield JSON.stringify(head).slice(0, -1);
     const sources: Record<Table, AsyncGenerator<unknown>> = {
-      edge_apps: this.repo.edgeApps(project),
-      edge_app_versions: this.repo.edgeAppVersions(project),
-      rfs_providers: this.repo.providers(project),
-      rfs_provider_versions: this.repo.providerVersions(project),
+      edge_apps: this.repo.edgeApps(scope),
+      edge_app_versions: this.repo.edgeAppVersions(scope),
+      rfs_providers: this.repo.providers(scope),
+      rfs_provider_versions: this.repo.providerVersions(scope),
     };
     for (const table of TABLES) {
       yield `,"${table}":[`;
       let first = true;
       let chunk = '';
       for await (const row of sources[table]) {
-        chunk += (first ? '' : ',') + JSON.stringify(convert.out[table](row));
+        chunk += (first ? '' : ',') + JSON.stringify(rowToRecord[table](row));
         first = false;
         if (chunk.length > 65536) {
           yield chunk;
@@ -75,89 +80,153 @@ export class SnapshotService {
     yield '}\n';
   }
 
-  /**
-   * Loads a snapshot from a byte stream, in one transaction. `replace` first deletes the data of
-   * the snapshot's scope (its project, or everything). Any bad record or conflict rolls back all.
-   */
-  async import(body: AsyncIterable<Uint8Array | string>, mode: 'add' | 'replace'): Promise<Counts> {
-    return this.repo.transaction(async (repo) => {
-      const counts: Counts = { edge_apps: 0, edge_app_versions: 0, rfs_providers: 0, rfs_provider_versions: 0 };
-      const pending: Record<Table, unknown[]> = { edge_apps: [], edge_app_versions: [], rfs_providers: [], rfs_provider_versions: [] };
-      const header: { format?: unknown; version?: unknown; project_id?: unknown } = {};
-      let cleared = false;
-
-      const parser = new JSONParser({
-        paths: ['$.format', '$.version', '$.project_id', ...TABLES.map((t) => `$.${t}.*`)],
-        keepStack: false,
-      });
-      parser.onValue = ({ value, key, stack }) => {
-        if (stack.length === 1) {
-          (header as Record<string, unknown>)[String(key)] = value;
-          return;
-        }
-        const table = stack[1]?.key as Table;
-        const index = counts[table] + pending[table].length;
-        const validate = validators[table];
-        if (!validate(value)) {
-          const err = validationError((validate.errors as never[]) ?? [], 'body');
-          throw new AppError('invalid', `${table}[${index}]: ${err.detail}`);
-        }
-        try {
-          pending[table].push(convert.in[table](value));
-        } catch (err) {
-          throw new AppError('invalid', `${table}[${index}]: ${(err as Error).message}`);
-        }
-      };
-
-      const flush = async (all: boolean) => {
-        if (!cleared && (header.format !== undefined || all)) {
-          if (header.format !== SNAPSHOT_FORMAT || header.version !== 1) {
-            throw new AppError('invalid', `not a snapshot: "format" must be "${SNAPSHOT_FORMAT}" and "version" 1, before any record`);
-          }
-          if (mode === 'replace') await repo.deleteAll(typeof header.project_id === 'string' ? header.project_id : undefined);
-          cleared = true;
-        }
-        if (!cleared) return;
-        for (const table of TABLES) {
-          while (pending[table].length >= (all ? 1 : BATCH)) {
-            const batch = pending[table].splice(0, BATCH);
-            await this.insert(repo, table, batch, counts[table]);
-            counts[table] += batch.length;
-          }
-        }
-      };
-
-      try {
-        for await (const chunk of body) {
-          parser.write(chunk);
-          await flush(false);
-        }
-        if (!parser.isEnded) parser.end();
-      } catch (err) {
-        if (err instanceof AppError) throw err;
-        throw new AppError('wrong_type', `the snapshot is not valid JSON: ${(err as Error).message}`);
-      }
-      await flush(true);
-      await repo.recountVersions();
-      return counts;
-    });
+  /** True when the project exists within the scope (for an administrator: in its domain). */
+  async hasProject(projectId: string, scope: Scope): Promise<boolean> {
+    const [p] = await this.repo.projects([projectId]);
+    return !!p && (scope.domainId === undefined || p.domain_id === scope.domainId);
   }
 
-  private async insert(repo: AdminRepo, table: Table, rows: any[], offset: number): Promise<void> {
+  /**
+   * Loads a snapshot from a byte stream within a scope. `replace` first deletes the data the
+   * snapshot covers (its project; else the scope's domain, or the domain the snapshot names; else
+   * everything). Every record must lie in that coverage and name a project that exists; any bad
+   * record or conflict refuses the whole snapshot and changes nothing.
+   */
+  async import(body: AsyncIterable<Uint8Array | string>, mode: 'add' | 'replace', scope: Scope = {}): Promise<Counts> {
+    const spool = await Spool.open<Table>();
     try {
-      if (table === 'edge_apps') await repo.insertEdgeApps(rows);
-      else if (table === 'edge_app_versions') await repo.insertEdgeAppVersions(rows);
-      else if (table === 'rfs_providers') await repo.insertProviders(rows);
-      else await repo.insertProviderVersions(rows);
-    } catch (err) {
-      const where = `${table}[${offset}..${offset + rows.length - 1}]`;
-      if (isUniqueViolation(err)) throw new AppError('conflict', `${where}: a record already exists (import with mode=replace, or reset first)`);
-      if (isForeignKeyViolation(err)) throw new AppError('invalid', `${where}: a version refers to an app or provider that is not in the store or earlier in the snapshot`);
-      throw err;
+      const received = await this.receive(body, spool);
+      const covered = await this.coverage(received.header, scope);
+      await this.check(received, covered);
+      return await this.apply(received, spool, mode, covered);
+    } finally {
+      await spool.close();
     }
   }
 
-  async reset(project?: string): Promise<{ edge_apps: number; rfs_providers: number }> {
-    return this.repo.deleteAll(project);
+  async reset(scope: Scope = {}): Promise<{ edge_apps: number; rfs_providers: number }> {
+    return this.repo.deleteAll(scope);
+  }
+
+  /** Parses and checks every record into the spool; nothing in the store is read or written. */
+  private async receive(body: AsyncIterable<Uint8Array | string>, spool: Spool<Table>): Promise<Received> {
+    const r: Received = {
+      header: {},
+      counts: { edge_apps: 0, edge_app_versions: 0, rfs_providers: 0, rfs_provider_versions: 0 },
+      projects: new Map(),
+      providers: new Set(),
+      providerRefs: new Map(),
+    };
+    const header = r.header as Record<string, unknown>;
+    const parser = new JSONParser({ paths: ['$.format', '$.version', '$.project_id', '$.domain_id', ...TABLES.map((t) => `$.${t}.*`)], keepStack: false });
+    let checkedHeader = false;
+    parser.onValue = ({ value, key, stack }) => {
+      if (stack.length === 1) {
+        header[String(key)] = value;
+        return;
+      }
+      if (!checkedHeader) {
+        checkHeader(r.header);
+        checkedHeader = true;
+      }
+      const table = stack[1]!.key as Table;
+      const index = r.counts[table]++;
+      const where = `${table}[${index}]`;
+      const row = recordToRow(table, index, value, this.region);
+      if (table === 'rfs_provider_versions') {
+        const id = (row as Rows['rfs_provider_versions']).provider_id;
+        if (!r.providerRefs.has(id)) r.providerRefs.set(id, `${where}.provider_id`);
+      } else {
+        const project = (row as { project_id?: string }).project_id ?? (row as Rows['rfs_providers']).tenant_id;
+        if (!r.projects.has(project)) r.projects.set(project, `${where}.project_id`);
+        if (table === 'rfs_providers') r.providers.add((row as Rows['rfs_providers']).provider_id);
+      }
+      spool.add(table, row);
+    };
+    try {
+      for await (const chunk of body) {
+        parser.write(chunk);
+        await spool.flush();
+      }
+      if (!parser.isEnded) parser.end();
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      throw new AppError('wrong_type', `the snapshot is not valid JSON: ${(err as Error).message}`);
+    }
+    checkHeader(r.header);
+    return r;
+  }
+
+  /** The data a snapshot covers within the caller's scope (what `replace` deletes). */
+  private async coverage(header: Header, scope: Scope): Promise<Scope> {
+    if (typeof header.project_id === 'string') {
+      if (!(await this.hasProject(header.project_id, scope))) throw notInScope('project_id', `project ${header.project_id} does not exist${scope.domainId ? ' in your domain' : ''}`);
+      return { projectId: header.project_id, domainId: scope.domainId };
+    }
+    if (scope.domainId !== undefined) return scope;
+    if (typeof header.domain_id === 'string') return { domainId: header.domain_id };
+    return {};
+  }
+
+  /** Every project named exists within the coverage; versions of providers not in the snapshot are of providers within it. */
+  private async check(r: Received, covered: Scope): Promise<void> {
+    const inside = (p: { id: string; domain_id: string } | undefined) =>
+      !!p && (covered.projectId === undefined || p.id === covered.projectId) && (covered.domainId === undefined || p.domain_id === covered.domainId);
+    const found = new Map((await this.repo.projects([...r.projects.keys()])).map((p) => [p.id, p]));
+    for (const [project, where] of r.projects) {
+      if (!inside(found.get(project))) throw notInScope(where, `project ${project} does not exist${describe(covered)}`);
+    }
+    const outside = [...r.providerRefs.keys()].filter((id) => !r.providers.has(id));
+    const stored = new Map((await this.repo.providerProjects(outside)).map((p) => [p.provider_id, p.tenant_id]));
+    const storedProjects = new Map((await this.repo.projects([...new Set(stored.values())])).map((p) => [p.id, p]));
+    for (const id of outside) {
+      const project = stored.get(id);
+      if (project === undefined || !inside(storedProjects.get(project))) {
+        throw notInScope(r.providerRefs.get(id)!, `provider ${id} is neither in the snapshot nor in the store${describe(covered)}`);
+      }
+    }
+  }
+
+  /** Loads the spooled rows in one transaction, a batch at a time, letting other work run between batches. */
+  private async apply(r: Received, spool: Spool<Table>, mode: 'add' | 'replace', covered: Scope): Promise<Counts> {
+    return this.repo.transaction(async (repo) => {
+      if (mode === 'replace') await repo.deleteAll(covered);
+      for (const table of TABLES) {
+        let offset = 0;
+        for await (const rows of spool.batches<Rows[typeof table]>(table, INSERT_BATCH)) {
+          await insert(repo, table, rows, offset);
+          offset += rows.length;
+          await nextTurn();
+        }
+      }
+      await repo.refreshApps([...r.projects.keys()]);
+      return r.counts;
+    });
+  }
+}
+
+function checkHeader(h: Header): void {
+  if (h.format !== SNAPSHOT_FORMAT || h.version !== 1) {
+    throw new AppError('invalid', `not a snapshot: "format": "${SNAPSHOT_FORMAT}" and "version": 1 must come before the first record`);
+  }
+  if (h.project_id !== undefined && h.project_id !== null && typeof h.project_id !== 'string') throw new AppError('wrong_type', 'project_id must be a string or null');
+  if (h.domain_id !== undefined && h.domain_id !== null && typeof h.domain_id !== 'string') throw new AppError('wrong_type', 'domain_id must be a string or null');
+}
+
+function describe(covered: Scope): string {
+  if (covered.projectId !== undefined) return ` in the snapshot's project ${covered.projectId}`;
+  if (covered.domainId !== undefined) return ' in this domain';
+  return '';
+}
+
+async function insert(repo: AdminRepo, table: Table, rows: unknown[], offset: number): Promise<void> {
+  try {
+    await repo.insert(table, rows as never);
+  } catch (err) {
+    const where = `${table}[${offset}..${offset + rows.length - 1}]`;
+    if (isUniqueViolation(err)) throw new AppError('conflict', `${where}: a record already exists (import with mode=replace, or reset first)`);
+    if (isForeignKeyViolation(err)) throw new AppError('invalid', `${where}: a version refers to an app or provider that is neither in the snapshot nor in the store`);
+    if (isValueRejected(err)) throw new AppError('invalid', `${where}: a value the database cannot store`);
+    throw err;
   }
 }

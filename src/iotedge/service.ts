@@ -52,21 +52,26 @@ function appView(row: EdgeAppTable): EdgeApp {
   };
 }
 
-/** The stored row of a new (DRAFT) version. */
-export function newVersionRow(projectId: string, appId: string, body: CreateVersionBody, time: string): EdgeAppVersionTable {
+/** What a version's life has added to it since it was created (a snapshot restores these). */
+export interface VersionHistory {
+  state: VersionState;
+  update_time: string;
+  publish_time: string | null;
+  off_shelf_time: string | null;
+}
+
+/** The stored row of a version created with body at time: a new DRAFT, unless its history is given. */
+export function newVersionRow(projectId: string, appId: string, body: CreateVersionBody, time: string, history?: VersionHistory): EdgeAppVersionTable {
   const spec = specOf({ ...body, deploy_multi_instance: body.deploy_multi_instance ?? false });
   const columns = {
     project_id: projectId,
     edge_app_id: appId,
     version: body.version,
-    state: 'DRAFT',
     deploy_type: body.deploy_type ?? 'docker',
     arch: JSON.stringify(body.arch),
     ai_card_type: aiCardType(body.container_settings),
     create_time: time,
-    update_time: time,
-    publish_time: null,
-    off_shelf_time: null,
+    ...(history ?? { state: 'DRAFT', update_time: time, publish_time: null, off_shelf_time: null }),
     description: body.description ?? null,
     sdk_version: body.sdk_version ?? null,
     deploy_multi_instance: body.deploy_multi_instance ? 1 : 0,

@@ -16,7 +16,7 @@ export const EXAMPLE_URN = 'urn:fss:cn-north-7:a61dfe3154de42829367056598d5040f:
 const opt = Type.Optional;
 
 const ProviderName = str(1, 64, RX_PROVIDER_NAME, 'lower-case letters, digits and "-", starting and ending with a letter or digit', { examples: ['my-hello-world-provider-name'] });
-const ProviderId = str(36, 36, RX_PROVIDER_ID, 'the provider id (a lower-case UUID)');
+export const ProviderId = str(36, 36, RX_PROVIDER_ID, 'the provider id (a lower-case UUID)');
 const ProviderVersion = Type.String({ minLength: 5, maxLength: 128, format: 'semver', examples: ['0.0.2'] });
 const Description = str(0, 1024);
 const Urn = str(32, 256, RX_URN, 'a FunctionGraph URN urn:fss:{region}:{project_id}:function:default:{name}:{version or !alias}');

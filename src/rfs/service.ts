@@ -39,6 +39,21 @@ function providerView(p: RfsProviderTable): ProviderSummary {
   };
 }
 
+/** Only the shape of a URN is checked (by its schema), and here that the function lives in this region. */
+export function checkUrn(urn: string, region: string): void {
+  const named = urn.slice('urn:fss:'.length).split(':')[0];
+  if (named !== region) throw invalid(`function_graph_urn must be in region ${region}, not ${named}`);
+}
+
+/** The rules of a new provider that its schema cannot say. */
+export function checkProvider(body: Omit<CreateProviderBody, 'provider_name'>, region: string): void {
+  if ((body.provider_version === undefined) !== (body.function_graph_urn === undefined)) {
+    throw invalid('provider_version and function_graph_urn must be given together');
+  }
+  if (body.provider_agency_name && body.provider_agency_urn) throw invalid('provider_agency_name and provider_agency_urn cannot both be set');
+  if (body.function_graph_urn) checkUrn(body.function_graph_urn, region);
+}
+
 /** The rules of private providers and their immutable versions (rfs.md §4–§5). */
 export class RfsService {
   constructor(
@@ -47,18 +62,8 @@ export class RfsService {
     private readonly opts: RfsOptions,
   ) {}
 
-  /** Only the shape is checked, and that the function lives in this service's region. */
-  private checkUrn(urn: string): void {
-    const region = urn.slice('urn:fss:'.length).split(':')[0];
-    if (region !== this.opts.region) throw invalid(`function_graph_urn must be in region ${this.opts.region}, not ${region}`);
-  }
-
   async createProvider(tenant: string, body: CreateProviderBody): Promise<{ provider_id: string; provider_source: string }> {
-    if ((body.provider_version === undefined) !== (body.function_graph_urn === undefined)) {
-      throw invalid('provider_version and function_graph_urn must be given together');
-    }
-    if (body.provider_agency_name && body.provider_agency_urn) throw invalid('provider_agency_name and provider_agency_urn cannot both be set');
-    if (body.function_graph_urn) this.checkUrn(body.function_graph_urn);
+    checkProvider(body, this.opts.region);
     const t = now();
     const row: RfsProviderTable = {
       tenant_id: tenant,
@@ -126,7 +131,7 @@ export class RfsService {
   }
 
   async createVersion(tenant: string, name: string, body: CreateVersionBody): Promise<void> {
-    this.checkUrn(body.function_graph_urn);
+    checkUrn(body.function_graph_urn, this.opts.region);
     await this.repo.transaction(async (repo) => {
       const p = await this.provider(repo, tenant, name, body.provider_id);
       if (this.opts.versionQuota > 0 && (await repo.countVersions(p.provider_id)) >= this.opts.versionQuota) {
