@@ -199,6 +199,12 @@ adminCommand(projects, 'delete', 'delete a project and the tokens scoped to it',
   .option('--domain <name>', 'domain (default: the bootstrap domain)')
   .option('--force', 'also delete its edge apps and RFS providers');
 
+/** The scope a snapshot command names: one project, one domain (by name), or the whole store. */
+async function snapshotScope(iam: Opened['iam'], o: Record<string, unknown>): Promise<Scope> {
+  const domain = o.domain === undefined ? undefined : await iam.resolveDomain(o.domain as string);
+  return { domainId: domain?.id, projectId: o.projectId as string | undefined };
+}
+
 adminCommand(admin, 'export', 'write a JSON snapshot of API data (no identities): all of it, one domain or one project', async ({ store, iam }, _a, o, c) => {
   const scope = await snapshotScope(iam, o);
   const out = o.out ? fs.createWriteStream(o.out as string) : process.stdout;
