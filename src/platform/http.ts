@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { AppError, envelope, familyOf, render, type ErrorKind } from './errors.js';
 import { validationError, validatorCompiler } from './validation.js';
 import { accessLogger } from './logger.js';
+import { contentTypeProblem, invalidUtf8Offset, loneSurrogateProblem, mayHoldLoneSurrogate, SEND_JSON_UTF8 } from './text.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -142,6 +143,18 @@ export function createHttp(opts: HttpOptions): App {
     done();
   });
 
+  // A body is JSON in UTF-8 and nothing else (415 otherwise, saying what to send). Checked once
+  // the credentials are (after every onRequest hook) and before any content-type parser, so that
+  // it holds for routes with parsers of their own too (the streamed snapshot import). A request
+  // without a body needs no content type; GET bodies are never read.
+  app.addHook('preParsing', (req, _reply, payload, done) => {
+    const type = req.headers['content-type'];
+    if (type === 'application/json' || !BODY_METHODS.has(req.method) || req.is404) return done(null, payload);
+    if (type === undefined && !hasBody(req)) return done(null, payload);
+    const problem = contentTypeProblem(type);
+    done(problem ? new AppError('unsupported_media', problem) : null, payload);
+  });
+
   // JSON bodies are kept raw for signature checks. An empty body (the SDK's GET/DELETE with a JSON
   // content type) is no body; a broken one is reported after authentication (see auth.ts).
   app.removeAllContentTypeParsers();
@@ -149,13 +162,9 @@ export function createHttp(opts: HttpOptions): App {
     const buf = body as Buffer;
     if (buf.length === 0) return done(null, undefined);
     req.rawBody = buf;
-    try {
-      done(null, sjson.parse(utf8.decode(buf), null, { protoAction: 'error', constructorAction: 'error' }));
-    } catch (err) {
-      const why = err instanceof SyntaxError ? err.message : 'the body is not valid UTF-8 JSON';
-      req.bodyError = new AppError('wrong_type', `The body is not valid JSON: ${why}`);
-      done(null, undefined);
-    }
+    req.bodyError = null;
+    const value = parseJsonBody(req, buf);
+    done(null, req.bodyError ? undefined : value);
   });
 
   app.setNotFoundHandler(async (req, reply) => {
@@ -170,6 +179,41 @@ export function createHttp(opts: HttpOptions): App {
   });
 
   return app;
+}
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'QUERY']);
+const hasBody = (req: FastifyRequest) =>
+  req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+const JSON_OPTIONS = { protoAction: 'error', constructorAction: 'error' } as const;
+
+/**
+ * A JSON body: UTF-8 (a fatal decoder: never a replacement character), valid JSON, no prototype
+ * keys, and well-formed Unicode in every string and key (a lone surrogate escape is refused, not
+ * stored as U+FFFD). A body that fails is left in req.bodyError, to be reported after
+ * authentication.
+ */
+function parseJsonBody(req: FastifyRequest, buf: Buffer): unknown {
+  let text: string;
+  try {
+    text = utf8.decode(buf);
+  } catch {
+    req.bodyError = new AppError('wrong_type', `The body is not valid UTF-8 (byte ${invalidUtf8Offset(buf)}). ${SEND_JSON_UTF8}`);
+    return undefined;
+  }
+  let value: unknown;
+  try {
+    value = sjson.parse(text, null, JSON_OPTIONS);
+  } catch (err) {
+    const why = err instanceof SyntaxError ? err.message : 'the body is not valid JSON';
+    req.bodyError = new AppError('wrong_type', `The body is not valid JSON: ${why}`);
+    return undefined;
+  }
+  // Only a \uD800-\uDFFF escape can make a lone surrogate: the quick scan spares the walk.
+  if (mayHoldLoneSurrogate(text)) {
+    const problem = loneSurrogateProblem(value);
+    if (problem) req.bodyError = new AppError('invalid', problem);
+  }
+  return value;
 }
 
 /**

@@ -20,14 +20,78 @@ for (const [name, { check }] of Object.entries(FORMATS)) {
 
 type Validate = ((data: unknown, ctx?: unknown) => boolean) & { errors?: unknown; schemaEnv?: unknown };
 
+interface NumberRule {
+  name: string;
+  type: 'integer' | 'number';
+  syntax: RegExp;
+  rule: string;
+}
+
+const INTEGER = /^[0-9]+$/;
+const SIGNED_INTEGER = /^-?[0-9]+$/;
+const DECIMAL = /^[0-9]+(?:\.[0-9]+)?$/;
+const SIGNED_DECIMAL = /^-?[0-9]+(?:\.[0-9]+)?$/;
+
+/**
+ * The numbers of a query string, path or header schema and how each must be written. Ajv's
+ * coercion takes whatever Number() takes (`0x10`, ` 16`, `1e1`, `+16`, `-0`, `0b1`); a number
+ * in text must be plain decimal digits instead (leading zeros are decimal, never octal), with a
+ * sign only where the schema allows negative values.
+ */
+function numberRules(schema: unknown): NumberRule[] {
+  const properties = (schema as { properties?: Record<string, unknown> } | undefined)?.properties;
+  if (!properties) return [];
+  const rules: NumberRule[] = [];
+  for (const [name, sub] of Object.entries(properties)) {
+    const s = sub as { type?: unknown; items?: { type?: unknown; minimum?: unknown }; minimum?: unknown };
+    const target = s.type === 'array' && s.items ? s.items : s;
+    const types = Array.isArray(target.type) ? target.type : [target.type];
+    const negative = !(typeof target.minimum === 'number' && target.minimum >= 0);
+    const sign = negative ? ', with "-" before a negative one' : '';
+    if (types.includes('integer')) {
+      rules.push({ name, type: 'integer', syntax: negative ? SIGNED_INTEGER : INTEGER, rule: `an integer written in decimal digits 0-9${sign}` });
+    } else if (types.includes('number')) {
+      rules.push({ name, type: 'number', syntax: negative ? SIGNED_DECIMAL : DECIMAL, rule: `a number written in decimal digits 0-9 (a fraction after ".")${sign}` });
+    }
+  }
+  return rules;
+}
+
+/** The first number of the text that is not written as the rules say, as an Ajv error. */
+function misspelledNumber(rules: NumberRule[], data: unknown): ErrorObject[] | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  for (const { name, type, syntax, rule } of rules) {
+    const value = (data as Record<string, unknown>)[name];
+    const values = Array.isArray(value) ? value : [value];
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (typeof v !== 'string' || syntax.test(v)) continue;
+      const at = Array.isArray(value) ? `/${name}/${i}` : `/${name}`;
+      return [{ instancePath: at, schemaPath: `#/properties/${name}/type`, keyword: 'type', params: { type }, message: `must be ${rule}` }];
+    }
+  }
+  return undefined;
+}
+
 /**
  * Compiles a route schema on its first use, not at start-up (a cold start compiles none), and
- * keeps the compiled validator for every later request.
+ * keeps the compiled validator for every later request. Numbers in query strings, paths and
+ * headers must be plain decimal text before Ajv coerces them.
  */
 export const validatorCompiler: FastifySchemaCompiler<any> = ({ schema, httpPart }) => {
   let compiled: Validate | undefined;
+  let rules: NumberRule[] | undefined;
+  const text = httpPart !== 'body';
   const validate: Validate = (data, ctx) => {
-    compiled ??= (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as object) as Validate;
+    compiled ??= (text ? textAjv : bodyAjv).compile(schema as object) as Validate;
+    if (text) {
+      rules ??= numberRules(schema);
+      const misspelled = rules.length > 0 ? misspelledNumber(rules, data) : undefined;
+      if (misspelled) {
+        validate.errors = misspelled;
+        return false;
+      }
+    }
     const ok = compiled(data, ctx);
     validate.errors = compiled.errors;
     return ok;
