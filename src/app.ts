@@ -43,7 +43,12 @@ export async function openApp(config: Config, meanwhile?: (opened: Omit<Opened, 
   try {
     await migrate(store);
     const master = loadMasterKey(config.masterKey, config.dataDir);
-    const iam = new IamService(store.db, new SecretBox(master.key), { region: config.region, tokenTtlSeconds: config.tokenTtlSeconds, authCacheMs: config.authCacheMs });
+    const iam = new IamService(store.db, new SecretBox(master.key), {
+      region: config.region,
+      tokenTtlSeconds: config.tokenTtlSeconds,
+      authCacheMs: config.authCacheMs,
+      loginAddressLimit: config.loginAddressLimit,
+    });
     await iam.checkMasterKey();
     const markerKey = crypto.createHmac('sha256', master.key).update('rfs-list-marker').digest();
     const opened = { store, metrics, iam, markerKey, masterKeyFile: master.generatedFile };

@@ -22,6 +22,7 @@ export interface Config {
   authCacheMs: number;
   rateLimit: number;
   rateWindowMs: number;
+  loginAddressLimit: number;
   requestTimeoutMs: number;
   rfsProviderQuota: number;
   rfsVersionQuota: number;
@@ -65,6 +66,7 @@ export const SETTINGS: Setting[] = [
   { key: 'authCacheMs', flag: '--auth-cache <ms>', env: 'VERSIONARY_AUTH_CACHE', default: '2000', description: 'how long a checked token or access key is remembered; a revoked one can pass this long (0 = off)' },
   { key: 'rateLimit', flag: '--rate-limit <n>', env: 'VERSIONARY_RATE_LIMIT', default: '20000', description: 'requests one credential may make per --rate-window before 429 (0 = off)' },
   { key: 'rateWindowMs', flag: '--rate-window <ms>', env: 'VERSIONARY_RATE_WINDOW', default: '1000', description: 'the rate-limit window' },
+  { key: 'loginAddressLimit', flag: '--login-address-limit <n>', env: 'VERSIONARY_LOGIN_ADDRESS_LIMIT', default: '30', description: 'wrong passwords one client address may send before 429, then one more every 20 s (0 = off)' },
   { key: 'requestTimeoutMs', flag: '--request-timeout <ms>', env: 'VERSIONARY_REQUEST_TIMEOUT', default: '30000', description: 'longest time to receive a whole request' },
   { key: 'rfsProviderQuota', flag: '--rfs-provider-quota <n>', env: 'VERSIONARY_RFS_PROVIDER_QUOTA', default: '0', description: 'most RFS private providers per project (0 = unlimited)' },
   { key: 'rfsVersionQuota', flag: '--rfs-version-quota <n>', env: 'VERSIONARY_RFS_VERSION_QUOTA', default: '0', description: 'most versions per RFS private provider (0 = unlimited)' },
@@ -159,6 +161,7 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     authCacheMs: int(get('authCacheMs').name, get('authCacheMs').value!, 0, 60_000),
     rateLimit: int(get('rateLimit').name, get('rateLimit').value!, 0, 1e9),
     rateWindowMs: int(get('rateWindowMs').name, get('rateWindowMs').value!, 10, 3_600_000),
+    loginAddressLimit: int(get('loginAddressLimit').name, get('loginAddressLimit').value!, 0, 1e9),
     requestTimeoutMs: int(get('requestTimeoutMs').name, get('requestTimeoutMs').value!, 100, 3_600_000),
     rfsProviderQuota: int(get('rfsProviderQuota').name, get('rfsProviderQuota').value!, 0, 1e9),
     rfsVersionQuota: int(get('rfsVersionQuota').name, get('rfsVersionQuota').value!, 0, 1e9),

@@ -77,6 +77,53 @@ export class IamRepo {
     return this.db.selectFrom('domains').selectAll().orderBy('name').execute();
   }
 
+  /** Domains by name, with how many projects and users each has. */
+  async listDomainSummaries(): Promise<{ id: string; name: string; created_at: string; projects: number; users: number }[]> {
+    const rows = await this.db
+      .selectFrom('domains as d')
+      .select((eb) => [
+        'd.id',
+        'd.name',
+        'd.created_at',
+        eb.selectFrom('projects').select(eb.fn.countAll<number | string>().as('n')).whereRef('projects.domain_id', '=', 'd.id').as('projects'),
+        eb.selectFrom('users').select(eb.fn.countAll<number | string>().as('n')).whereRef('users.domain_id', '=', 'd.id').as('users'),
+      ])
+      .orderBy('d.name')
+      .execute();
+    return rows.map((r) => ({ ...r, projects: Number(r.projects), users: Number(r.users) }));
+  }
+
+  /** How many edge apps and RFS providers the projects of a domain (or one of them) hold. */
+  async countApiData(domainId: string, projectId?: string): Promise<{ edge_apps: number; rfs_providers: number }> {
+    const apps = await this.db.selectFrom('edge_apps').select((eb) => eb.fn.countAll<number | string>().as('n')).where('project_id', 'in', this.projectIds(domainId, projectId)).executeTakeFirstOrThrow();
+    const providers = await this.db.selectFrom('rfs_providers').select((eb) => eb.fn.countAll<number | string>().as('n')).where('tenant_id', 'in', this.projectIds(domainId, projectId)).executeTakeFirstOrThrow();
+    return { edge_apps: Number(apps.n), rfs_providers: Number(providers.n) };
+  }
+
+  /** Deletes the edge apps and RFS providers of the projects of a domain (or one of them); their versions go with them. */
+  async deleteApiData(domainId: string, projectId?: string): Promise<void> {
+    await this.db.deleteFrom('edge_apps').where('project_id', 'in', this.projectIds(domainId, projectId)).execute();
+    await this.db.deleteFrom('rfs_providers').where('tenant_id', 'in', this.projectIds(domainId, projectId)).execute();
+  }
+
+  private projectIds(domainId: string, projectId?: string) {
+    let q = this.db.selectFrom('projects').select('id').where('domain_id', '=', domainId);
+    if (projectId !== undefined) q = q.where('id', '=', projectId);
+    return q;
+  }
+
+  /** Deletes a domain; its projects, users, access keys and tokens go with it. */
+  async deleteDomain(id: string): Promise<boolean> {
+    const res = await this.db.deleteFrom('domains').where('id', '=', id).executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
+  }
+
+  /** Deletes a project; the tokens scoped to it go with it. */
+  async deleteProject(id: string): Promise<boolean> {
+    const res = await this.db.deleteFrom('projects').where('id', '=', id).executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
+  }
+
   projectById(id: string) {
     return this.db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
   }
@@ -131,9 +178,10 @@ export class IamRepo {
     return this.keyQuery().where('access_keys.access_key', '=', accessKey).executeTakeFirst();
   }
 
-  listKeys(userId?: string): Promise<KeyRow[]> {
+  listKeys(userId?: string, domainId?: string): Promise<KeyRow[]> {
     let q = this.keyQuery();
     if (userId !== undefined) q = q.where('users.id', '=', userId);
+    if (domainId !== undefined) q = q.where('users.domain_id', '=', domainId);
     return q.orderBy('domains.name').orderBy('users.name').orderBy('access_keys.created_at').execute();
   }
 

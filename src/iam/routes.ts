@@ -62,7 +62,7 @@ export function iamPublicRoutes(app: App, { iam, region }: IamRouteOptions): voi
     '/v3/auth/tokens',
     { config: { public: true }, schema: { operationId: 'KeystoneCreateUserTokenByPassword', tags, summary: 'Get a token with a password', body: PasswordAuthBody, querystring: TokenQuery, response: { 201: TokenBody } } },
     async (req, reply) => {
-      const { token, row } = await iam.issueToken(req.body);
+      const { token, row } = await iam.issueToken(req.body, req.ip);
       reply.code(201).header('X-Subject-Token', token);
       return tokenBody(row, region, baseUrl(req), !req.query.nocatalog);
     },
@@ -75,7 +75,8 @@ export function iamRoutes(app: App, { iam, region }: IamRouteOptions): void {
     const subject = req.headers['x-subject-token'];
     if (typeof subject !== 'string' || subject === '') throw new AppError('missing', 'X-Subject-Token header is required');
     const row = await iam.lookupToken(subject);
-    if (!row) throw new AppError('not_found', 'The token in X-Subject-Token is unknown or expired.');
+    // Another domain's token is answered as if it did not exist.
+    if (!row || row.domain_id !== req.caller!.domainId) throw new AppError('not_found', 'The token in X-Subject-Token is unknown or expired.');
     reply.header('X-Subject-Token', subject);
     return tokenBody(row, region, baseUrl(req), !req.query.nocatalog);
   });

@@ -4,10 +4,11 @@ import { AppError } from '../platform/errors.js';
 import type { IdentityProvider, Principal } from '../platform/auth.js';
 import { ID_PATTERN, type BootstrapSettings } from '../config.js';
 import { isUniqueViolation } from '../store/db.js';
-import type { Database } from '../store/types.js';
+import type { Database, UserTable } from '../store/types.js';
 import { hashPassword, newAccessKey, newId, newPassword, newSecretKey, newToken, SecretBox, sha256Hex, verifyPassword } from './crypto.js';
 import { IamRepo, type KeyRow, type TokenRow } from './repo.js';
 import type { PasswordAuthBody } from './schemas.js';
+import { LoginThrottle } from './throttle.js';
 
 export interface BootstrapResult {
   domain: { id: string; name: string };
@@ -28,6 +29,7 @@ const KEY_CHECK = 'master_key_check';
 /** Verified against when the user does not exist, so both cases take as long. */
 const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 const TOKEN_SHAPE = /^vtk-[A-Za-z0-9_-]{43}$/;
+const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 export const nowIso = (): string => new Date().toISOString();
 
@@ -50,14 +52,15 @@ export class IamService implements IdentityProvider {
   private readonly tokenCache?: LRUCache<string, { principal: Principal; expiresAt: number }>;
   private readonly keyCache?: LRUCache<string, { principal: Principal; secretKey: string }>;
   private readonly projectCache?: LRUCache<string, { id: string; name: string; domainId: string }>;
-  private readonly logins = new LoginThrottle();
+  private readonly logins: LoginThrottle;
 
   constructor(
     db: Kysely<Database>,
     private readonly box: SecretBox,
-    private readonly opts: { region: string; tokenTtlSeconds: number; authCacheMs?: number },
+    private readonly opts: { region: string; tokenTtlSeconds: number; authCacheMs?: number; loginAddressLimit?: number; now?: () => number },
   ) {
     this.repo = new IamRepo(db);
+    this.logins = new LoginThrottle(opts.now, opts.loginAddressLimit);
     if (opts.authCacheMs) {
       this.tokenCache = new LRUCache({ max: 10_000, ttl: opts.authCacheMs });
       this.keyCache = new LRUCache({ max: 10_000, ttl: opts.authCacheMs });
@@ -133,22 +136,25 @@ export class IamService implements IdentityProvider {
 
   // --- tokens -------------------------------------------------------------------------------
 
-  /** Password authentication (POST /v3/auth/tokens). Any failure to identify is a 401. */
-  async issueToken(body: PasswordAuthBody): Promise<IssuedToken> {
+  /**
+   * Password authentication (POST /v3/auth/tokens) from a client address. Any failure to identify
+   * is the same 401, whether the user exists or not.
+   */
+  async issueToken(body: PasswordAuthBody, address = ''): Promise<IssuedToken> {
     const { identity, scope } = body.auth;
     if (!identity.methods.includes('password') || !identity.password) {
       throw new AppError('invalid', 'auth.identity.methods: only the password method is supported');
     }
     const u = identity.password.user;
-    const who = JSON.stringify([u.id ?? '', u.name ?? '', u.domain?.id ?? '', u.domain?.name ?? '']);
-    this.logins.check(who);
-    const stored = await this.findUser(u, scope);
+    this.logins.checkAddress(address);
+    const { user: stored, key } = await this.findUser(u, scope);
+    this.logins.checkUser(key);
     const ok = await verifyPassword(u.password, stored?.password_hash ?? DUMMY_HASH);
     if (!stored || !ok) {
-      this.logins.failed(who);
+      this.logins.failed(key, address);
       throw new AppError('unauthorized', 'The username or password is wrong.');
     }
-    this.logins.succeeded(who);
+    this.logins.succeeded(key);
     const domain = (await this.repo.domainById(stored.domain_id))!;
     let projectId: string | null = null;
     if (scope?.project) {
@@ -177,23 +183,32 @@ export class IamService implements IdentityProvider {
     return { token, row: full! };
   }
 
-  private async findUser(u: PasswordAuthBody['auth']['identity']['password']['user'], scope: PasswordAuthBody['auth']['scope']) {
+  /**
+   * The user a login names (none when the domain given is not the user's), and the key its wrong
+   * passwords count under: the user's id however it is named, else the name or id as given.
+   */
+  private async findUser(
+    u: PasswordAuthBody['auth']['identity']['password']['user'],
+    scope: PasswordAuthBody['auth']['scope'],
+  ): Promise<{ user?: UserTable; key: string }> {
     const given = u.domain;
     if (u.id) {
       const user = await this.repo.userById(u.id);
-      if (!user || (given?.id && given.id !== user.domain_id)) return undefined;
-      return user;
+      if (!user) return { key: `id:${u.id}` };
+      return { user: given?.id && given.id !== user.domain_id ? undefined : user, key: `user:${user.id}` };
     }
+    const by = given?.id || given?.name ? given : scope?.domain;
     let domain: { id: string } | undefined;
-    if (given?.id) domain = await this.repo.domainById(given.id);
-    else if (given?.name) domain = await this.repo.domainByName(given.name);
-    else if (scope?.domain?.id) domain = await this.repo.domainById(scope.domain.id);
-    else if (scope?.domain?.name) domain = await this.repo.domainByName(scope.domain.name);
+    if (by?.id) domain = await this.repo.domainById(by.id);
+    else if (by?.name) domain = await this.repo.domainByName(by.name);
     else {
       const all = await this.repo.listDomains();
       domain = all.length === 1 ? all[0] : undefined;
     }
-    return domain && u.name ? this.repo.userByName(domain.id, u.name) : undefined;
+    const user = domain && u.name ? await this.repo.userByName(domain.id, u.name) : undefined;
+    if (user) return { user, key: `user:${user.id}` };
+    const where = domain?.id ?? (by?.id ? `id=${by.id}` : `name=${by?.name ?? ''}`);
+    return { key: `name:${JSON.stringify([where, u.name ?? ''])}` };
   }
 
   /** The live token's details, or null when it is unknown, malformed or expired. */
@@ -254,7 +269,7 @@ export class IamService implements IdentityProvider {
   }
 
   async createUser(input: { name: string; password?: string; admin?: boolean; domain?: string }): Promise<{ id: string; name: string; domain: string; generatedPassword?: string }> {
-    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(input.name)) throw new AppError('invalid', 'user name must be 1-64 letters, digits, "_", "-" or "."');
+    if (!NAME.test(input.name)) throw new AppError('invalid', 'user name must be 1-64 letters, digits, "_", "-" or "."');
     if (input.password !== undefined && (input.password.length < 8 || input.password.length > 128)) {
       throw new AppError('invalid', 'password must be 8-128 characters');
     }
@@ -271,7 +286,7 @@ export class IamService implements IdentityProvider {
   }
 
   async createProject(input: { name: string; id?: string; domain?: string }): Promise<{ id: string; name: string; domain: string }> {
-    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(input.name)) throw new AppError('invalid', 'project name must be 1-64 letters, digits, "_", "-" or "."');
+    if (!NAME.test(input.name)) throw new AppError('invalid', 'project name must be 1-64 letters, digits, "_", "-" or "."');
     if (input.id !== undefined && !ID_PATTERN.test(input.id)) throw new AppError('invalid', 'project id must be 1-64 letters, digits, "_" or "-"');
     const domain = await this.resolveDomain(input.domain);
     const id = input.id ?? newId();
@@ -290,18 +305,18 @@ export class IamService implements IdentityProvider {
     if (!user || !(await this.repo.deleteUser(user.id))) throw new AppError('not_found', `user ${name} does not exist in domain ${domain.name}`);
   }
 
-  async createKey(userName: string, domainName?: string, description = ''): Promise<{ accessKey: string; secretKey: string }> {
+  async createKey(userName: string, domainName?: string, description = ''): Promise<{ accessKey: string; secretKey: string; domain: string }> {
     const domain = await this.resolveDomain(domainName);
     const user = await this.repo.userByName(domain.id, userName);
     if (!user) throw new AppError('not_found', `user ${userName} does not exist in domain ${domain.name}`);
     const accessKey = newAccessKey();
     const secretKey = newSecretKey();
     await this.repo.insertKey({ access_key: accessKey, user_id: user.id, secret_enc: this.box.seal(secretKey), description, created_at: nowIso() });
-    return { accessKey, secretKey };
+    return { accessKey, secretKey, domain: domain.name };
   }
 
   async listKeys(userName?: string, domainName?: string): Promise<KeyRow[]> {
-    if (userName === undefined) return this.repo.listKeys();
+    if (userName === undefined) return this.repo.listKeys(undefined, domainName === undefined ? undefined : (await this.resolveDomain(domainName)).id);
     const domain = await this.resolveDomain(domainName);
     const user = await this.repo.userByName(domain.id, userName);
     if (!user) throw new AppError('not_found', `user ${userName} does not exist in domain ${domain.name}`);
@@ -311,38 +326,64 @@ export class IamService implements IdentityProvider {
   async deleteKey(accessKey: string): Promise<void> {
     if (!(await this.repo.deleteKey(accessKey))) throw new AppError('not_found', `access key ${accessKey} does not exist`);
   }
+
+  async createDomain(input: { name: string; id?: string }): Promise<{ id: string; name: string }> {
+    if (!NAME.test(input.name)) throw new AppError('invalid', 'domain name must be 1-64 letters, digits, "_", "-" or "."');
+    if (input.id !== undefined && !ID_PATTERN.test(input.id)) throw new AppError('invalid', 'domain id must be 1-64 letters, digits, "_" or "-"');
+    const domain = { id: input.id ?? newId(), name: input.name };
+    try {
+      await this.repo.insertDomain({ ...domain, created_at: nowIso() });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new AppError('conflict', `a domain with id ${domain.id} or name ${domain.name} already exists`);
+      throw err;
+    }
+    return domain;
+  }
+
+  async listDomains(): Promise<{ id: string; name: string; bootstrap: boolean; projects: number; users: number; created_at: string }[]> {
+    const bootstrap = await this.repo.getMarker('bootstrap_domain');
+    return (await this.repo.listDomainSummaries()).map((d) => ({ id: d.id, name: d.name, bootstrap: d.id === bootstrap, projects: d.projects, users: d.users, created_at: d.created_at }));
+  }
+
+  /**
+   * Deletes a domain with its users, access keys, tokens and projects, in one transaction. Refused
+   * for the bootstrap domain, and while its projects hold API data unless `force` deletes it too.
+   */
+  async deleteDomain(name: string, force = false): Promise<{ deleted: string; projects: number; users: number; edge_apps: number; rfs_providers: number }> {
+    return this.repo.transaction(async (repo) => {
+      const domain = await repo.domainByName(name);
+      if (!domain) throw new AppError('not_found', `domain ${name} does not exist`);
+      if (domain.id === (await repo.getMarker('bootstrap_domain'))) throw new AppError('conflict', `domain ${name} is the bootstrap domain, which cannot be deleted`);
+      const data = await repo.countApiData(domain.id);
+      if (!force) refuseData(`domain ${name}`, data);
+      const [projects, users] = [(await repo.listProjects(domain.id)).length, (await repo.listUsers(domain.id)).length];
+      await repo.deleteApiData(domain.id);
+      await repo.deleteDomain(domain.id);
+      return { deleted: name, projects, users, ...data };
+    });
+  }
+
+  /** Deletes a project and the tokens scoped to it; refused while it holds API data unless `force` deletes it too. */
+  async deleteProject(name: string, domainName?: string, force = false): Promise<{ deleted: string; id: string; domain: string; edge_apps: number; rfs_providers: number }> {
+    const domain = await this.resolveDomain(domainName);
+    return this.repo.transaction(async (repo) => {
+      const project = (await repo.listProjects(domain.id, name)).at(0);
+      if (!project) throw new AppError('not_found', `project ${name} does not exist in domain ${domain.name}`);
+      if (name === this.opts.region && domain.id === (await repo.getMarker('bootstrap_domain'))) {
+        throw new AppError('conflict', `project ${name} is the region project of the bootstrap domain, which cannot be deleted`);
+      }
+      const data = await repo.countApiData(domain.id, project.id);
+      if (!force) refuseData(`project ${name}`, data);
+      await repo.deleteApiData(domain.id, project.id);
+      await repo.deleteProject(project.id);
+      return { deleted: name, id: project.id, domain: domain.name, ...data };
+    });
+  }
 }
 
-/**
- * Slows down password guessing for one user name: after 5 wrong passwords, each further attempt
- * must wait 1 s, then 2 s, 4 s … up to 5 minutes (429 with Retry-After); a right one resets it.
- * Per process, so N replicas allow N times as many guesses.
- */
-class LoginThrottle {
-  // Made on the first wrong password: its 100,000 slots are allocated up front.
-  private remembered?: LRUCache<string, { count: number; until: number }>;
-  private get failures() {
-    return (this.remembered ??= new LRUCache({ max: 100_000, ttl: 3_600_000 }));
-  }
-
-  check(who: string): void {
-    const f = this.remembered?.get(who);
-    const wait = f ? f.until - Date.now() : 0;
-    if (wait > 0) {
-      const seconds = Math.ceil(wait / 1000);
-      throw new AppError('too_many', `Too many wrong passwords; retry after ${seconds} s.`, undefined, { 'Retry-After': String(seconds) });
-    }
-  }
-
-  failed(who: string): void {
-    const count = (this.failures.get(who)?.count ?? 0) + 1;
-    const delay = count < 5 ? 0 : Math.min(300_000, 1000 * 2 ** (count - 5));
-    this.failures.set(who, { count, until: Date.now() + delay });
-  }
-
-  succeeded(who: string): void {
-    this.remembered?.delete(who);
-  }
+function refuseData(what: string, data: { edge_apps: number; rfs_providers: number }): void {
+  if (data.edge_apps + data.rfs_providers === 0) return;
+  throw new AppError('conflict', `${what} holds API data (${data.edge_apps} edge apps, ${data.rfs_providers} RFS providers): delete it first, or force (--force) to delete it too`);
 }
 
 function principalOf(
