@@ -84,9 +84,14 @@ export function invalidUtf8Offset(buf: Uint8Array): number {
  * that spares walking the parsed value in all but rare cases.
  */
 export function mayHoldLoneSurrogate(jsonText: string): boolean {
-  return SURROGATE_ESCAPE.test(jsonText);
+  // indexOf is many times faster than a regular expression over a large body.
+  for (let i = jsonText.indexOf('\\u'); i !== -1; i = jsonText.indexOf('\\u', i + 2)) {
+    if ((jsonText.charCodeAt(i + 2) | 0x20) !== 0x64) continue; // d or D
+    const next = jsonText.charCodeAt(i + 3) | 0x20;
+    if (next === 0x38 || next === 0x39 || (next >= 0x61 && next <= 0x66)) return true; // 8, 9, a-f
+  }
+  return false;
 }
-const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 
 const LONE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 const hex = (unit: number) => `\\u${unit.toString(16).padStart(4, '0')}`;
@@ -154,9 +159,15 @@ export function findLoneSurrogate(value: unknown): string | undefined {
   return locateLoneSurrogate(value)?.path;
 }
 
-/** The message detail for a value holding a lone surrogate, or undefined when all its text is well-formed. */
-export function loneSurrogateProblem(value: unknown): string | undefined {
+/**
+ * The message detail for a value holding a lone surrogate, or undefined when all its text is
+ * well-formed. `within` is the path of the value itself (e.g. `edge_apps[3]` for one record of a
+ * streamed document); '' is a whole request body.
+ */
+export function loneSurrogateProblem(value: unknown, within = ''): string | undefined {
   const found = locateLoneSurrogate(value);
   if (!found) return undefined;
-  return `${found.path || 'The body'} holds a lone surrogate (${hex(found.unit)}), which is not a Unicode character.`;
+  const { path } = found;
+  const full = within && path ? `${within}${path.startsWith('[') ? '' : '.'}${path}` : within || path;
+  return `${full || 'The body'} holds a lone surrogate (${hex(found.unit)}), which is not a Unicode character.`;
 }

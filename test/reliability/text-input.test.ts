@@ -3,7 +3,7 @@ import { BACKENDS } from '../helpers/backends.js';
 import { adminToken, passwordBody, PROJECT_ID, startServer, type TestServer } from '../helpers/server.js';
 import { iotedge, iotedgeSnapshot, versionWith } from '../helpers/iotedge.js';
 import { rfs, rfsSnapshot, URN } from '../helpers/rfs.js';
-import { findLoneSurrogate } from '../../src/platform/text.js';
+import { contentTypeProblem, findLoneSurrogate, invalidUtf8Offset, loneSurrogateProblem, mayHoldLoneSurrogate } from '../../src/platform/text.js';
 
 /**
  * Requests that are not fully valid text: integers in query strings that are not plain decimal
@@ -260,9 +260,43 @@ describe('findLoneSurrogate', () => {
     expect(findLoneSurrogate([['a'], ['b', '\udfff']])).toBe('[1][1]');
   });
 
+  it('is needed only where the JSON text has a surrogate escape', () => {
+    for (const text of ['"\\uD800"', '"x\\udc00"', '"\\uDFFF"', '"\\u00e9\\uD83D\\uDE00"', '"\\\\ud800"']) expect(mayHoldLoneSurrogate(text), text).toBe(true);
+    for (const text of ['"plain"', '"\\u4e2d\\ud7ff\\ue000"', '"\\u', '"\\ud', '"中文 😀"']) expect(mayHoldLoneSurrogate(text), text).toBe(false);
+  });
+
   it('walks very deep values without overflowing the stack', () => {
     let deep: unknown = '\ud800';
     for (let i = 0; i < 200_000; i++) deep = [deep];
     expect(findLoneSurrogate(deep)).toBe('[0]'.repeat(200_000));
+  });
+});
+
+describe('loneSurrogateProblem', () => {
+  it('names the path within a part of a larger document', () => {
+    expect(loneSurrogateProblem({ spec: { envs: { A: 'x\udc01' } } }, 'edge_app_versions[3]')).toBe('edge_app_versions[3].spec.envs.A holds a lone surrogate (\\udc01), which is not a Unicode character.');
+    expect(loneSurrogateProblem(['ok', '\ud800'], 'list')).toBe('list[1] holds a lone surrogate (\\ud800), which is not a Unicode character.');
+    expect(loneSurrogateProblem('\ud800', 'format')).toBe('format holds a lone surrogate (\\ud800), which is not a Unicode character.');
+    expect(loneSurrogateProblem('\ud800')).toBe('The body holds a lone surrogate (\\ud800), which is not a Unicode character.');
+    expect(loneSurrogateProblem({ a: ['fine \ud83d\ude00'] }, 'x')).toBeUndefined();
+  });
+});
+
+describe('contentTypeProblem and invalidUtf8Offset', () => {
+  it('accepts JSON in UTF-8 only', () => {
+    for (const ok of ['application/json', 'application/json;charset=UTF-8', 'application/json ; charset = "UTF-8"', 'application/json; foo=bar', 'APPLICATION/JSON']) expect(contentTypeProblem(ok)).toBeUndefined();
+    expect(contentTypeProblem('application/json; charset=utf-8; charset=latin1')).toMatch(/^The charset latin1 is not supported\./);
+    expect(contentTypeProblem('application/json; charset')).toMatch(/^The charset {2}is not supported\./);
+    expect(contentTypeProblem(`text/${'x'.repeat(500)}`)!.length).toBeLessThan(200);
+  });
+
+  it('finds the first byte that is not UTF-8', () => {
+    expect(invalidUtf8Offset(Buffer.from('héllo 中文 😀'))).toBe(-1);
+    expect(invalidUtf8Offset(Buffer.from([0x61, 0xe4, 0xb8]))).toBe(1);
+    expect(invalidUtf8Offset(Buffer.from([0x61, 0xe4, 0x41]))).toBe(2);
+    expect(invalidUtf8Offset(Buffer.from([0xed, 0xbf, 0xbf]))).toBe(1);
+    expect(invalidUtf8Offset(Buffer.from([0xf0, 0x8f, 0xbf, 0xbf]))).toBe(1);
+    expect(invalidUtf8Offset(Buffer.from([0xc1, 0x81]))).toBe(0);
+    expect(invalidUtf8Offset(Buffer.from([0xf5, 0x80, 0x80, 0x80]))).toBe(0);
   });
 });
