@@ -89,7 +89,7 @@ migrateCmd.action(() =>
   }),
 );
 
-const admin = program.command('admin').description('manage users, access keys and projects directly in the store');
+const admin = program.command('admin').description('manage domains, users, access keys and projects directly in the store');
 
 /** Declares an admin sub-command that runs with an opened store. */
 function adminCommand(parent: Command, name: string, description: string, body: (opened: Opened, args: string[], opts: Record<string, unknown>, config: Config) => Promise<unknown>) {

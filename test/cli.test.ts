@@ -21,7 +21,7 @@ describe('versionary command', () => {
     const serve = cli(['serve', '--help']);
     for (const flag of ['--host', '--port', '--data-dir', '--database', '--region', '--log-level', 'VERSIONARY_DATABASE_URL']) expect(serve.stdout).toContain(flag);
     const admin = cli(['admin', '--help']);
-    for (const cmd of ['user', 'key', 'project', 'show-bootstrap']) expect(admin.stdout).toContain(cmd);
+    for (const cmd of ['domain', 'user', 'key', 'project', 'show-bootstrap']) expect(admin.stdout).toContain(cmd);
   });
 
   it.each([
