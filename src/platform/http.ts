@@ -162,7 +162,6 @@ export function createHttp(opts: HttpOptions): App {
     const buf = body as Buffer;
     if (buf.length === 0) return done(null, undefined);
     req.rawBody = buf;
-    req.bodyError = null;
     const value = parseJsonBody(req, buf);
     done(null, req.bodyError ? undefined : value);
   });
