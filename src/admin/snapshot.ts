@@ -2,6 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { JSONParser } from '@streamparser/json';
 import type { Kysely } from 'kysely';
 import { AppError } from '../platform/errors.js';
+import { loneSurrogateProblem } from '../platform/text.js';
 import { isForeignKeyViolation, isUniqueViolation, isValueRejected } from '../store/db.js';
 import type { Database } from '../store/types.js';
 import { AdminRepo, type Scope } from './repo.js';
@@ -122,6 +123,7 @@ export class SnapshotService {
     let checkedHeader = false;
     parser.onValue = ({ value, key, stack }) => {
       if (stack.length === 1) {
+        refuseLoneSurrogate(value, String(key));
         header[String(key)] = value;
         return;
       }
@@ -132,6 +134,7 @@ export class SnapshotService {
       const table = stack[1]!.key as Table;
       const index = r.counts[table]++;
       const where = `${table}[${index}]`;
+      refuseLoneSurrogate(value, where);
       const row = recordToRow(table, index, value, this.region);
       if (table === 'rfs_provider_versions') {
         const id = (row as Rows['rfs_provider_versions']).provider_id;
@@ -203,6 +206,12 @@ export class SnapshotService {
       return r.counts;
     });
   }
+}
+
+/** Stored text is exactly what was sent: a string that is not Unicode is refused, not mended. */
+function refuseLoneSurrogate(value: unknown, where: string): void {
+  const problem = loneSurrogateProblem(value, where);
+  if (problem) throw new AppError('invalid', problem);
 }
 
 function checkHeader(h: Header): void {

@@ -46,6 +46,8 @@ describe.each(BACKENDS)('snapshot import checks on %s', (kind) => {
     ['a restart policy the API refuses', () => withSpec({ container_settings: { ...base.edge_app_versions[0].spec.container_settings, configs: { restart_policy: 'Sometimes' } } }), 'spec.container_settings.configs.restart_policy must be Always, OnFailure or Never'],
     ['an empty arch list', () => withRecord('edge_app_versions', { arch: [] }), 'edge_app_versions[0]: arch must NOT have fewer than 1 items'],
     ['an unknown record field', () => withRecord('edge_apps', { owner: 'x' }), 'edge_apps[0]: owner is not a known parameter'],
+    ['text with a lone surrogate', () => withRecord('rfs_providers', { provider_description: 'A\ud800B' }), 'rfs_providers[0].provider_description holds a lone surrogate'],
+    ['an env key with a lone surrogate', () => withSpec({ container_settings: { ...base.edge_app_versions[0].spec.container_settings, envs: { ['K\udc00']: 'v' } } }), 'edge_app_versions[0].spec.container_settings.envs'],
     ['a record of the wrong type', () => ({ ...base, edge_apps: ['x'] }), 'edge_apps[0]'],
   ] as [string, () => unknown, string][])('refuses %s with 400 naming the record and field, writing nothing', async (_what, snapshot, message) => {
     const before = await stored();
