@@ -224,7 +224,7 @@ function checkHeader(h: Header): void {
 
 function describe(covered: Scope): string {
   if (covered.projectId !== undefined) return ` in the snapshot's project ${covered.projectId}`;
-  if (covered.domainId !== undefined) return ' in this domain';
+  if (covered.domainId !== undefined) return ` in domain ${covered.domainId}`;
   return '';
 }
 
