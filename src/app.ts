@@ -48,6 +48,7 @@ export async function openApp(config: Config, meanwhile?: (opened: Omit<Opened, 
       tokenTtlSeconds: config.tokenTtlSeconds,
       authCacheMs: config.authCacheMs,
       loginAddressLimit: config.loginAddressLimit,
+      reader: store.reader,
     });
     await iam.checkMasterKey();
     const markerKey = crypto.createHmac('sha256', master.key).update('rfs-list-marker').digest();

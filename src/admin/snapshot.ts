@@ -22,7 +22,7 @@ export type { Scope } from './repo.js';
  * command works on the whole store, or on the domain or project it names.
  */
 
-const INSERT_BATCH = 500;
+const INSERT_BATCH = 100;
 
 export interface Header {
   format?: unknown;

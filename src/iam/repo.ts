@@ -1,4 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { Reader } from '../store/db.js';
+import { Prepared } from '../store/prepared.js';
 import type { Database, DomainTable, ProjectTable, UserTable } from '../store/types.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -27,9 +29,54 @@ export interface TokenRow {
   expires_at: string;
 }
 
+const keyQuery = (db: Kysely<Database>) =>
+  db
+    .selectFrom('access_keys')
+    .innerJoin('users', 'users.id', 'access_keys.user_id')
+    .innerJoin('domains', 'domains.id', 'users.domain_id')
+    .select([
+      'access_keys.access_key',
+      'access_keys.secret_enc',
+      'access_keys.description',
+      'access_keys.created_at',
+      'users.id as user_id',
+      'users.name as user_name',
+      'users.is_admin',
+      'domains.id as domain_id',
+      'domains.name as domain_name',
+    ]);
+
+const KEY_BY_ID = new Prepared(['key'] as const, (db: Kysely<Database>, p) => keyQuery(db).where('access_keys.access_key', '=', p.key));
+
+const TOKEN_BY_HASH = new Prepared(['hash'] as const, (db: Kysely<Database>, p) =>
+  db
+    .selectFrom('tokens')
+    .innerJoin('users', 'users.id', 'tokens.user_id')
+    .innerJoin('domains', 'domains.id', 'tokens.domain_id')
+    .leftJoin('projects', 'projects.id', 'tokens.project_id')
+    .select([
+      'users.id as user_id',
+      'users.name as user_name',
+      'users.is_admin',
+      'domains.id as domain_id',
+      'domains.name as domain_name',
+      'projects.id as project_id',
+      'projects.name as project_name',
+      'tokens.issued_at',
+      'tokens.expires_at',
+    ])
+    .where('tokens.token_hash', '=', p.hash),
+);
+
+const PROJECT_BY_ID = new Prepared(['id'] as const, (db: Kysely<Database>, p) => db.selectFrom('projects').selectAll().where('id', '=', p.id));
+
 /** SQL for domains, projects, users, access keys and tokens. */
 export class IamRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** The look-ups of every authenticated request go to the SQLite reader, when there is one: they never wait behind a write. */
+    private readonly reader?: Reader,
+  ) {}
 
   transaction<T>(fn: (repo: IamRepo, trx: Transaction<Database>) => Promise<T>): Promise<T> {
     return this.db.transaction().execute((trx) => fn(new IamRepo(trx as unknown as Kysely<Database>), trx));
@@ -124,8 +171,8 @@ export class IamRepo {
     return Number(res.numDeletedRows) > 0;
   }
 
-  projectById(id: string) {
-    return this.db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
+  projectById(id: string): Promise<ProjectTable | undefined> {
+    return PROJECT_BY_ID.first(this.db, { id }, this.reader);
   }
 
   listProjects(domainId: string, name?: string) {
@@ -156,30 +203,12 @@ export class IamRepo {
     return Number(res.numDeletedRows) > 0;
   }
 
-  private keyQuery() {
-    return this.db
-      .selectFrom('access_keys')
-      .innerJoin('users', 'users.id', 'access_keys.user_id')
-      .innerJoin('domains', 'domains.id', 'users.domain_id')
-      .select([
-        'access_keys.access_key',
-        'access_keys.secret_enc',
-        'access_keys.description',
-        'access_keys.created_at',
-        'users.id as user_id',
-        'users.name as user_name',
-        'users.is_admin',
-        'domains.id as domain_id',
-        'domains.name as domain_name',
-      ]);
-  }
-
   keyById(accessKey: string): Promise<KeyRow | undefined> {
-    return this.keyQuery().where('access_keys.access_key', '=', accessKey).executeTakeFirst();
+    return KEY_BY_ID.first(this.db, { key: accessKey }, this.reader);
   }
 
   listKeys(userId?: string, domainId?: string): Promise<KeyRow[]> {
-    let q = this.keyQuery();
+    let q = keyQuery(this.db);
     if (userId !== undefined) q = q.where('users.id', '=', userId);
     if (domainId !== undefined) q = q.where('users.domain_id', '=', domainId);
     return q.orderBy('domains.name').orderBy('users.name').orderBy('access_keys.created_at').execute();
@@ -191,24 +220,7 @@ export class IamRepo {
   }
 
   tokenByHash(hash: string): Promise<TokenRow | undefined> {
-    return this.db
-      .selectFrom('tokens')
-      .innerJoin('users', 'users.id', 'tokens.user_id')
-      .innerJoin('domains', 'domains.id', 'tokens.domain_id')
-      .leftJoin('projects', 'projects.id', 'tokens.project_id')
-      .select([
-        'users.id as user_id',
-        'users.name as user_name',
-        'users.is_admin',
-        'domains.id as domain_id',
-        'domains.name as domain_name',
-        'projects.id as project_id',
-        'projects.name as project_name',
-        'tokens.issued_at',
-        'tokens.expires_at',
-      ])
-      .where('tokens.token_hash', '=', hash)
-      .executeTakeFirst();
+    return TOKEN_BY_HASH.first(this.db, { hash }, this.reader);
   }
 
   async deleteExpiredTokens(now: string): Promise<number> {

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { Reader } from '../store/db.js';
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../platform/errors.js';
 import type { IdentityProvider, Principal } from '../platform/auth.js';
@@ -57,9 +58,9 @@ export class IamService implements IdentityProvider {
   constructor(
     db: Kysely<Database>,
     private readonly box: SecretBox,
-    private readonly opts: { region: string; tokenTtlSeconds: number; authCacheMs?: number; loginAddressLimit?: number; now?: () => number },
+    private readonly opts: { region: string; tokenTtlSeconds: number; authCacheMs?: number; loginAddressLimit?: number; now?: () => number; reader?: Reader },
   ) {
-    this.repo = new IamRepo(db);
+    this.repo = new IamRepo(db, opts.reader);
     this.logins = new LoginThrottle(opts.now, opts.loginAddressLimit);
     if (opts.authCacheMs) {
       this.tokenCache = new LRUCache({ max: 10_000, ttl: opts.authCacheMs });
