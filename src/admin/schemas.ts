@@ -88,15 +88,13 @@ export type ProviderVersionRecord = Static<typeof ProviderVersionRecord>;
 
 export const SNAPSHOT_FORMAT = 'versionary-snapshot';
 
-const Scope = Type.Union([Type.String({ maxLength: 64 }), Type.Null()]);
-
 /** For the API document: the whole snapshot (the import streams it record by record). */
 export const Snapshot = Type.Object({
   format: Type.Literal(SNAPSHOT_FORMAT, { description: 'comes first' }),
   version: Type.Literal(1, { description: 'comes second' }),
   exported_at: opt(Time),
   project_id: opt(Type.Union([ProjectId, Type.Null()], { description: 'the one project exported, or null' })),
-  domain_id: opt(Type.Union([Scope], { description: 'the domain exported (by its administrator), or null for a whole store' })),
+  domain_id: opt(Type.Union([Type.String({ maxLength: 64 }), Type.Null()], { description: 'the domain exported, or null for a whole store' })),
   edge_apps: Type.Array(EdgeAppRecord),
   edge_app_versions: Type.Array(EdgeAppVersionRecord),
   rfs_providers: Type.Array(ProviderRecord),
