@@ -2,6 +2,15 @@ import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kyse
 import type { Database, EdgeAppTable, EdgeAppVersionTable, RfsProviderTable, RfsProviderVersionTable } from '../store/types.js';
 
 const BATCH = 1000;
+/** Most values one `in (…)` list binds (SQLite binds at most 32,766 parameters a statement). */
+const IN_LIST = 500;
+
+/** Runs a query for each slice of ids and joins the results. */
+async function inSlices<T>(ids: string[], query: (slice: string[]) => Promise<T[]>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < ids.length; i += IN_LIST) out.push(...(await query(ids.slice(i, i + IN_LIST))));
+  return out;
+}
 
 /** Which data an operation covers: one project, the projects of one domain, or (neither) all. */
 export interface Scope {
@@ -28,14 +37,12 @@ export class AdminRepo {
 
   /** The projects with these ids, with their domains. */
   async projects(ids: string[]): Promise<{ id: string; domain_id: string }[]> {
-    if (ids.length === 0) return [];
-    return this.db.selectFrom('projects').select(['id', 'domain_id']).where('id', 'in', ids).execute();
+    return inSlices(ids, (slice) => this.db.selectFrom('projects').select(['id', 'domain_id']).where('id', 'in', slice).execute());
   }
 
   /** The providers with these ids, with their projects. */
   async providerProjects(ids: string[]): Promise<{ provider_id: string; tenant_id: string }[]> {
-    if (ids.length === 0) return [];
-    return this.db.selectFrom('rfs_providers').select(['provider_id', 'tenant_id']).where('provider_id', 'in', ids).execute();
+    return inSlices(ids, (slice) => this.db.selectFrom('rfs_providers').select(['provider_id', 'tenant_id']).where('provider_id', 'in', slice).execute());
   }
 
   /** Edge apps in primary-key order, a batch at a time. */
@@ -116,7 +123,13 @@ export class AdminRepo {
    * version, chosen as the API does) for every app of these projects.
    */
   async refreshApps(projectIds: string[]): Promise<void> {
-    if (projectIds.length === 0) return;
+    await inSlices(projectIds, async (slice) => {
+      await this.refreshAppsOf(slice);
+      return [];
+    });
+  }
+
+  private async refreshAppsOf(projectIds: string[]): Promise<void> {
     const versions = sql`edge_app_versions v where v.project_id = edge_apps.project_id and v.edge_app_id = edge_apps.edge_app_id`;
     await sql`update edge_apps set
         version_count = (select count(*) from ${versions}),

@@ -93,3 +93,23 @@ describe.each(BACKENDS)('snapshot import checks on %s', (kind) => {
     expect(await stored()).toEqual(before);
   });
 });
+
+describe('a snapshot naming very many projects', () => {
+  it('is refused with 400 naming the first unknown one, not a database error', async () => {
+    const s = await startServer('sqlite');
+    try {
+      const token = await adminToken(s);
+      const apps = Array.from({ length: 40_000 }, (_, i) => ({ project_id: `p${i}`, edge_app_id: 'many-app', app_type: 'USER', create_time: '2024-05-01T08:30:00.000Z', update_time: '2024-05-01T08:30:00.000Z' }));
+      const res = await s.app.inject({
+        method: 'POST',
+        url: '/_versionary/import',
+        headers: { 'x-auth-token': token, 'content-type': 'application/json' },
+        payload: JSON.stringify({ format: 'versionary-snapshot', version: 1, edge_apps: apps }),
+      });
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.json().error_msg).toContain('edge_apps[0].project_id: project p0 does not exist');
+    } finally {
+      await s.close();
+    }
+  });
+});
