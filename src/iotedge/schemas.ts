@@ -89,12 +89,19 @@ export const AppPage = Type.Object({ count: Type.Integer(), page_info: PageInfo,
 
 // --- version building blocks (§4) -------------------------------------------------------------
 
+/**
+ * Size bounds (iotedge.md §5.2 "Size bounds"): every list and map of a version has an upper
+ * bound, so that one stored version stays small and a list page of 1000 stays bounded in memory.
+ * `arch` also holds distinct items only.
+ */
+export const BOUNDS = { arch: 3, command: 256, routes: 64, volumes: 40, devices: 64, ports: 64, envs: 256 } as const;
+
 const ContainerPort = Type.Object({ container_port: opt(int(1, 65535)), host_port: opt(int(1, 65535)), host_ip: opt(str(0, 64)) });
 const ContainerConfigs = Type.Object({
   privileged: opt(Type.Boolean({ default: false })),
   host_network: opt(Type.Boolean({ default: true })),
   restart_policy: str(1, 256, /^(?:Always|OnFailure|Never)$/, { 'x-rule': 'Always, OnFailure or Never' }),
-  container_port_list: opt(Type.Array(ContainerPort)),
+  container_port_list: opt(Type.Array(ContainerPort, { maxItems: BOUNDS.ports })),
 });
 const Volume = Type.Object({
   name: str(1, 63, RX.RX_VOLUME_NAME),
@@ -110,17 +117,18 @@ const Envs = Type.Unsafe<Record<string, string>>({
   type: 'object',
   propertyNames: { maxLength: 1024, pattern: RX.RX_ENV_KEY.source, 'x-rule': RX.PATTERN_RULES.get(RX.RX_ENV_KEY) },
   additionalProperties: { type: 'string', maxLength: 65536, pattern: RX.RX_ENV_VAL.source, 'x-rule': RX.PATTERN_RULES.get(RX.RX_ENV_VAL) },
+  maxProperties: BOUNDS.envs,
 });
 
 export const ContainerSettings = Type.Object({
   configs: opt(ContainerConfigs),
-  image_url: str(1, 1000000, RX.RX_IMAGE),
+  image_url: str(1, 10000, RX.RX_IMAGE),
   envs: opt(Envs),
-  volumes: opt(Type.Array(Volume)),
+  volumes: opt(Type.Array(Volume, { maxItems: BOUNDS.volumes })),
   npu_type: opt(oneOf(['D310', 'D910', 'D310P'])),
   vnpu_template: opt(oneOf(['vir01', 'vir02', 'vir04', 'vir08', 'vir02_1c', 'vir04_3c', 'vir04_3c_ndvpp', 'vir04_4c_dvpp'])),
   resources: opt(Resource),
-  ext_devices: opt(Type.Array(ExtDevice)),
+  ext_devices: opt(Type.Array(ExtDevice, { maxItems: BOUNDS.devices })),
 });
 export type ContainerSettings = Static<typeof ContainerSettings>;
 
@@ -141,11 +149,11 @@ export const Probe = Type.Object({
   failure_threshold: opt(int(1, 3600, { default: 3 })),
 });
 
-const Arch = list(oneOf(ARCHES), { minItems: 1, 'x-lenient-list': 'keep-empty' });
-const Command = list(str(0, 1024, RX.RX_CMD));
-const Args = list(str(0, 1024, RX.RX_ARGS));
-const Routes = list(str(0, 1024, RX.RX_ROUTE));
-const Services = list(str(1, 32, RX.RX_SERVICE), { maxItems: 1000 });
+const Arch = list(oneOf(ARCHES), { minItems: 1, maxItems: BOUNDS.arch, uniqueItems: true, 'x-lenient-list': 'keep-empty' });
+const Command = list(str(0, 1024, RX.RX_CMD), { maxItems: BOUNDS.command });
+const Args = list(str(0, 1024, RX.RX_ARGS), { maxItems: BOUNDS.command });
+const Routes = list(str(0, 1024, RX.RX_ROUTE), { maxItems: BOUNDS.routes });
+const Services = list(str(1, 32, RX.RX_SERVICE), { maxItems: BOUNDS.routes });
 const DeployType = oneOf(['docker', 'process'], { 'x-empty-is-absent': true });
 
 /** Fields a version stores besides its identity and state; shared by create and update. */

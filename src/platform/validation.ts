@@ -132,6 +132,12 @@ function ruleOf(e: ErrorObject): string {
       return `must be ${FORMATS[String(p.format)]?.rule ?? `a valid ${String(p.format)}`}`;
     case 'propertyNames':
       return 'is not a valid name';
+    case 'maxItems':
+      return `must hold at most ${String(p.limit)} items`;
+    case 'uniqueItems':
+      return `must hold distinct items (items ${Math.min(Number(p.i), Number(p.j))} and ${Math.max(Number(p.i), Number(p.j))} are the same)`;
+    case 'maxProperties':
+      return `must hold at most ${String(p.limit)} keys`;
     default:
       return e.message ?? 'is invalid';
   }
@@ -146,7 +152,9 @@ function kindOf(e: ErrorObject, context: string): ErrorKind {
 
 /** One error naming every failing field (up to a few) and its rule; the first failure decides the kind. */
 export function validationError(errors: ErrorObject[], context: string): AppError {
-  const relevant = errors.filter((e) => !(e.keyword === 'pattern' && errors.some((o) => o.keyword === 'propertyNames' && o.instancePath === e.instancePath)));
+  // A key that is not a valid name also fails its value's pattern: report the name only.
+  const badNames = new Set(errors.filter((e) => e.keyword === 'propertyNames').map((e) => e.instancePath));
+  const relevant = badNames.size === 0 ? errors : errors.filter((e) => !(e.keyword === 'pattern' && badNames.has(e.instancePath)));
   const seen = new Set<string>();
   const parts: string[] = [];
   for (const e of relevant) {

@@ -38,16 +38,27 @@ describe.each(BACKENDS)('IoTEdge versions on %s', (kind) => {
     expect(Number(shown.headers['content-length'])).toBe(Buffer.byteLength(shown.body));
   });
 
-  it('stores and lists a version whose list item is large (20000 arch items in no order)', async () => {
+  it('stores and lists a version whose list item is as large as the size bounds allow (arch in no order)', async () => {
     await api.createApp({ edge_app_id: 'wide-app' });
-    let seed = 7;
-    const arch = Array.from({ length: 20000 }, () => ['x86_64', 'arm32', 'arm64'][(seed = (seed * 48271) % 2147483647) % 3]!);
-    const res = await api.createVersion('wide-app', { ...VALID_VERSION, arch });
+    const arch = ['arm64', 'x86_64', 'arm32'];
+    const body = { ...VALID_VERSION, version: '9'.repeat(32), sdk_version: '8'.repeat(32), description: '边'.repeat(255), arch };
+    const res = await api.createVersion('wide-app', body);
     expect(res.statusCode, res.body).toBe(201);
     const listed = (await api.listVersions('wide-app')).json();
     expect(listed.count).toBe(1);
-    expect(listed.versions[0].arch).toEqual(arch);
-    expect((await api.showVersion('wide-app', VALID_VERSION.version)).json().arch).toEqual(arch);
+    expect(listed.versions[0]).toMatchObject({ version: body.version, sdk_version: body.sdk_version, description: body.description, arch });
+    expect((await api.showVersion('wide-app', body.version)).json().arch).toEqual(arch);
+  });
+
+  it('refuses an arch list over its bound, whatever its length (400 naming the field and the bound)', async () => {
+    await api.createApp({ edge_app_id: 'wider-app' });
+    const before = await iotedgeSnapshot(s);
+    let seed = 7;
+    const arch = Array.from({ length: 20000 }, () => ['x86_64', 'arm32', 'arm64'][(seed = (seed * 48271) % 2147483647) % 3]!);
+    const res = await api.createVersion('wider-app', { ...VALID_VERSION, arch });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ error_code: 'IoTEdge.00000005', error_msg: 'The request parameter is invalid. arch must hold at most 3 items' });
+    expect(await iotedgeSnapshot(s)).toEqual(before);
   });
 
   it('names the version after the app name when there is one', async () => {
