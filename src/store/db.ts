@@ -3,12 +3,12 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import type SQLiteType from 'better-sqlite3';
 import type pgType from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, type KyselyConfig } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type KyselyConfig } from 'kysely';
 
 // Each database driver is loaded only when a store of its kind is opened.
 const require = createRequire(import.meta.url);
 import type { Database } from './types.js';
-import { GroupCommit } from './group-commit.js';
+import { GroupCommit, type Statements } from './group-commit.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -22,6 +22,8 @@ export interface Store {
   db: Kysely<Database>;
   dialect: Dialect;
   transact: Transact;
+  /** Throws unless the store answers, and (after writes failed for lack of space) takes a write again. */
+  ready(): Promise<void>;
   /**
    * SQLite only: a second connection for the hot reads. It sees only committed data (WAL), never
    * waits behind a group commit, and answers without a promise.
@@ -84,8 +86,25 @@ function openSqlite(file: string, sync: 'full' | 'normal', opts: StoreOptions): 
     const stmt = sqlite.prepare(source);
     return () => void stmt.run();
   };
-  const savepoints = { begin: statement('savepoint versionary_job'), release: statement('release savepoint versionary_job'), rollback: statement('rollback to savepoint versionary_job') };
-  const group = new GroupCommit(db, savepoints, 256, opts.onBatch);
+  const rollbackTo = statement('rollback to savepoint versionary_job');
+  const release = statement('release savepoint versionary_job');
+  const statements: Statements = {
+    begin: statement('begin'),
+    commit: statement('commit'),
+    rollback: () => {
+      if (sqlite.inTransaction) sqlite.prepare('rollback').run();
+    },
+    savepoint: statement('savepoint versionary_job'),
+    release,
+    undo: () => {
+      if (!sqlite.inTransaction) return false;
+      rollbackTo();
+      release();
+      return true;
+    },
+  };
+  const space = new SpaceWatch();
+  const group = new GroupCommit(db, statements, 256, opts.onBatch, (error) => space.saw(error));
   const readConnection = file === ':memory:' ? undefined : new SQLite(file);
   let reader: Reader | undefined;
   if (readConnection) {
@@ -104,7 +123,13 @@ function openSqlite(file: string, sync: 'full' | 'normal', opts: StoreOptions): 
     readConnection?.close();
     await db.destroy();
   };
-  return { db, dialect: 'sqlite', sqliteSync: sync, transact: (fn) => group.run(fn), reader, location: `sqlite:${file}`, close };
+  const transact: Transact = (fn) => group.run(fn);
+  const ready = async () => {
+    await space.probe(transact);
+    if (reader) reader('select 1', []);
+    else await sql`select 1`.execute(db);
+  };
+  return { db, dialect: 'sqlite', sqliteSync: sync, transact, ready, reader, location: `sqlite:${file}`, close };
 }
 
 /**
@@ -141,14 +166,95 @@ function openPostgres(opts: StoreOptions): Store {
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: queryLog(opts.onQuery) });
   const u = new URL(url);
+  const space = new SpaceWatch();
+  const transact: Transact = (fn) => space.watch(retryConflicts(() => db.transaction().execute(fn)));
   return {
     db,
     dialect: 'postgres',
-    transact: (fn) => db.transaction().execute(fn),
+    transact,
+    ready: async () => {
+      await space.probe(transact);
+      await sql`select 1`.execute(db);
+    },
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     location: `postgres://${u.host}${u.pathname}`,
     close: () => db.destroy(),
   };
+}
+
+/** How often a PostgreSQL transaction runs at most when it keeps losing to a conflict (retryConflicts). */
+export const TRANSACTION_ATTEMPTS = 4;
+/** The first pause before a retry; it doubles with each retry and is jittered (×0.5–1.5). */
+export const RETRY_BASE_DELAY_MS = 5;
+
+/**
+ * True when PostgreSQL aborted the transaction only because of another one running at the same
+ * time: a deadlock (40P01) or a serialization failure (40001). Running it again can succeed.
+ */
+export function isTransientConflict(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
+}
+
+/**
+ * Runs a whole transaction again, from its beginning, when PostgreSQL aborted it for a conflict
+ * (isTransientConflict): up to `attempts` runs in all, with a short jittered pause between them
+ * (about 5, 10, 20 ms). The transaction function must only compute and talk to the database, so
+ * that running it again is safe; any other error, and the last conflict, goes to the caller.
+ */
+export async function retryConflicts<T>(
+  run: () => Promise<T>,
+  attempts = TRANSACTION_ATTEMPTS,
+  pause: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      if (attempt >= attempts || !isTransientConflict(err)) throw err;
+      await pause(RETRY_BASE_DELAY_MS * 2 ** (attempt - 1) * (0.5 + Math.random()));
+    }
+  }
+}
+
+/** True when err means the database's disk is full. */
+export function isDiskFull(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_FULL' || code === '53100' || code === 'ENOSPC';
+}
+
+/**
+ * Remembers that writes fail for lack of disk space, until one succeeds: while they do, the
+ * store is not ready, and each readiness check tries one small write to see whether space is back.
+ */
+class SpaceWatch {
+  private full = false;
+
+  /** Takes the outcome of a write: null for a success, else its error. */
+  saw(error: unknown): void {
+    if (error === null) this.full = false;
+    else if (isDiskFull(error)) this.full = true;
+  }
+
+  async watch<T>(write: Promise<T>): Promise<T> {
+    try {
+      const value = await write;
+      this.saw(null);
+      return value;
+    } catch (error) {
+      this.saw(error);
+      throw error;
+    }
+  }
+
+  /** While writes fail for lack of space, one small write (throws if it still fails). */
+  async probe(transact: Transact): Promise<void> {
+    if (!this.full) return;
+    const value = new Date().toISOString();
+    await transact((trx) =>
+      trx.insertInto('versionary_meta').values({ key: 'ready_probe', value }).onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute(),
+    );
+  }
 }
 
 /** True when err is a unique or primary-key violation, on either database. */
@@ -165,12 +271,15 @@ export function isForeignKeyViolation(err: unknown): boolean {
 
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN',
-  '57P01', '57P02', '57P03', '57014', '08000', '08001', '08003', '08004', '08006', '53300', '25P03',
-  'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_IOERR', 'SQLITE_FULL',
+  '57P01', '57P02', '57P03', '57014', '40P01', '40001', '08000', '08001', '08003', '08004', '08006', '53300', '25P03',
+  'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_IOERR', 'SQLITE_FULL', '53100', 'ENOSPC',
 ]);
 const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|connection is closed|Cannot use a pool after calling end/i;
 
-/** True when err means the database cannot answer now (down, unreachable, overloaded or timed out). */
+/**
+ * True when err means the database cannot answer now (down, unreachable, overloaded or timed out,
+ * or a transaction still losing to conflicts after its retries).
+ */
 export function isStoreUnavailable(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown } | null;
   if (!e) return false;

@@ -1,11 +1,16 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from './types.js';
 
-/** Savepoint statements run directly on the SQLite connection (no query building per job). */
-export interface Savepoints {
+/** Transaction statements run directly on the SQLite connection (no query building per job). */
+export interface Statements {
   begin(): void;
-  release(): void;
+  commit(): void;
+  /** Rolls the whole transaction back, if one is still open. */
   rollback(): void;
+  savepoint(): void;
+  release(): void;
+  /** Rolls back to the savepoint and releases it; false when the transaction itself is gone. */
+  undo(): boolean;
 }
 
 interface Job {
@@ -19,6 +24,10 @@ interface Job {
  * in one database transaction, each inside its own savepoint (so one failing request rolls back
  * alone), then one commit makes them all durable with a single fsync, and only then is each
  * caller answered. A success therefore still means "on disk".
+ *
+ * When SQLite gives up the whole transaction (a full disk, an I/O error), every job of the batch
+ * fails with that error and the next batch starts afresh; nothing is answered as a success that
+ * was not committed.
  */
 export class GroupCommit {
   private queue: Job[] = [];
@@ -26,9 +35,11 @@ export class GroupCommit {
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly savepoints: Savepoints,
+    private readonly sql: Statements,
     private readonly maxBatch = 256,
     private readonly onBatch?: (size: number) => void,
+    /** Told of every batch's outcome: null when it committed, else the error that undid it. */
+    private readonly onOutcome?: (error: unknown) => void,
   ) {}
 
   run<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
@@ -44,23 +55,12 @@ export class GroupCommit {
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatch);
-      const outcomes: { ok: boolean; value: unknown }[] = [];
+      let outcomes: { ok: boolean; value: unknown }[] = [];
       try {
-        await this.db.transaction().execute(async (trx: Transaction<Database>) => {
-          for (const job of batch) {
-            this.savepoints.begin();
-            try {
-              const value = await job.fn(trx);
-              this.savepoints.release();
-              outcomes.push({ ok: true, value });
-            } catch (error) {
-              this.savepoints.rollback();
-              this.savepoints.release();
-              outcomes.push({ ok: false, value: error });
-            }
-          }
-        });
+        outcomes = await this.db.connection().execute((conn) => this.runBatch(conn, batch));
+        this.onOutcome?.(null);
       } catch (error) {
+        this.onOutcome?.(error);
         for (const job of batch) job.reject(error);
         continue;
       }
@@ -68,5 +68,29 @@ export class GroupCommit {
       batch.forEach((job, i) => (outcomes[i]!.ok ? job.resolve(outcomes[i]!.value) : job.reject(outcomes[i]!.value)));
     }
     this.draining = false;
+  }
+
+  /** One transaction for the batch; throws when it could not be committed (then nothing of it is stored). */
+  private async runBatch(conn: Kysely<Database>, batch: Job[]): Promise<{ ok: boolean; value: unknown }[]> {
+    const outcomes: { ok: boolean; value: unknown }[] = [];
+    this.sql.begin();
+    try {
+      for (const job of batch) {
+        this.sql.savepoint();
+        try {
+          const value = await job.fn(conn);
+          this.sql.release();
+          outcomes.push({ ok: true, value });
+        } catch (error) {
+          if (!this.sql.undo()) throw error;
+          outcomes.push({ ok: false, value: error });
+        }
+      }
+      this.sql.commit();
+    } catch (error) {
+      this.sql.rollback();
+      throw error;
+    }
+    return outcomes;
   }
 }
