@@ -80,7 +80,7 @@ export function buildServer(deps: ServerDeps): App {
     iamRoutes(api, { iam: deps.iam, region: deps.region });
     iotedgeRoutes(api, new IotEdgeService(new IotEdgeRepo(deps.store.db, deps.store.dialect, deps.store.transact, deps.store.reader)));
     group(api, (rfs) => {
-      const service = new RfsService(new RfsRepo(deps.store.db, deps.store.transact, deps.store.reader), new MarkerCodec(deps.markerKey), {
+      const service = new RfsService(new RfsRepo(deps.store.db, deps.store.dialect, deps.store.transact, deps.store.reader), new MarkerCodec(deps.markerKey), {
         region: deps.region,
         providerQuota: deps.rfsProviderQuota,
         versionQuota: deps.rfsVersionQuota,

@@ -35,13 +35,41 @@ const VERSION_COLUMNS = [
   'deploy_multi_instance', 'create_time', 'update_time', 'publish_time', 'off_shelf_time', 'doc', 'brief',
 ] as const;
 const INSERT_VERSION = new Prepared(VERSION_COLUMNS, (db: Kysely<Database>, p) => db.insertInto('edge_app_versions').values(p));
-const APP_GAINED_VERSION = new Prepared(['project', 'app', 'deployType', 'now'] as const, (db: Kysely<Database>, p) =>
+/**
+ * After a new version: the app counts it, and takes its deploy_type unless a version it already
+ * has is newer (list order: create_time desc, version asc; the list index answers that).
+ */
+const APP_GAINED_VERSION = new Prepared(['project', 'app', 'deployType', 'createTime', 'version'] as const, (db: Kysely<Database>, p) =>
   db
     .updateTable('edge_apps')
-    .set((eb) => ({ update_time: p.now, deploy_type: p.deployType, version_count: eb('version_count', '+', 1) }))
+    .set((eb) => ({
+      update_time: p.createTime,
+      version_count: eb('version_count', '+', 1),
+      deploy_type: eb
+        .case()
+        .when(
+          eb.exists(
+            db
+              .selectFrom('edge_app_versions as v')
+              .select('v.version')
+              .where('v.project_id', '=', p.project)
+              .where('v.edge_app_id', '=', p.app)
+              // Written as a range on create_time, so that the list index seeks instead of scanning.
+              .where('v.create_time', '>=', p.createTime)
+              .where((w) => w.or([w('v.create_time', '>', p.createTime), w('v.version', '<', p.version)])),
+          ),
+        )
+        .then(eb.ref('deploy_type'))
+        .else(p.deployType)
+        .end(),
+    }))
     .where('project_id', '=', p.project)
     .where('edge_app_id', '=', p.app)
     .returning('edge_app_name'),
+);
+/** PostgreSQL: the lock every change of an app or its versions takes first (IotEdgeRepo.lockApp). */
+const LOCK_APP = new Prepared(['project', 'app'] as const, (db: Kysely<Database>, p) =>
+  db.selectFrom('edge_apps').select('edge_app_id').where('project_id', '=', p.project).where('edge_app_id', '=', p.app).forUpdate(),
 );
 
 export interface AppFilter {
@@ -86,6 +114,20 @@ export class IotEdgeRepo {
     await this.db.insertInto('edge_apps').values(row).execute();
   }
 
+  /**
+   * The lock order of IoTEdge writes: a transaction that changes an app or any of its versions
+   * locks the app row first, before it reads or writes a version. On PostgreSQL that is
+   * `select … for update` on edge_apps: the writers of one app queue on one row (no deadlock
+   * between them; a delete of the app waits its turn like any other), and every statement after
+   * it sees all that the writers before committed. False: there is no such app.
+   * On SQLite it issues nothing and answers true: the group commit runs one writer at a time.
+   */
+  async lockApp(projectId: string, appId: string): Promise<boolean> {
+    if (this.dialect !== 'postgres') return true;
+    return (await LOCK_APP.first(this.db, { project: projectId, app: appId })) !== undefined;
+  }
+
+  /** The app; `lock`: on PostgreSQL, locked as lockApp does. */
   getApp(projectId: string, appId: string, lock = false): Promise<EdgeAppTable | undefined> {
     if (!lock || this.dialect !== 'postgres') return GET_APP.first(this.db, { project: projectId, app: appId }, this.reader);
     return this.db.selectFrom('edge_apps').selectAll().where('project_id', '=', projectId).where('edge_app_id', '=', appId).forUpdate().executeTakeFirst();
@@ -123,7 +165,11 @@ export class IotEdgeRepo {
     return Number(res.numDeletedRows) > 0;
   }
 
-  /** Recomputes what an app derives from its versions, after any version change (`added`: +1, -1 or 0). */
+  /**
+   * Recomputes what an app derives from its versions, after any version change (`added`: +1, -1
+   * or 0). On PostgreSQL it must run after lockApp in a statement of its own: the subqueries then
+   * see every version change committed before (a lock taken by this statement itself would not).
+   */
   async refreshApp(projectId: string, appId: string, now: string, added = 0): Promise<void> {
     const scoped = (state?: string) => {
       let q = this.db.selectFrom('edge_app_versions as v').where('v.project_id', '=', projectId).where('v.edge_app_id', '=', appId);
@@ -147,9 +193,9 @@ export class IotEdgeRepo {
     await INSERT_VERSION.execute(this.db, row);
   }
 
-  /** After a new version: it is the newest, so it gives the app its deploy_type. Returns the app's name (undefined: no such app). */
-  appGainedVersion(projectId: string, appId: string, deployType: string, now: string): Promise<{ edge_app_name: string | null } | undefined> {
-    return APP_GAINED_VERSION.first(this.db, { project: projectId, app: appId, deployType, now });
+  /** After inserting row: the app counts it and derives its deploy_type anew. Returns the app's name (undefined: no such app). */
+  appGainedVersion(row: EdgeAppVersionTable): Promise<{ edge_app_name: string | null } | undefined> {
+    return APP_GAINED_VERSION.first(this.db, { project: row.project_id, app: row.edge_app_id, deployType: row.deploy_type, createTime: row.create_time, version: row.version });
   }
 
   getVersion(projectId: string, appId: string, version: string): Promise<VersionRow | undefined> {

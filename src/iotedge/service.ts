@@ -127,18 +127,27 @@ export class IotEdgeService {
 
   async deleteApp(projectId: string, appId: string): Promise<void> {
     await this.repo.transaction(async (repo) => {
+      // The app row first, then its versions (the cascade): the lock order of the version writes.
       await this.mustGetApp(repo, projectId, appId, true);
       if (await repo.hasPublishedVersion(projectId, appId)) throw errors.published('The app has a published version; take it off the shelf first.');
       await repo.deleteApp(projectId, appId);
     });
   }
 
-  /** Version operations answer with JSON text spliced from the stored renderings (views.ts). */
+  /**
+   * Version operations answer with JSON text spliced from the stored renderings (views.ts).
+   *
+   * Every transaction that changes an app's versions, or deletes the app, first locks the app
+   * (repo.lockApp) and only then reads the clock and touches versions: writers of one app run one
+   * at a time in the order of their timestamps, and what the app derives from its versions is
+   * computed from all of them. A transaction function only computes and talks to the database, so
+   * the store may run it again after a conflict.
+   */
   async createVersion(projectId: string, appId: string, body: CreateVersionBody): Promise<string> {
-    const t = now();
-    const row = newVersionRow(projectId, appId, body, t);
     return this.repo.transaction(async (repo) => {
-      // A missing app shows as the insert's foreign-key violation: no lookup first.
+      if (!(await repo.lockApp(projectId, appId))) throw errors.appNotFound(`edge_app_id ${appId}`);
+      const row = newVersionRow(projectId, appId, body, now());
+      // On SQLite a missing app shows as the insert's foreign-key violation: no lookup first.
       try {
         await repo.insertVersion(row);
       } catch (err) {
@@ -146,7 +155,7 @@ export class IotEdgeService {
         if (isForeignKeyViolation(err)) throw errors.appNotFound(`edge_app_id ${appId}`);
         throw err;
       }
-      const app = await repo.appGainedVersion(projectId, appId, row.deploy_type, t);
+      const app = await repo.appGainedVersion(row);
       if (!app) throw errors.appNotFound(`edge_app_id ${appId}`);
       return versionJson(appId, app.edge_app_name ?? appId, row.doc);
     });
@@ -172,7 +181,7 @@ export class IotEdgeService {
   /** Top-level merge (README Q7): a field given replaces the stored one wholesale. */
   async updateVersion(projectId: string, appId: string, version: string, body: UpdateVersionBody): Promise<string> {
     return this.repo.transaction(async (repo) => {
-      const current = await this.mustGetVersion(repo, projectId, appId, version);
+      const current = await this.lockedVersion(repo, projectId, appId, version);
       if (current.state === 'PUBLISHED') throw errors.published('Take the version off the shelf before changing it.');
       const spec: Spec = { ...specOfDoc(current.doc), ...specOf(body) };
       const t = now();
@@ -197,7 +206,7 @@ export class IotEdgeService {
 
   async deleteVersion(projectId: string, appId: string, version: string): Promise<void> {
     await this.repo.transaction(async (repo) => {
-      const current = await this.mustGetVersion(repo, projectId, appId, version);
+      const current = await this.lockedVersion(repo, projectId, appId, version);
       if (current.state === 'PUBLISHED') throw errors.published('Take the version off the shelf before deleting it.');
       if (!(await repo.deleteVersion(projectId, appId, version, current.state))) throw await this.raced(repo, projectId, appId, version);
       await repo.refreshApp(projectId, appId, now(), -1);
@@ -207,7 +216,7 @@ export class IotEdgeService {
   /** iotedge.md §5.9: DRAFT/OFF_SHELF → PUBLISHED, PUBLISHED → OFF_SHELF; never back to DRAFT. */
   async changeState(projectId: string, appId: string, version: string, { state: target }: StateBody): Promise<string> {
     return this.repo.transaction(async (repo) => {
-      const current = await this.mustGetVersion(repo, projectId, appId, version);
+      const current = await this.lockedVersion(repo, projectId, appId, version);
       const from = current.state as VersionState;
       if (target === 'PUBLISHED' && from === 'PUBLISHED') throw errors.published();
       if (target === 'OFF_SHELF' && from !== 'PUBLISHED') throw errors.notPublished();
@@ -223,6 +232,12 @@ export class IotEdgeService {
     const app = await repo.getApp(projectId, appId, lock);
     if (!app) throw errors.appNotFound(`edge_app_id ${appId}`);
     return app;
+  }
+
+  /** The version, read after locking its app (the lock order of createVersion). */
+  private async lockedVersion(repo: IotEdgeRepo, projectId: string, appId: string, version: string): Promise<VersionRow> {
+    if (!(await repo.lockApp(projectId, appId))) throw errors.appNotFound(`edge_app_id ${appId}`);
+    return this.mustGetVersion(repo, projectId, appId, version);
   }
 
   private async mustGetVersion(repo: IotEdgeRepo, projectId: string, appId: string, version: string): Promise<VersionRow> {

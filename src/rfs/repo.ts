@@ -1,5 +1,5 @@
 import { sql, type Kysely, type SqlBool } from 'kysely';
-import type { Reader, Transact } from '../store/db.js';
+import type { Dialect, Reader, Transact } from '../store/db.js';
 import { Prepared } from '../store/prepared.js';
 import type { Database, RfsProviderTable, RfsProviderVersionTable } from '../store/types.js';
 import { keysetPlan, type Boundary, type SortDir } from './paging.js';
@@ -7,6 +7,9 @@ import { keysetPlan, type Boundary, type SortDir } from './paging.js';
 // The queries of the hot paths, compiled once.
 const GET_PROVIDER = new Prepared(['tenant', 'name'] as const, (db: Kysely<Database>, p) =>
   db.selectFrom('rfs_providers').selectAll().where('tenant_id', '=', p.tenant).where('provider_name', '=', p.name),
+);
+const LOCK_PROVIDER = new Prepared(['tenant', 'name'] as const, (db: Kysely<Database>, p) =>
+  db.selectFrom('rfs_providers').selectAll().where('tenant_id', '=', p.tenant).where('provider_name', '=', p.name).forUpdate(),
 );
 const INSERT_VERSION = new Prepared(['provider_id', 'provider_version', 'version_description', 'function_graph_urn', 'create_time', 'doc'] as const, (db: Kysely<Database>, p) =>
   db.insertInto('rfs_provider_versions').values(p),
@@ -42,20 +45,29 @@ function beyond(timeCol: string, idCol: string, dir: SortDir, forward: boolean, 
 export class RfsRepo {
   constructor(
     private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
     private readonly transact: Transact,
     /** Reads outside transactions go to the SQLite reader connection, when there is one. */
     private readonly reader?: Reader,
   ) {}
 
   transaction<T>(fn: (repo: RfsRepo) => Promise<T>): Promise<T> {
-    return this.transact((trx) => fn(new RfsRepo(trx, this.transact)));
+    return this.transact((trx) => fn(new RfsRepo(trx, this.dialect, this.transact)));
   }
 
   async insertProvider(row: RfsProviderTable): Promise<void> {
     await this.db.insertInto('rfs_providers').values(row).execute();
   }
 
-  getProvider(tenant: string, name: string): Promise<RfsProviderTable | undefined> {
+  /**
+   * The provider. `lock` gives the lock order of RFS writes: a transaction that changes a provider
+   * or any of its versions reads the provider with it, first, before it touches a version. On
+   * PostgreSQL that is `select … for update`: the writers of one provider queue on its row (no
+   * deadlock; a delete of the provider waits its turn), and what they read after it is current.
+   * SQLite issues the plain read: its group commit runs one writer at a time.
+   */
+  getProvider(tenant: string, name: string, lock = false): Promise<RfsProviderTable | undefined> {
+    if (lock && this.dialect === 'postgres') return LOCK_PROVIDER.first(this.db, { tenant, name });
     return GET_PROVIDER.first(this.db, { tenant, name }, this.reader);
   }
 

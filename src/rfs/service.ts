@@ -92,9 +92,12 @@ export class RfsService {
     return { provider_id: row.provider_id, provider_source: source(row.provider_name) };
   }
 
-  /** rfs.md §1.5: the named provider must exist (404), then match a given id (400). */
-  private async provider(repo: RfsRepo, tenant: string, name: string, providerId?: string): Promise<RfsProviderTable> {
-    const p = await repo.getProvider(tenant, name);
+  /**
+   * rfs.md §1.5: the named provider must exist (404), then match a given id (400). `lock`: every
+   * transaction that changes a provider or its versions reads it locked, first (RfsRepo.getProvider).
+   */
+  private async provider(repo: RfsRepo, tenant: string, name: string, providerId?: string, lock = false): Promise<RfsProviderTable> {
+    const p = await repo.getProvider(tenant, name, lock);
     if (!p) throw errors.providerNotFound(`provider_name ${name}`);
     if (providerId !== undefined && providerId !== p.provider_id) throw invalid(`provider_id ${providerId} is not the id of provider ${name}`);
     return p;
@@ -107,14 +110,14 @@ export class RfsService {
   async updateProvider(tenant: string, name: string, body: UpdateProviderBody): Promise<void> {
     if (body.provider_description === undefined) throw invalid('provider_description is the only field that can be updated and is missing');
     await this.repo.transaction(async (repo) => {
-      const p = await this.provider(repo, tenant, name, body.provider_id);
+      const p = await this.provider(repo, tenant, name, body.provider_id, true);
       if (!(await repo.updateDescription(tenant, p.provider_id, body.provider_description!, now()))) throw errors.providerNotFound(`provider_name ${name}`);
     });
   }
 
   async deleteProvider(tenant: string, name: string, providerId?: string): Promise<void> {
     await this.repo.transaction(async (repo) => {
-      const p = await this.provider(repo, tenant, name, providerId);
+      const p = await this.provider(repo, tenant, name, providerId, true);
       if (!(await repo.deleteProvider(tenant, p.provider_id))) throw errors.providerNotFound(`provider_name ${name}`);
     });
   }
@@ -133,7 +136,7 @@ export class RfsService {
   async createVersion(tenant: string, name: string, body: CreateVersionBody): Promise<void> {
     checkUrn(body.function_graph_urn, this.opts.region);
     await this.repo.transaction(async (repo) => {
-      const p = await this.provider(repo, tenant, name, body.provider_id);
+      const p = await this.provider(repo, tenant, name, body.provider_id, true);
       if (this.opts.versionQuota > 0 && (await repo.countVersions(p.provider_id)) >= this.opts.versionQuota) {
         throw errors.quota(`the number of versions of provider ${name} reached the limit of ${this.opts.versionQuota}`);
       }
@@ -169,7 +172,7 @@ export class RfsService {
 
   async deleteVersion(tenant: string, name: string, version: string, providerId?: string): Promise<void> {
     await this.repo.transaction(async (repo) => {
-      const p = await this.provider(repo, tenant, name, providerId);
+      const p = await this.provider(repo, tenant, name, providerId, true);
       if (!(await repo.deleteVersion(p.provider_id, version))) throw errors.versionNotFound(`provider_version ${version}`);
     });
   }
