@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { createHttp, group, type App } from './platform/http.js';
 import { registerOpenApi } from './platform/openapi.js';
@@ -59,7 +58,7 @@ export function buildServer(deps: ServerDeps): App {
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     try {
-      await sql`select 1`.execute(deps.store.db);
+      await deps.store.ready();
       return { status: 'ready' };
     } catch {
       return reply.code(503).header('Retry-After', '5').send({ status: 'unavailable' });
@@ -87,7 +86,7 @@ export function buildServer(deps: ServerDeps): App {
       });
       rfsRoutes(rfs, { service, regionProject: (domainId) => deps.iam.regionProject(domainId) });
     });
-    group(api, (admin) => adminRoutes(admin, { snapshots: new SnapshotService(deps.store.db, deps.region), importLimit: deps.importLimit }));
+    group(api, (admin) => adminRoutes(admin, { snapshots: new SnapshotService(deps.store, deps.region), importLimit: deps.importLimit }));
   });
 
   return app;

@@ -31,10 +31,6 @@ function within(eb: Eb, column: string, scope: Scope) {
 export class AdminRepo {
   constructor(private readonly db: Kysely<Database> | Transaction<Database>) {}
 
-  transaction<T>(fn: (repo: AdminRepo) => Promise<T>): Promise<T> {
-    return (this.db as Kysely<Database>).transaction().execute((trx) => fn(new AdminRepo(trx)));
-  }
-
   /** The projects with these ids, with their domains. */
   async projects(ids: string[]): Promise<{ id: string; domain_id: string }[]> {
     return inSlices(ids, (slice) => this.db.selectFrom('projects').select(['id', 'domain_id']).where('id', 'in', slice).execute());

@@ -1,10 +1,8 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { JSONParser } from '@streamparser/json';
-import type { Kysely } from 'kysely';
 import { AppError } from '../platform/errors.js';
 import { loneSurrogateProblem } from '../platform/text.js';
-import { isForeignKeyViolation, isUniqueViolation, isValueRejected } from '../store/db.js';
-import type { Database } from '../store/types.js';
+import { isForeignKeyViolation, isUniqueViolation, isValueRejected, type Store } from '../store/db.js';
 import { AdminRepo, type Scope } from './repo.js';
 import { recordToRow, rowToRecord, TABLES, type Rows, type Table } from './records.js';
 import { SNAPSHOT_FORMAT, type Counts } from './schemas.js';
@@ -48,10 +46,10 @@ export class SnapshotService {
   private readonly repo: AdminRepo;
 
   constructor(
-    db: Kysely<Database>,
+    private readonly store: Pick<Store, 'db' | 'transact'>,
     private readonly region: string,
   ) {
-    this.repo = new AdminRepo(db);
+    this.repo = new AdminRepo(store.db);
   }
 
   /** The snapshot of a scope as a stream of JSON text pieces. */
@@ -106,7 +104,7 @@ export class SnapshotService {
   }
 
   async reset(scope: Scope = {}): Promise<{ edge_apps: number; rfs_providers: number }> {
-    return this.repo.deleteAll(scope);
+    return this.store.transact((trx) => new AdminRepo(trx).deleteAll(scope));
   }
 
   /** Parses and checks every record into the spool; nothing in the store is read or written. */
@@ -192,7 +190,8 @@ export class SnapshotService {
 
   /** Loads the spooled rows in one transaction, a batch at a time, letting other work run between batches. */
   private async apply(r: Received, spool: Spool<Table>, mode: 'add' | 'replace', covered: Scope): Promise<Counts> {
-    return this.repo.transaction(async (repo) => {
+    return this.store.transact(async (trx) => {
+      const repo = new AdminRepo(trx);
       if (mode === 'replace') await repo.deleteAll(covered);
       for (const table of TABLES) {
         let offset = 0;
