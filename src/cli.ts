@@ -15,11 +15,15 @@ import { SnapshotService, type Scope } from './admin/snapshot.js';
 const program = new Command('versionary')
   .description('Self-hosted, wire-compatible Huawei Cloud IoTEdge edge-app and RFS private-provider API')
   .showHelpAfterError()
-  .addHelpText('after', `\nEnvironment only:\n${ENV_ONLY.map(([k, v]) => `  ${k.padEnd(28)} ${v}`).join('\n')}`);
+  .addHelpText('after', `\nEach command lists the options it takes: versionary <command> --help (serve takes every setting).\n\nEnvironment only:\n${ENV_ONLY.map(([k, v]) => `  ${k.padEnd(28)} ${v}`).join('\n')}`);
 
-/** Adds every setting as a flag; returns a function reading the flags back as a Config. */
-function withSettings(cmd: Command): () => Config {
-  const options = SETTINGS.map((s) => {
+type SettingKey = (typeof SETTINGS)[number]['key'];
+/** The settings of commands that only open the store. */
+const STORE_SETTINGS: SettingKey[] = ['dataDir', 'database', 'sqliteSync', 'pgPoolSize', 'pgStatementTimeoutMs', 'pgConnectTimeoutMs'];
+
+/** Adds the settings a command takes (all by default) as flags; returns a function reading them back as a Config. */
+function withSettings(cmd: Command, keys?: SettingKey[]): () => Config {
+  const options = SETTINGS.filter((s) => !keys || keys.includes(s.key)).map((s) => {
     const o = new Option(s.flag, `${s.description} [env ${s.env}]${s.default ? ` (default: ${s.default})` : ''}`);
     cmd.addOption(o);
     return { key: s.key, attr: o.attributeName() };
@@ -75,7 +79,7 @@ serveCmd.action(() =>
 );
 
 const migrateCmd = program.command('migrate').description('bring the database schema up to date and exit');
-const migrateConfig = withSettings(migrateCmd);
+const migrateConfig = withSettings(migrateCmd, STORE_SETTINGS);
 migrateCmd.action(() =>
   run(async () => {
     const config = migrateConfig();
@@ -94,7 +98,8 @@ const admin = program.command('admin').description('manage domains, users, acces
 /** Declares an admin sub-command that runs with an opened store. */
 function adminCommand(parent: Command, name: string, description: string, body: (opened: Opened, args: string[], opts: Record<string, unknown>, config: Config) => Promise<unknown>) {
   const cmd = parent.command(name).description(description).option('--json', 'print JSON');
-  const config = withSettings(cmd);
+  // The region names the project a first start creates and the region of RFS function URNs.
+  const config = withSettings(cmd, [...STORE_SETTINGS, 'region']);
   return cmd.action((...all: unknown[]) =>
     run(async () => {
       const c = config();

@@ -24,6 +24,20 @@ describe('versionary command', () => {
     for (const cmd of ['domain', 'user', 'key', 'project', 'show-bootstrap']) expect(admin.stdout).toContain(cmd);
   });
 
+  it('lists for each command exactly the options it takes', () => {
+    const serveOnly = ['--host', '--port', '--body-limit', '--rate-limit', '--token-ttl', '--request-timeout'];
+    const store = ['--data-dir', '--database', '--sqlite-sync', '--pg-pool-size'];
+    const migrate = cli(['migrate', '--help']).stdout;
+    for (const flag of store) expect(migrate).toContain(flag);
+    for (const flag of [...serveOnly, '--region']) expect(migrate).not.toContain(flag);
+    const create = cli(['admin', 'user', 'create', '--help']).stdout;
+    for (const flag of [...store, '--region', '--domain', '--password', '--admin', '--json']) expect(create).toContain(flag);
+    for (const flag of serveOnly) expect(create).not.toContain(flag);
+    const top = cli(['--help']).stdout;
+    expect(top).toContain('versionary <command> --help');
+    for (const flag of [...serveOnly, ...store]) expect(top).not.toContain(flag);
+  });
+
   it.each([
     [['serve', '--port', 'abc'], {}, '--port / VERSIONARY_PORT must be a whole number'],
     [['serve'], { VERSIONARY_REGION: 'NOPE' }, 'must be a region id'],
