@@ -5,9 +5,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MASTER_KEY } from './helpers/server.js';
+import { freshBackend } from './helpers/backends.js';
+import { startReplica } from './helpers/processes.js';
+import { ADMIN_PASSWORD, MASTER_KEY, PROJECT_ID } from './helpers/server.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The shell blocks of the README between two headings. */
+function shellBlocks(from: string, to: string): string[] {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const part = readme.slice(readme.indexOf(from), readme.indexOf(to));
+  return [...part.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
+}
 
 /** Every `./dist/cli.js …` line of the README's shell blocks, in order, without its comment. */
 function readmeCommands(): string[] {
@@ -42,5 +51,28 @@ describe("the README's commands", () => {
       accessKey = /access_key=(\S+)/.exec(res.stdout)?.[1] ?? accessKey;
     }
     expect(accessKey).not.toBe('');
+  }, 120_000);
+});
+
+describe("the README's curl walk-through", () => {
+  it('runs as written against a fresh server: token, project id, IoTEdge and all nine RFS operations', async () => {
+    const backend = await freshBackend('sqlite');
+    const server = await startReplica(['--data-dir', backend.dataDir, '--database', backend.database]);
+    try {
+      const script = shellBlocks('## Calling the API with curl', '## API explorer')
+        .join('\n')
+        .replaceAll('http://127.0.0.1:8080', server.url)
+        .replace("PASSWORD='…'", `PASSWORD='${ADMIN_PASSWORD}'`);
+      const res = spawnSync('bash', ['-c', `set -euo pipefail\n${script}\necho "project=$PROJECT_ID"`], { encoding: 'utf8', timeout: 60_000 });
+      expect(res.status, res.stderr).toBe(0);
+      expect(res.stdout).toContain(`project=${PROJECT_ID}`);
+      expect(res.stdout).not.toContain('error_code');
+      expect(res.stdout).toContain('"state":"PUBLISHED"');
+      expect(res.stdout).toContain('HTTP/1.1 201');
+      expect(res.stdout).toMatch(/204\n204\nproject=/);
+    } finally {
+      await server.stop();
+      await backend.drop();
+    }
   }, 120_000);
 });
