@@ -79,6 +79,7 @@ export function serverDeps(config: Config, logger: Logger, opened: Omit<Opened, 
     rateLimit: config.rateLimit,
     rateWindowMs: config.rateWindowMs,
     requestTimeoutMs: config.requestTimeoutMs,
+    responseBudget: config.responseBudget,
   };
 }
 

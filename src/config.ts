@@ -24,6 +24,7 @@ export interface Config {
   rateWindowMs: number;
   loginAddressLimit: number;
   requestTimeoutMs: number;
+  responseBudget: number;
   rfsProviderQuota: number;
   rfsVersionQuota: number;
   masterKey?: string;
@@ -68,6 +69,7 @@ export const SETTINGS: Setting[] = [
   { key: 'rateWindowMs', flag: '--rate-window <ms>', env: 'VERSIONARY_RATE_WINDOW', default: '1000', description: 'the rate-limit window' },
   { key: 'loginAddressLimit', flag: '--login-address-limit <n>', env: 'VERSIONARY_LOGIN_ADDRESS_LIMIT', default: '30', description: 'wrong passwords one client address may send before 429, then one more every 20 s (0 = off)' },
   { key: 'requestTimeoutMs', flag: '--request-timeout <ms>', env: 'VERSIONARY_REQUEST_TIMEOUT', default: '30000', description: 'longest time to receive a whole request' },
+  { key: 'responseBudget', flag: '--response-budget <bytes>', env: 'VERSIONARY_RESPONSE_BUDGET', default: String(64 * 1024 * 1024), description: 'bytes of large responses that may be on their way to clients at once; over it a large response answers 503' },
   { key: 'rfsProviderQuota', flag: '--rfs-provider-quota <n>', env: 'VERSIONARY_RFS_PROVIDER_QUOTA', default: '0', description: 'most RFS private providers per project (0 = unlimited)' },
   { key: 'rfsVersionQuota', flag: '--rfs-version-quota <n>', env: 'VERSIONARY_RFS_VERSION_QUOTA', default: '0', description: 'most versions per RFS private provider (0 = unlimited)' },
 ];
@@ -163,6 +165,7 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     rateWindowMs: int(get('rateWindowMs').name, get('rateWindowMs').value!, 10, 3_600_000),
     loginAddressLimit: int(get('loginAddressLimit').name, get('loginAddressLimit').value!, 0, 1e9),
     requestTimeoutMs: int(get('requestTimeoutMs').name, get('requestTimeoutMs').value!, 100, 3_600_000),
+    responseBudget: int(get('responseBudget').name, get('responseBudget').value!, 1024 * 1024, 64 * 1024 ** 3),
     rfsProviderQuota: int(get('rfsProviderQuota').name, get('rfsProviderQuota').value!, 0, 1e9),
     rfsVersionQuota: int(get('rfsVersionQuota').name, get('rfsVersionQuota').value!, 0, 1e9),
     masterKey,

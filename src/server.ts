@@ -36,6 +36,8 @@ export interface ServerDeps {
   rateLimit: number;
   rateWindowMs: number;
   requestTimeoutMs: number;
+  /** Bytes of large responses that may be on their way to clients at once. */
+  responseBudget?: number;
   /** Replaces the clock for signature date checks (tests). */
   now?: () => number;
 }
@@ -46,6 +48,7 @@ export function buildServer(deps: ServerDeps): App {
     logger: deps.logger,
     bodyLimit: deps.bodyLimit,
     requestTimeoutMs: deps.requestTimeoutMs,
+    responseBudget: deps.responseBudget,
     isUnavailable: isStoreUnavailable,
     isValueRejected,
     observe: (req, reply, ms) => deps.metrics.observe(req, reply, ms),

@@ -10,6 +10,8 @@ import { AppError, envelope, familyOf, render, type ErrorKind } from './errors.j
 import { validationError, validatorCompiler } from './validation.js';
 import { accessLogger } from './logger.js';
 import { contentTypeProblem, invalidUtf8Offset, loneSurrogateProblem, mayHoldLoneSurrogate, SEND_JSON_UTF8 } from './text.js';
+import { closeAfterResponse, closeGently, connectionOf, connectionOfRequest, requestStarted, responseFinished } from './connections.js';
+import { DEFAULT_RESPONSE_BUDGET, LARGE_RESPONSE_BYTES, MAX_RESPONSE_BYTES, mib, ResponseBudget } from './response-budget.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -25,6 +27,8 @@ export interface HttpOptions {
   requestTimeoutMs?: number;
   /** On shutdown, how long requests in flight may take before their connections are cut. */
   shutdownGraceMs?: number;
+  /** Bytes of large responses that may be on their way to clients at once (response-budget.ts). */
+  responseBudget?: number;
   /** Classifies store errors: true when the database is unreachable or timed out. */
   isUnavailable?: (err: unknown) => boolean;
   /** Classifies store errors: true when the database refused a value of the request. */
@@ -37,16 +41,26 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 const JSON_TYPE = 'application/json;charset=UTF-8';
 /** The API gateway's limit on all request headers together (a single one may use it all). */
 const MAX_HEADER_BYTES = 128 * 1024;
+/**
+ * On shutdown, connections between requests are closed after this long, and again as often
+ * while the server drains: a request already on its way meets an answer, not a reset.
+ */
+const DRAIN_SWEEP_MS = 500;
 
 const newRequestId = () => crypto.randomUUID().replaceAll('-', '');
 
 /**
  * Requests that cannot be parsed as HTTP never reach Fastify: answer them as the API gateway does
- * (APIG.0201 with its status), in the envelope, and close the connection. A response already under
- * way on the connection is not interrupted (as Node itself does).
+ * (APIG.0201 with its status), in the envelope, and close the connection. Responses go out in
+ * request order: when earlier requests on the connection are still being answered (pipelining),
+ * the error waits for their responses. A response already under way for the broken request itself
+ * is not interrupted by an error text (as Node itself does); the connection is just closed.
  */
 function answerClientError(err: NodeJS.ErrnoException, socket: Socket & { _httpMessage?: { headersSent?: boolean } }, logger: Logger): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const c = connectionOf(socket);
+  // The parser stays broken: every later byte (and the client's end) is reported again.
+  if (c.closing || c.pendingError) return;
   const [status, reason, message] =
     err.code === 'HPE_HEADER_OVERFLOW'
       ? [431, 'Request Header Fields Too Large', `Request headers too large. All headers together must stay within ${MAX_HEADER_BYTES / 1024} KiB.`]
@@ -54,15 +68,27 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket & { _httpM
         ? [408, 'Request Timeout', 'Request timeout. The whole request must arrive within the request timeout.']
         : [400, 'Bad Request', 'Bad request. The request is not valid HTTP/1.1.'];
   const reqId = newRequestId();
-  logger.info({ reqId, status, code: err.code }, 'client error');
-  if (socket.writable && !socket._httpMessage?.headersSent) {
+  const send = () => {
+    logger.info({ reqId, status, code: err.code }, 'client error');
+    if (socket.destroyed) return;
+    if (!socket.writable || socket._httpMessage?.headersSent) {
+      socket.destroy();
+      return;
+    }
     const body = JSON.stringify(envelope({ status, code: 'APIGW.0201', message }));
-    socket.write(
+    closeGently(
+      socket,
       `HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${JSON_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
         `X-Request-Id: ${reqId}\r\nConnection: close\r\n\r\n${body}`,
     );
+  };
+  // A request whose body broke off will never be answered; those before it will.
+  const waitFor = c.last && !c.last.complete ? 1 : 0;
+  if (c.open > waitFor) {
+    c.pendingError = { waitFor, send };
+    return;
   }
-  socket.destroy();
+  send();
 }
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -74,6 +100,11 @@ export function group(app: App, fn: (child: App) => void | Promise<void>): void 
 
 /** The Fastify instance with every cross-cutting HTTP concern and no routes. */
 export function createHttp(opts: HttpOptions): App {
+  // Graceful shutdown: requests in flight finish; new ones get 503 in the envelope; the last
+  // response on each connection asks the client to close it; connections between requests are
+  // closed after a moment; stragglers are cut off after a grace period.
+  let closing = false;
+  const budget = new ResponseBudget(opts.responseBudget ?? DEFAULT_RESPONSE_BUDGET);
   const app = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -83,10 +114,14 @@ export function createHttp(opts: HttpOptions): App {
     // Node checks request timeouts only every connectionsCheckingInterval (30 s by default).
     serverFactory: (handler) => {
       const timeout = opts.requestTimeoutMs ?? 30_000;
-      return http.createServer(
+      const server = http.createServer(
         { requestTimeout: timeout, connectionsCheckingInterval: Math.min(1000, timeout), keepAliveTimeout: 72_000, maxHeaderSize: MAX_HEADER_BYTES },
-        handler,
+        (req, res) => {
+          if (requestStarted(req)) handler(req, res);
+        },
       );
+      drainIdleConnections(server, () => closing);
+      return server;
     },
     clientErrorHandler: (err, socket) => answerClientError(err, socket, opts.logger),
     genReqId: newRequestId,
@@ -111,9 +146,6 @@ export function createHttp(opts: HttpOptions): App {
   app.decorateRequest('rawBody', undefined);
   app.decorateRequest('bodyError', null);
 
-  // Graceful shutdown: requests in flight finish; new ones get 503 in the envelope; every response
-  // asks the client to close its connection; stragglers are cut off after a grace period.
-  let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
     setTimeout(() => app.server.closeAllConnections(), opts.shutdownGraceMs ?? 10_000).unref();
@@ -130,13 +162,23 @@ export function createHttp(opts: HttpOptions): App {
     done(new AppError('unavailable', 'The server is shutting down.'));
   });
 
-  app.addHook('onSend', (_req, reply, payload, done) => {
+  app.addHook('onSend', (req, reply, payload, done) => {
     if (payload === undefined) reply.removeHeader('content-type');
-    if (closing) reply.header('Connection', 'close');
+    // A request refused before its body has all arrived (401, 413, 415) ends its connection, the
+    // rest of the body dropped, unless Node can skip the rest on its own: nobody has read any of
+    // it and it is declared no larger than a body the server would read.
+    if (req.raw.complete === false && !skippable(req.raw, opts.bodyLimit)) {
+      reply.header('Connection', 'close');
+      closeAfterResponse(req.raw);
+    } else if (closing && connectionOfRequest(req.raw)?.last === req.raw) reply.header('Connection', 'close');
+    if ((typeof payload === 'string' || Buffer.isBuffer(payload)) && payload.length >= LARGE_RESPONSE_BYTES) {
+      return done(null, withinBudget(req, reply, payload, budget, opts.logger));
+    }
     done(null, payload);
   });
 
   app.addHook('onResponse', (req, reply, done) => {
+    responseFinished(req.raw);
     const ms = reply.elapsedTime;
     opts.observe?.(req, reply, ms);
     access?.info({ reqId: req.id, method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
@@ -178,6 +220,54 @@ export function createHttp(opts: HttpOptions): App {
   });
 
   return app;
+}
+
+/** A body whose rest Node skips after the response, keeping the connection for the next request. */
+function skippable(raw: IncomingMessage, bodyLimit: number): boolean {
+  if (raw.readableDidRead || raw.destroyed || raw.headers['transfer-encoding'] !== undefined) return false;
+  const length = Number(raw.headers['content-length']);
+  return length >= 0 && length <= bodyLimit;
+}
+
+/**
+ * A large response goes out only while the bytes of large responses on their way stay within the
+ * budget (503 with Retry-After otherwise, in the family's envelope); one larger than
+ * MAX_RESPONSE_BYTES never goes out (500: only data stored before the size bounds can make one).
+ */
+function withinBudget(req: FastifyRequest, reply: FastifyReply, payload: string | Buffer, budget: ResponseBudget, logger: Logger): string | Buffer {
+  const bytes = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+  let refusal: AppError;
+  if (bytes > MAX_RESPONSE_BYTES) {
+    refusal = new AppError('internal', `The response would be ${mib(bytes)} MiB, more than one response may carry (${mib(MAX_RESPONSE_BYTES)} MiB).`);
+    logger.error({ reqId: req.id, bytes }, 'response too large');
+  } else if (!budget.take(reply.raw, bytes)) {
+    refusal = new AppError('unavailable', 'The server is sending too many large responses at once; retry shortly.', undefined, { 'Retry-After': '1' });
+    logger.warn({ reqId: req.id, bytes, inFlight: budget.bytesInFlight }, 'response budget exhausted');
+  } else return payload;
+  const r = render(familyOf(req.url), refusal);
+  reply.code(r.status).headers({ 'content-type': JSON_TYPE, ...refusal.headers });
+  reply.removeHeader('content-disposition');
+  return JSON.stringify(envelope(r));
+}
+
+/**
+ * While the server closes, Node and Fastify close the connections that sit between requests at
+ * once; a request the client has just sent on one would meet a reset. Instead they are closed
+ * after DRAIN_SWEEP_MS (then again as often until the server has closed), once whatever was on its
+ * way has been read: a request that arrived in time is answered (503 in the envelope, with
+ * Connection: close).
+ */
+function drainIdleConnections(server: http.Server, closing: () => boolean): void {
+  const closeIdle = server.closeIdleConnections.bind(server);
+  let sweeping: NodeJS.Timeout | undefined;
+  server.closeIdleConnections = () => {
+    if (!closing()) return closeIdle();
+    if (sweeping) return;
+    // setImmediate: after the poll phase, so that bytes that arrived meanwhile have been read.
+    sweeping = setInterval(() => setImmediate(closeIdle), DRAIN_SWEEP_MS);
+    sweeping.unref();
+    server.once('close', () => clearInterval(sweeping));
+  };
 }
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'QUERY']);

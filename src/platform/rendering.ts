@@ -1,5 +1,7 @@
 import fastJsonStringify from 'fast-json-stringify';
 import type { TObject } from 'typebox';
+import { AppError } from './errors.js';
+import { MAX_RESPONSE_BYTES, mib } from './response-budget.js';
 
 /**
  * Stored renderings: a resource is serialized by its response schema when it is written, without
@@ -39,10 +41,27 @@ export class Rendering {
     return headJson + stored.slice(1);
   }
 
-  /** A JSON array of stored texts, each with the same head fields. */
+  /**
+   * A JSON array of stored texts, each with the same head fields. A page that would be larger
+   * than a response may be (MAX_RESPONSE_BYTES; only rows stored before the size bounds can make
+   * one) is refused before it is assembled, saying how many items would fit.
+   */
   spliceAll(headJson: string, stored: readonly string[]): string {
+    let size = 0;
+    for (let i = 0; i < stored.length; i++) size += headJson.length + stored[i]!.length;
+    if (size > MAX_RESPONSE_BYTES) throw pageTooLarge(headJson, stored, size);
     let items = '';
     for (let i = 0; i < stored.length; i++) items += (i === 0 ? headJson : ',' + headJson) + stored[i]!.slice(1);
     return `[${items}]`;
   }
+}
+
+function pageTooLarge(headJson: string, stored: readonly string[], size: number): AppError {
+  let fit = 0;
+  for (let total = 0; fit < stored.length && (total += headJson.length + stored[fit]!.length) <= MAX_RESPONSE_BYTES; ) fit++;
+  const ask = fit > 0 ? `ask for at most ${fit} at a time` : 'its first item alone is larger';
+  return new AppError(
+    'invalid',
+    `limit: the ${stored.length} items of this page hold ${mib(size)} MiB, more than one response may carry (${mib(MAX_RESPONSE_BYTES)} MiB); ${ask}.`,
+  );
 }
