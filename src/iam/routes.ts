@@ -3,7 +3,7 @@ import type { App } from '../platform/http.js';
 import { AppError, tenantForbidden } from '../platform/errors.js';
 import type { TokenRow } from './repo.js';
 import type { IamService } from './service.js';
-import { CreateProjectBody, DomainList, PasswordAuthBody, ProjectCreated, ProjectList, ProjectsQuery, RegionList, TokenBody, TokenQuery } from './schemas.js';
+import { AuthProjectList, CreateProjectBody, DomainList, PasswordAuthBody, ProjectCreated, ProjectList, ProjectsQuery, RegionList, TokenBody, TokenQuery } from './schemas.js';
 
 export interface IamRouteOptions {
   iam: IamService;
@@ -86,6 +86,19 @@ export function iamRoutes(app: App, { iam, region }: IamRouteOptions): void {
     const projects = await iam.repo.listProjects(req.caller!.domainId, req.query.name);
     return { projects: projects.map((p) => projectView(p, base)), links: { self: `${base}/v3/projects`, next: null, previous: null } };
   });
+
+  // Keystone lists the projects a token may be scoped to. Every user of a domain may use every
+  // project of it, so any credential of the domain (AK/SK, or a token scoped to the domain or to
+  // one of its projects) sees them all, and nothing of another domain.
+  app.get(
+    '/v3/auth/projects',
+    { schema: { operationId: 'KeystoneListAuthProjects', tags, summary: 'List the projects your credential may use', response: { 200: AuthProjectList } } },
+    async (req) => {
+      const base = baseUrl(req);
+      const projects = await iam.repo.listProjects(req.caller!.domainId);
+      return { projects: projects.map((p) => projectView(p, base)), links: { self: `${base}/v3/auth/projects` } };
+    },
+  );
 
   // The SDK creates the project named after its region when it finds none.
   app.post('/v3/projects', { schema: { operationId: 'KeystoneCreateProject', tags, summary: 'Create a project (administrators)', body: CreateProjectBody, response: { 201: ProjectCreated } } }, async (req, reply) => {

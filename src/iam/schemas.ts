@@ -80,6 +80,8 @@ const Project = Type.Object({
   links: Type.Object({ self: Type.String() }),
 });
 export const ProjectList = Type.Object({ projects: Type.Array(Project), links: Links });
+/** KeystoneListAuthProjects: the projects, and a `links` with `self` only. */
+export const AuthProjectList = Type.Object({ projects: Type.Array(Project), links: Type.Object({ self: Type.String() }) });
 export const ProjectCreated = Type.Object({ project: Project });
 
 export const DomainList = Type.Object({

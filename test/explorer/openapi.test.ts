@@ -28,7 +28,7 @@ describe('the OpenAPI document', () => {
       'ShowEdgeApplicationVersion', 'UpdateEdgeApplicationVersion', 'DeleteEdgeApplicationVersion', 'UpdateEdgeApplicationVersionState',
       'CreatePrivateProvider', 'ListPrivateProviders', 'ShowPrivateProviderMetadata', 'UpdatePrivateProviderMetadata', 'DeletePrivateProvider',
       'CreatePrivateProviderVersion', 'ListPrivateProviderVersions', 'ShowPrivateProviderVersionMetadata', 'DeletePrivateProviderVersion',
-      'KeystoneCreateUserTokenByPassword', 'KeystoneValidateToken', 'KeystoneListProjects', 'KeystoneListAuthDomains', 'KeystoneListRegions',
+      'KeystoneCreateUserTokenByPassword', 'KeystoneValidateToken', 'KeystoneListProjects', 'KeystoneListAuthProjects', 'KeystoneListAuthDomains', 'KeystoneListRegions',
     ]) {
       expect(ops).toContain(id);
     }
