@@ -92,13 +92,27 @@ function encodeBytes(bytes: Buffer): string {
   return out;
 }
 
-export function canonicalUri(path: string, raw = false): string {
-  const uri = path
-    .split('/')
-    .map((seg) => encodeBytes(raw ? Buffer.from(seg, 'utf8') : decodeToBytes(seg)))
-    .join('/');
+/**
+ * How the canonical URI is built from the path as received (auth.md §2.3):
+ * - `decode`: each segment percent-decoded, then encoded (every SDK on ordinary paths);
+ * - `raw`: each segment encoded as received, so `%` becomes `%25` (the Node SDK's escaped path
+ *   parameters);
+ * - `unescape-path`: the whole path percent-decoded first (invalid UTF-8 becoming U+FFFD), then
+ *   split on `/` and each part encoded, so an encoded slash (`a%2Fb`) counts as a separator (the
+ *   Python SDK, which sends path parameters with `/` escaped but signs them un-escaped).
+ */
+export type UriRule = 'decode' | 'raw' | 'unescape-path';
+
+const lenientUtf8 = new TextDecoder('utf-8');
+
+export function canonicalUri(path: string, rule: UriRule = 'decode'): string {
+  const segments = rule === 'unescape-path' ? lenientUtf8.decode(decodeToBytes(path)).split('/') : path.split('/');
+  const uri = segments.map((seg) => encodeBytes(rule === 'decode' ? decodeToBytes(seg) : Buffer.from(seg, 'utf8'))).join('/');
   return uri.endsWith('/') ? uri : uri + '/';
 }
+
+/** An encoded slash, the only thing the `unescape-path` rule reads differently from `decode`. */
+const ENCODED_SLASH = /%2f/i;
 
 export function canonicalQuery(query: string): string {
   const byKey = new Map<string, { enc: string; values: { sort: string; enc: string }[] }>();
@@ -128,7 +142,7 @@ function headerValue(headers: SignedRequest['headers'], name: string): string | 
 }
 
 /** The canonical request of auth.md §2.1, or null when a signed header is absent. */
-export function canonicalRequest(req: SignedRequest, signedHeaders: string[], rawUri = false): string | null {
+export function canonicalRequest(req: SignedRequest, signedHeaders: string[], rule: UriRule = 'decode'): string | null {
   const q = req.target.indexOf('?');
   const path = q < 0 ? req.target : req.target.slice(0, q);
   const query = q < 0 ? '' : req.target.slice(q + 1);
@@ -140,7 +154,7 @@ export function canonicalRequest(req: SignedRequest, signedHeaders: string[], ra
   }
   const declared = headerValue(req.headers, 'x-sdk-content-sha256');
   const payloadHash = declared ?? (req.body && req.body.length > 0 ? crypto.createHash('sha256').update(req.body).digest('hex') : EMPTY_SHA256);
-  return [req.method.toUpperCase(), canonicalUri(path, rawUri), canonicalQuery(query), headerLines, signedHeaders.join(';'), payloadHash].join('\n');
+  return [req.method.toUpperCase(), canonicalUri(path, rule), canonicalQuery(query), headerLines, signedHeaders.join(';'), payloadHash].join('\n');
 }
 
 function signingKey(auth: ParsedAuthorization, secretKey: string): Buffer | string {
@@ -159,8 +173,9 @@ export function sign(auth: ParsedAuthorization, secretKey: string, sdkDate: stri
 }
 
 /**
- * Checks the signature against the request (structure, then the decoding canonical URI, then once
- * more with the raw variant the Node SDK produces for escaped path segments). Does not check the clock.
+ * Checks the signature against the request: structure, then the decoding canonical URI, then, for a
+ * path holding escapes, the raw variant the Node SDK produces for escaped path segments, and for a
+ * path holding an encoded slash the Python SDK's whole-path unescaping. Does not check the clock.
  */
 export function verifySignature(req: SignedRequest, auth: ParsedAuthorization, secretKey: string): boolean {
   if (!auth.signedHeaders.includes('host') || !auth.signedHeaders.includes('x-sdk-date')) return false;
@@ -168,12 +183,14 @@ export function verifySignature(req: SignedRequest, auth: ParsedAuthorization, s
   if (sdkDate === undefined) return false;
   if (auth.algorithm === 'V11-HMAC-SHA256' && !auth.info?.startsWith(sdkDate.slice(0, 8) + '/')) return false;
   const expected = Buffer.from(auth.signature, 'hex');
-  for (const raw of [false, true]) {
-    const canonical = canonicalRequest(req, auth.signedHeaders, raw);
+  const q = req.target.indexOf('?');
+  const path = q < 0 ? req.target : req.target.slice(0, q);
+  const rules: UriRule[] = !path.includes('%') ? ['decode'] : ENCODED_SLASH.test(path) ? ['decode', 'raw', 'unescape-path'] : ['decode', 'raw'];
+  for (const rule of rules) {
+    const canonical = canonicalRequest(req, auth.signedHeaders, rule);
     if (canonical === null) return false;
     const actual = Buffer.from(sign(auth, secretKey, sdkDate, canonical), 'hex');
     if (crypto.timingSafeEqual(actual, expected)) return true;
-    if (!req.target.includes('%')) break;
   }
   return false;
 }

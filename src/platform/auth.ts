@@ -115,27 +115,69 @@ export function requireAuth(app: FastifyInstance, opts: AuthOptions): void {
     'preValidation',
     hook((req) => {
       const pending = req.pendingSignature;
-      if (pending) {
-        verifyBodySignature(req, pending);
-        req.caller = { ...pending.principal };
-        req.pendingSignature = null;
-      }
-      opts.limiter?.take(req.caller!.userId);
-      return then(scopeToTenant(req, opts.identity), () => throwBodyError(req));
+      const verified = pending
+        ? then(unparsedBody(req), (body) => {
+            verifyBodySignature(req, pending, body ?? req.rawBody);
+            req.caller = { ...pending.principal };
+            req.pendingSignature = null;
+          })
+        : undefined;
+      return then(verified, () => {
+        opts.limiter?.take(req.caller!.userId);
+        return then(scopeToTenant(req, opts.identity), () => throwBodyError(req));
+      });
     }),
   );
 }
 
-function verifyBodySignature(req: FastifyRequest, pending: PendingSignature): void {
+const isStreamed = (req: FastifyRequest) => (req.routeOptions.config as { streamingBody?: boolean }).streamingBody === true;
+
+/**
+ * The body of a signed request that no content-type parser has read: the bytes a GET (or HEAD)
+ * carries, such as the `{}` the Node SDK core sends on its IAM look-ups, are signed like any other
+ * body (auth.md §2.6). They are read here, up to the route's body limit, hashed by the signature
+ * check and otherwise ignored. Undefined when there is no such body (the usual case, answered
+ * synchronously).
+ */
+function unparsedBody(req: FastifyRequest): Maybe<Buffer | undefined> {
+  const raw = req.raw;
+  const length = req.headers['content-length'];
+  const declared = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  if (!declared || raw.readableDidRead || raw.readableEnded || raw.destroyed || isStreamed(req)) return undefined;
+  const limit = req.routeOptions.bodyLimit ?? 1024 * 1024;
+  if (length !== undefined && Number(length) > limit) return Promise.reject(new AppError('too_large'));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (err?: AppError) => {
+      raw.off('data', onData).off('end', onEnd).off('error', onBroken).off('close', onClose);
+      if (err) reject(err);
+      else resolve(Buffer.concat(chunks));
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) done(new AppError('too_large'));
+      else chunks.push(chunk);
+    };
+    const onEnd = () => done();
+    const onBroken = () => done(new AppError('invalid', 'The request body did not arrive whole.'));
+    const onClose = () => {
+      if (!raw.complete) onBroken();
+    };
+    raw.on('data', onData).on('end', onEnd).on('error', onBroken).on('close', onClose);
+  });
+}
+
+function verifyBodySignature(req: FastifyRequest, pending: PendingSignature, body: Buffer | undefined): void {
   const declared = header(req, 'x-sdk-content-sha256');
-  const streamed = (req.routeOptions.config as { streamingBody?: boolean }).streamingBody === true;
+  const streamed = isStreamed(req);
   if (streamed && declared !== 'UNSIGNED-PAYLOAD' && req.headers['content-length'] !== '0') {
     throw unauthorized('Sign a streamed body with X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD, or use X-Auth-Token.');
   }
-  if (!streamed && declared !== undefined && declared !== (req.rawBody?.length ? sha256Hex(req.rawBody) : EMPTY_SHA256)) {
+  if (!streamed && declared !== undefined && declared !== (body?.length ? sha256Hex(body) : EMPTY_SHA256)) {
     throw unauthorized('X-Sdk-Content-Sha256 does not match the body.');
   }
-  const signed = { method: req.method, target: req.raw.url ?? req.url, headers: req.headers, body: req.rawBody };
+  const signed = { method: req.method, target: req.raw.url ?? req.url, headers: req.headers, body };
   if (!verifySignature(signed, pending.auth, pending.secretKey)) throw unauthorized('Verify AK/SK signature fail.');
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { canonicalQuery, canonicalRequest, parseAuthorization, parseSdkDate, verifySignature } from '../../src/platform/aksk.js';
+import { canonicalQuery, canonicalRequest, canonicalUri, parseAuthorization, parseSdkDate, verifySignature } from '../../src/platform/aksk.js';
 
 interface Vector {
   id: string;
@@ -31,7 +31,7 @@ describe('AK/SK vectors', () => {
       it('rebuilds the canonical request and verifies', () => {
         expect(auth).not.toBeNull();
         expect(auth.signature).toBe(v.signature);
-        expect(canonicalRequest(request(v), auth.signedHeaders, v.verifier.canonical_uri_rule === 'raw')).toBe(v.canonical_request);
+        expect(canonicalRequest(request(v), auth.signedHeaders, v.verifier.canonical_uri_rule)).toBe(v.canonical_request);
         expect(verifySignature(request(v), auth, v.sk)).toBe(true);
       });
 
@@ -76,5 +76,44 @@ describe('signature header and date parsing', () => {
   });
   it('sorts query keys by code unit and keeps repeated keys', () => {
     expect(canonicalQuery('b=2&a=2&a=1&B=x&c')).toBe('B=x&a=1&a=2&b=2&c=');
+  });
+});
+
+describe('Python SDK signatures: the whole path un-escaped before the canonical URI (an encoded slash)', () => {
+  const pyFile = fileURLToPath(new URL('../fixtures/python-sdk-vectors.json', import.meta.url));
+  const pyVectors = (JSON.parse(readFileSync(pyFile, 'utf8')) as { vectors: Omit<Vector, 'sk' | 'verifier'>[] }).vectors;
+  const SK = vectors[0]!.sk;
+  const req = (v: (typeof pyVectors)[number]) => ({ method: v.method, target: v.wire.request_target, headers: v.wire.headers, body: v.body === null ? undefined : Buffer.from(v.body, 'utf8') });
+
+  it('has the vectors', () => expect(pyVectors.length).toBeGreaterThanOrEqual(4));
+
+  for (const v of pyVectors) {
+    it(`${v.id}: the unescape-path rule rebuilds the canonical request, and the request verifies`, () => {
+      const auth = parseAuthorization(v.wire.headers.authorization!)!;
+      expect(v.wire.request_target).toMatch(/%2F/);
+      expect(canonicalRequest(req(v), auth.signedHeaders, 'unescape-path')).toBe(v.canonical_request);
+      // Neither per-segment rule reads the encoded slash as a separator.
+      expect(canonicalRequest(req(v), auth.signedHeaders, 'decode')).not.toBe(v.canonical_request);
+      expect(canonicalRequest(req(v), auth.signedHeaders, 'raw')).not.toBe(v.canonical_request);
+      expect(verifySignature(req(v), auth, SK)).toBe(true);
+      expect(verifySignature(req(v), auth, SK + 'x')).toBe(false);
+    });
+
+    it(`${v.id}: refused once the path changes`, () => {
+      const auth = parseAuthorization(v.wire.headers.authorization!)!;
+      for (const target of [v.wire.request_target.replace('%2F', '%2Fx'), v.wire.request_target.replace('%2F', '%252F'), v.wire.request_target.replace('%2F', '%2F%2F')]) {
+        expect(verifySignature({ ...req(v), target }, auth, SK), target).toBe(false);
+      }
+    });
+  }
+
+  it('an encoded slash means the same as a real one to this rule, in either case of hex digits', () => {
+    expect(canonicalUri('/v1/x/a%2Fb/c', 'unescape-path')).toBe('/v1/x/a/b/c/');
+    expect(canonicalUri('/v1/x/a%2fb', 'unescape-path')).toBe('/v1/x/a/b/');
+    expect(canonicalUri('/v1/x/a%2Fb', 'decode')).toBe('/v1/x/a%2Fb/');
+    expect(canonicalUri('/v1/x/a%2Fb', 'raw')).toBe('/v1/x/a%252Fb/');
+    // Python's unquote: `+` stays, a stray `%` stays, invalid UTF-8 becomes U+FFFD.
+    expect(canonicalUri('/v1/a+b%2F%zz%E5%8D%8E', 'unescape-path')).toBe('/v1/a%2Bb/%25zz%E5%8D%8E/');
+    expect(canonicalUri('/v1/%FF%2Fx', 'unescape-path')).toBe('/v1/%EF%BF%BD/x/');
   });
 });
