@@ -188,7 +188,7 @@ export function createHttp(opts: HttpOptions): App {
   // A body is JSON in UTF-8 and nothing else (415 otherwise, saying what to send). Checked once
   // the credentials are (after every onRequest hook) and before any content-type parser, so that
   // it holds for routes with parsers of their own too (the streamed snapshot import). A request
-  // without a body needs no content type; GET bodies are never read.
+  // without a body needs no content type; GET bodies are never parsed (a signed one is only read to check its hash, in auth.ts).
   app.addHook('preParsing', (req, _reply, payload, done) => {
     const type = req.headers['content-type'];
     if (type === 'application/json' || !BODY_METHODS.has(req.method) || req.is404) return done(null, payload);
