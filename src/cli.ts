@@ -78,14 +78,20 @@ serveCmd.action(() =>
   }),
 );
 
-const migrateCmd = program.command('migrate').description('bring the database schema up to date and exit');
+const migrateCmd = program
+  .command('migrate')
+  .description('bring the database schema up to date and exit')
+  .option('--rfs-rename-duplicates', 'RFS providers of one name in several projects of a domain: the oldest keeps the name, the others become NAME-2, NAME-3 … (default: refuse)')
+  .option('--rfs-drop-orphans', 'RFS providers whose project no longer exists: delete them with their versions (default: refuse)');
 const migrateConfig = withSettings(migrateCmd, STORE_SETTINGS);
 migrateCmd.action(() =>
   run(async () => {
     const config = migrateConfig();
+    const o = migrateCmd.opts<{ rfsRenameDuplicates?: boolean; rfsDropOrphans?: boolean }>();
     const store = openStore({ database: config.database, sqliteSync: config.sqliteSync, pgPoolSize: 2 });
     try {
-      const applied = await migrate(store);
+      const report = (line: string) => process.stdout.write(`${line}\n`);
+      const applied = await migrate(store, { rfs: { renameDuplicates: o.rfsRenameDuplicates === true, dropOrphans: o.rfsDropOrphans === true, report } });
       process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'schema is up to date\n');
     } finally {
       await store.close();

@@ -87,7 +87,7 @@ export function buildServer(deps: ServerDeps): App {
         providerQuota: deps.rfsProviderQuota,
         versionQuota: deps.rfsVersionQuota,
       });
-      rfsRoutes(rfs, { service, regionProject: (domainId) => deps.iam.regionProject(domainId) });
+      rfsRoutes(rfs, { service });
     });
     group(api, (admin) => adminRoutes(admin, { snapshots: new SnapshotService(deps.store, deps.region), importLimit: deps.importLimit }));
   });

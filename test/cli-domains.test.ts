@@ -126,7 +126,7 @@ describe.each(BACKENDS)('versionary admin domain on %s', (kind) => {
     expect(cli('domain', 'list', '--json').json().map((d: { name: string }) => d.name)).toEqual(['default']);
   });
 
-  it('deletes a project of a domain, refusing while it holds data and for the bootstrap region project', async () => {
+  it('deletes a project of a domain, refusing while it holds data and for the bootstrap region project; RFS providers stay with the domain', async () => {
     expect(cli('domain', 'create', 'delta').code).toBe(0);
     expect(cli('project', 'create', 'cn-east-3', '--domain', 'delta', '--id', 'delta-east').code).toBe(0);
     expect(cli('user', 'create', 'dora', '--domain', 'delta', '--password', 'dora-password-1').code).toBe(0);
@@ -134,14 +134,24 @@ describe.each(BACKENDS)('versionary admin domain on %s', (kind) => {
     const body = { provider_name: 'delta-provider', provider_version: '1.0.0', function_graph_urn: URN };
     const provider = await s.app.inject({ method: 'POST', url: '/v1/private-providers', headers: { 'x-auth-token': t, 'client-request-id': crypto.randomUUID() }, payload: body });
     expect(provider.statusCode, provider.body).toBe(201);
+    expect((await s.app.inject({ method: 'POST', url: '/v2/delta-east/edge-apps', headers: { 'x-auth-token': t }, payload: { edge_app_id: 'delta-app' } })).statusCode).toBe(201);
 
     const refused = cli('project', 'delete', 'cn-east-3', '--domain', 'delta');
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('project cn-east-3 holds API data (0 edge apps, 1 RFS providers)');
+    expect(refused.stderr).toContain('project cn-east-3 holds API data (1 edge apps, 0 RFS providers)');
     expect(cli('project', 'delete', 'cn-east-3').stderr).toContain('project cn-east-3 does not exist in domain default');
     expect(cli('project', 'delete', 'cn-north-7', '--force').stderr).toContain('region project of the bootstrap domain');
-    expect(cli('project', 'delete', 'cn-east-3', '--domain', 'delta', '--force', '--json').json()).toEqual({ deleted: 'cn-east-3', id: 'delta-east', domain: 'delta', edge_apps: 0, rfs_providers: 1 });
-    expect(await s.opened.store.db.selectFrom('rfs_providers').select('provider_name').execute()).toEqual([]);
+    expect(cli('project', 'delete', 'cn-east-3', '--domain', 'delta', '--force', '--json').json()).toEqual({ deleted: 'cn-east-3', id: 'delta-east', domain: 'delta', edge_apps: 1, rfs_providers: 0 });
+    expect(await s.opened.store.db.selectFrom('edge_apps').select('edge_app_id').where('project_id', '=', 'delta-east').execute()).toEqual([]);
+    expect(await s.opened.store.db.selectFrom('rfs_providers').select('provider_name').execute()).toEqual([{ provider_name: 'delta-provider' }]);
     expect((await s.app.inject({ method: 'GET', url: '/v3/auth/domains', headers: { 'x-auth-token': t } })).statusCode).toBe(401);
+
+    // The providers are the domain's: its deletion counts them and needs --force for them.
+    const withProviders = cli('domain', 'delete', 'delta', '--yes');
+    expect(withProviders.code).toBe(1);
+    expect(withProviders.stderr).toContain('domain delta holds API data (0 edge apps, 1 RFS providers)');
+    expect(cli('domain', 'delete', 'delta', '--yes', '--force', '--json').json()).toEqual({ deleted: 'delta', projects: 0, users: 1, edge_apps: 0, rfs_providers: 1 });
+    expect(await s.opened.store.db.selectFrom('rfs_providers').select('provider_name').execute()).toEqual([]);
+    expect(await s.opened.store.db.selectFrom('rfs_provider_versions').select('provider_version').execute()).toEqual([]);
   });
 });

@@ -20,10 +20,17 @@ import { EdgeAppRecord, EdgeAppVersionRecord, ProviderRecord, ProviderVersionRec
 export const TABLES = ['edge_apps', 'edge_app_versions', 'rfs_providers', 'rfs_provider_versions'] as const;
 export type Table = (typeof TABLES)[number];
 
+/**
+ * A provider as received. A record of an earlier release names its project instead of its
+ * domain (providers then belonged to projects); the snapshot import finds that project's domain
+ * before loading (snapshot.ts).
+ */
+export type ReceivedProvider = RfsProviderTable | (Omit<RfsProviderTable, 'domain_id'> & { project_id: string });
+
 export interface Rows {
   edge_apps: EdgeAppTable;
   edge_app_versions: EdgeAppVersionTable;
-  rfs_providers: RfsProviderTable;
+  rfs_providers: ReceivedProvider;
   rfs_provider_versions: RfsProviderVersionTable;
 }
 
@@ -67,10 +74,13 @@ const toRow: { [T in Table]: (record: any, region: string) => Rows[T] } = {
     update_time: r.update_time,
   }),
   edge_app_versions: versionRow,
-  rfs_providers: (r: ProviderRecord, region) => {
+  rfs_providers: (r: ProviderRecord, region): ReceivedProvider => {
     checkProvider(r, region);
+    if ((r.domain_id === undefined) === (r.project_id === undefined)) {
+      throw new AppError('invalid', 'a provider names its domain_id (or, in a snapshot of an earlier release, its project_id), not both');
+    }
     return {
-      tenant_id: r.project_id,
+      ...(r.domain_id !== undefined ? { domain_id: r.domain_id } : { project_id: r.project_id! }),
       provider_name: r.provider_name,
       provider_id: r.provider_id,
       provider_description: orNull(r.provider_description),
@@ -103,6 +113,6 @@ export function recordToRow<T extends Table>(table: T, index: number, record: un
 export const rowToRecord: { [T in Table]: (row: any) => unknown } = {
   edge_apps: (r) => ({ ...r, delivered_app: r.delivered_app === null ? null : r.delivered_app === 1 }),
   edge_app_versions: ({ doc, brief: _brief, ...r }) => ({ ...r, deploy_multi_instance: r.deploy_multi_instance === 1, arch: JSON.parse(r.arch), spec: specOfDoc(doc) }),
-  rfs_providers: ({ tenant_id, ...r }) => ({ project_id: tenant_id, ...r }),
+  rfs_providers: ({ domain_id, ...r }) => ({ domain_id, ...r }),
   rfs_provider_versions: ({ doc: _doc, ...r }) => r,
 };

@@ -12,7 +12,10 @@ async function inSlices<T>(ids: string[], query: (slice: string[]) => Promise<T[
   return out;
 }
 
-/** Which data an operation covers: one project, the projects of one domain, or (neither) all. */
+/**
+ * Which data an operation covers: one project, one domain, or (neither) all. RFS providers belong
+ * to a domain, not to a project: a project covers none of them.
+ */
 export interface Scope {
   projectId?: string;
   domainId?: string;
@@ -27,6 +30,13 @@ function within(eb: Eb, column: string, scope: Scope) {
   return eb.lit(true);
 }
 
+/** The condition that a domain id column (of RFS providers) lies within the scope. */
+function withinDomain(eb: Eb, column: string, scope: Scope) {
+  if (scope.projectId !== undefined) return eb.lit(false);
+  if (scope.domainId !== undefined) return eb(column, '=', scope.domainId);
+  return eb.lit(true);
+}
+
 /** SQL over all API data at once, for snapshots and resets, within a scope. */
 export class AdminRepo {
   constructor(private readonly db: Kysely<Database> | Transaction<Database>) {}
@@ -36,9 +46,14 @@ export class AdminRepo {
     return inSlices(ids, (slice) => this.db.selectFrom('projects').select(['id', 'domain_id']).where('id', 'in', slice).execute());
   }
 
-  /** The providers with these ids, with their projects. */
-  async providerProjects(ids: string[]): Promise<{ provider_id: string; tenant_id: string }[]> {
-    return inSlices(ids, (slice) => this.db.selectFrom('rfs_providers').select(['provider_id', 'tenant_id']).where('provider_id', 'in', slice).execute());
+  /** The domains with these ids. */
+  async domains(ids: string[]): Promise<{ id: string }[]> {
+    return inSlices(ids, (slice) => this.db.selectFrom('domains').select('id').where('id', 'in', slice).execute());
+  }
+
+  /** The providers with these ids, with their domains. */
+  async providerDomains(ids: string[]): Promise<{ provider_id: string; domain_id: string }[]> {
+    return inSlices(ids, (slice) => this.db.selectFrom('rfs_providers').select(['provider_id', 'domain_id']).where('provider_id', 'in', slice).execute());
   }
 
   /** Edge apps in primary-key order, a batch at a time. */
@@ -82,7 +97,7 @@ export class AdminRepo {
   async *providers(scope: Scope): AsyncGenerator<RfsProviderTable> {
     let after: string | undefined;
     for (;;) {
-      let q = this.db.selectFrom('rfs_providers').selectAll().where((eb) => within(eb, 'tenant_id', scope));
+      let q = this.db.selectFrom('rfs_providers').selectAll().where((eb) => withinDomain(eb, 'domain_id', scope));
       if (after) q = q.where('provider_id', '>', after);
       const rows = await q.orderBy('provider_id').limit(BATCH).execute();
       yield* rows;
@@ -98,7 +113,7 @@ export class AdminRepo {
         .selectFrom('rfs_provider_versions as v')
         .innerJoin('rfs_providers as p', 'p.provider_id', 'v.provider_id')
         .selectAll('v')
-        .where((eb) => within(eb, 'p.tenant_id', scope));
+        .where((eb) => withinDomain(eb, 'p.domain_id', scope));
       if (after) {
         const [id, ver] = after;
         q = q.where((eb) => eb.or([eb('v.provider_id', '>', id), eb.and([eb('v.provider_id', '=', id), eb('v.provider_version', '>', ver)])]));
@@ -134,10 +149,10 @@ export class AdminRepo {
       where project_id in (${sql.join(projectIds)})`.execute(this.db);
   }
 
-  /** Deletes the API data of a scope; versions go with their apps and providers. */
+  /** Deletes the API data of a scope (a project's: its edge apps only); versions go with their apps and providers. */
   async deleteAll(scope: Scope): Promise<{ edge_apps: number; rfs_providers: number }> {
     const a = await this.db.deleteFrom('edge_apps').where((eb) => within(eb, 'project_id', scope)).executeTakeFirst();
-    const p = await this.db.deleteFrom('rfs_providers').where((eb) => within(eb, 'tenant_id', scope)).executeTakeFirst();
+    const p = await this.db.deleteFrom('rfs_providers').where((eb) => withinDomain(eb, 'domain_id', scope)).executeTakeFirst();
     return { edge_apps: Number(a.numDeletedRows), rfs_providers: Number(p.numDeletedRows) };
   }
 }

@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import * as iot from '../iotedge/schemas.js';
 import * as rfs from '../rfs/schemas.js';
+import { RX_PROJECT_ID } from '../iotedge/patterns.js';
 
 /**
  * One record of each stored table, as a snapshot carries it. Every field a client can send is
@@ -14,6 +15,7 @@ const strict = { additionalProperties: false } as const;
 const opt = Type.Optional;
 
 const ProjectId = iot.ProjectParams.properties.project_id;
+const DomainId = Type.String({ minLength: 1, maxLength: 64, pattern: RX_PROJECT_ID.source, 'x-rule': 'letters, digits, "_" and "-"', description: 'domain (account) id' });
 const AppId = iot.CreateAppBody.properties.edge_app_id;
 
 /** What a version stores besides its columns: the create body without version, deploy_type and arch. */
@@ -56,9 +58,11 @@ export const EdgeAppVersionRecord = Type.Object(
   strict,
 );
 
+/** A provider belongs to a domain; a snapshot of an earlier release names its project instead (loaded into that project's domain). */
 export const ProviderRecord = Type.Object(
   {
-    project_id: ProjectId,
+    domain_id: opt(DomainId),
+    project_id: opt(ProjectId),
     provider_name: rfs.CreateProviderBody.properties.provider_name,
     provider_id: rfs.ProviderId,
     provider_description: rfs.CreateProviderBody.properties.provider_description,

@@ -4,7 +4,7 @@ import { AppError } from '../platform/errors.js';
 import { loneSurrogateProblem } from '../platform/text.js';
 import { isForeignKeyViolation, isUniqueViolation, isValueRejected, type Store } from '../store/db.js';
 import { AdminRepo, type Scope } from './repo.js';
-import { recordToRow, rowToRecord, TABLES, type Rows, type Table } from './records.js';
+import { recordToRow, rowToRecord, TABLES, type ReceivedProvider, type Rows, type Table } from './records.js';
 import { SNAPSHOT_FORMAT, type Counts } from './schemas.js';
 import { Spool } from './spool.js';
 
@@ -17,7 +17,8 @@ export type { Scope } from './repo.js';
  * so it either loads completely or not at all, and a slow upload holds no lock.
  *
  * Who may reach what: an administrator acts within its own domain (`domainId`); the operator's
- * command works on the whole store, or on the domain or project it names.
+ * command works on the whole store, or on the domain or project it names. RFS providers belong to
+ * a domain: a project's snapshot holds none, and a project's reset or replace keeps them.
  */
 
 const INSERT_BATCH = 100;
@@ -35,6 +36,10 @@ interface Received {
   counts: Counts;
   /** Every project a record names, with the first record that names it. */
   projects: Map<string, string>;
+  /** Every domain a provider record names, with the first record that names it. */
+  domains: Map<string, string>;
+  /** The owner (domain, or project in a snapshot of an earlier release) and name of every provider record. */
+  providerNames: { owner: string; byProject: boolean; name: string; where: string }[];
   /** Providers the snapshot holds, and those its versions name (with the first such version). */
   providers: Set<string>;
   providerRefs: Map<string, string>;
@@ -96,8 +101,8 @@ export class SnapshotService {
     try {
       const received = await this.receive(body, spool);
       const covered = await this.coverage(received.header, scope);
-      await this.check(received, covered);
-      return await this.apply(received, spool, mode, covered);
+      const domainOf = await this.check(received, covered);
+      return await this.apply(received, spool, mode, covered, domainOf);
     } finally {
       await spool.close();
     }
@@ -113,6 +118,8 @@ export class SnapshotService {
       header: {},
       counts: { edge_apps: 0, edge_app_versions: 0, rfs_providers: 0, rfs_provider_versions: 0 },
       projects: new Map(),
+      domains: new Map(),
+      providerNames: [],
       providers: new Set(),
       providerRefs: new Map(),
     };
@@ -137,10 +144,17 @@ export class SnapshotService {
       if (table === 'rfs_provider_versions') {
         const id = (row as Rows['rfs_provider_versions']).provider_id;
         if (!r.providerRefs.has(id)) r.providerRefs.set(id, `${where}.provider_id`);
+      } else if (table === 'rfs_providers') {
+        const p = row as ReceivedProvider;
+        const byProject = 'project_id' in p;
+        const owner = byProject ? p.project_id : p.domain_id;
+        const owners = byProject ? r.projects : r.domains;
+        if (!owners.has(owner)) owners.set(owner, `${where}.${byProject ? 'project_id' : 'domain_id'}`);
+        r.providerNames.push({ owner, byProject, name: p.provider_name, where: `${where}.provider_name` });
+        r.providers.add(p.provider_id);
       } else {
-        const project = (row as { project_id?: string }).project_id ?? (row as Rows['rfs_providers']).tenant_id;
+        const project = (row as { project_id: string }).project_id;
         if (!r.projects.has(project)) r.projects.set(project, `${where}.project_id`);
-        if (table === 'rfs_providers') r.providers.add((row as Rows['rfs_providers']).provider_id);
       }
       spool.add(table, row);
     };
@@ -161,42 +175,75 @@ export class SnapshotService {
   /** The data a snapshot covers within the caller's scope (what `replace` deletes). */
   private async coverage(header: Header, scope: Scope): Promise<Scope> {
     if (typeof header.project_id === 'string') {
-      if (!(await this.hasProject(header.project_id, scope))) throw notInScope('project_id', `project ${header.project_id} does not exist${scope.domainId ? ' in your domain' : ''}`);
-      return { projectId: header.project_id, domainId: scope.domainId };
+      const [p] = await this.repo.projects([header.project_id]);
+      if (!p || (scope.domainId !== undefined && p.domain_id !== scope.domainId)) {
+        throw notInScope('project_id', `project ${header.project_id} does not exist${scope.domainId ? ' in your domain' : ''}`);
+      }
+      return { projectId: p.id, domainId: p.domain_id };
     }
     if (scope.domainId !== undefined) return scope;
     if (typeof header.domain_id === 'string') return { domainId: header.domain_id };
     return {};
   }
 
-  /** Every project named exists within the coverage; versions of providers not in the snapshot are of providers within it. */
-  private async check(r: Received, covered: Scope): Promise<void> {
+  /**
+   * Every project and domain named exists within the coverage (a provider's domain is the covered
+   * domain, when there is one); provider names are unique per domain; versions of providers not in
+   * the snapshot are of providers within it. Answers the domain of every project named.
+   */
+  private async check(r: Received, covered: Scope): Promise<Map<string, string>> {
     const inside = (p: { id: string; domain_id: string } | undefined) =>
       !!p && (covered.projectId === undefined || p.id === covered.projectId) && (covered.domainId === undefined || p.domain_id === covered.domainId);
     const found = new Map((await this.repo.projects([...r.projects.keys()])).map((p) => [p.id, p]));
     for (const [project, where] of r.projects) {
       if (!inside(found.get(project))) throw notInScope(where, `project ${project} does not exist${describe(covered)}`);
     }
+    const domainInside = (domain: string) => covered.domainId === undefined || domain === covered.domainId;
+    const existing = new Set((await this.repo.domains([...r.domains.keys()])).map((d) => d.id));
+    for (const [domain, where] of r.domains) {
+      // Another domain is refused alike whether it exists or not.
+      if (!domainInside(domain)) throw notInScope(where, `domain ${domain} is not the domain ${covered.domainId} this snapshot loads into`);
+      if (!existing.has(domain)) throw notInScope(where, `domain ${domain} does not exist`);
+    }
+    const domainOf = new Map([...found.values()].map((p) => [p.id, p.domain_id]));
+    const names = new Map<string, string>();
+    for (const { owner, byProject, name, where } of r.providerNames) {
+      const domain = byProject ? domainOf.get(owner)! : owner;
+      const key = `${domain}\u0000${name}`;
+      const first = names.get(key);
+      if (first !== undefined) {
+        throw new AppError('conflict', `${where}: provider ${name} is also ${first} in domain ${domain}; provider names are unique per domain (rename or leave out one of them)`);
+      }
+      names.set(key, where.slice(0, -'.provider_name'.length));
+    }
     const outside = [...r.providerRefs.keys()].filter((id) => !r.providers.has(id));
-    const stored = new Map((await this.repo.providerProjects(outside)).map((p) => [p.provider_id, p.tenant_id]));
-    const storedProjects = new Map((await this.repo.projects([...new Set(stored.values())])).map((p) => [p.id, p]));
+    const stored = new Map((await this.repo.providerDomains(outside)).map((p) => [p.provider_id, p.domain_id]));
     for (const id of outside) {
-      const project = stored.get(id);
-      if (project === undefined || !inside(storedProjects.get(project))) {
+      const domain = stored.get(id);
+      if (domain === undefined || !domainInside(domain)) {
         throw notInScope(r.providerRefs.get(id)!, `provider ${id} is neither in the snapshot nor in the store${describe(covered)}`);
       }
     }
+    return domainOf;
   }
 
   /** Loads the spooled rows in one transaction, a batch at a time, letting other work run between batches. */
-  private async apply(r: Received, spool: Spool<Table>, mode: 'add' | 'replace', covered: Scope): Promise<Counts> {
+  private async apply(r: Received, spool: Spool<Table>, mode: 'add' | 'replace', covered: Scope, domainOf: Map<string, string>): Promise<Counts> {
+    // A provider of an earlier release's snapshot goes to the domain of its project.
+    const owned = (row: ReceivedProvider) => {
+      if (!('project_id' in row)) return row;
+      const { project_id: project, ...rest } = row;
+      return { domain_id: domainOf.get(project)!, ...rest };
+    };
+    const again = covered.projectId !== undefined ? "RFS providers belong to the domain, which a project's replace keeps: reset the domain first" : 'import with mode=replace, or reset first';
     return this.store.transact(async (trx) => {
       const repo = new AdminRepo(trx);
       if (mode === 'replace') await repo.deleteAll(covered);
       for (const table of TABLES) {
         let offset = 0;
-        for await (const rows of spool.batches<Rows[typeof table]>(table, INSERT_BATCH)) {
-          await insert(repo, table, rows, offset);
+        for await (const batch of spool.batches<Rows[typeof table]>(table, INSERT_BATCH)) {
+          const rows = table === 'rfs_providers' ? (batch as ReceivedProvider[]).map(owned) : batch;
+          await insert(repo, table, rows, offset, table.startsWith('rfs_') ? again : 'import with mode=replace, or reset first');
           offset += rows.length;
           await nextTurn();
         }
@@ -227,12 +274,12 @@ function describe(covered: Scope): string {
   return '';
 }
 
-async function insert(repo: AdminRepo, table: Table, rows: unknown[], offset: number): Promise<void> {
+async function insert(repo: AdminRepo, table: Table, rows: unknown[], offset: number, again: string): Promise<void> {
   try {
     await repo.insert(table, rows as never);
   } catch (err) {
     const where = `${table}[${offset}..${offset + rows.length - 1}]`;
-    if (isUniqueViolation(err)) throw new AppError('conflict', `${where}: a record already exists (import with mode=replace, or reset first)`);
+    if (isUniqueViolation(err)) throw new AppError('conflict', `${where}: a record already exists (${again})`);
     if (isForeignKeyViolation(err)) throw new AppError('invalid', `${where}: a version refers to an app or provider that is neither in the snapshot nor in the store`);
     if (isValueRejected(err)) throw new AppError('invalid', `${where}: a value the database cannot store`);
     throw err;

@@ -140,17 +140,18 @@ export class IamRepo {
     return rows.map((r) => ({ ...r, projects: Number(r.projects), users: Number(r.users) }));
   }
 
-  /** How many edge apps and RFS providers the projects of a domain (or one of them) hold. */
+  /** How many edge apps the projects of a domain (or one of them) hold, and RFS providers the domain holds (a project holds none: they are the domain's). */
   async countApiData(domainId: string, projectId?: string): Promise<{ edge_apps: number; rfs_providers: number }> {
     const apps = await this.db.selectFrom('edge_apps').select((eb) => eb.fn.countAll<number | string>().as('n')).where('project_id', 'in', this.projectIds(domainId, projectId)).executeTakeFirstOrThrow();
-    const providers = await this.db.selectFrom('rfs_providers').select((eb) => eb.fn.countAll<number | string>().as('n')).where('tenant_id', 'in', this.projectIds(domainId, projectId)).executeTakeFirstOrThrow();
+    if (projectId !== undefined) return { edge_apps: Number(apps.n), rfs_providers: 0 };
+    const providers = await this.db.selectFrom('rfs_providers').select((eb) => eb.fn.countAll<number | string>().as('n')).where('domain_id', '=', domainId).executeTakeFirstOrThrow();
     return { edge_apps: Number(apps.n), rfs_providers: Number(providers.n) };
   }
 
-  /** Deletes the edge apps and RFS providers of the projects of a domain (or one of them); their versions go with them. */
+  /** Deletes the edge apps of the projects of a domain (or one of them), and the domain's RFS providers with a whole domain; their versions go with them. */
   async deleteApiData(domainId: string, projectId?: string): Promise<void> {
     await this.db.deleteFrom('edge_apps').where('project_id', 'in', this.projectIds(domainId, projectId)).execute();
-    await this.db.deleteFrom('rfs_providers').where('tenant_id', 'in', this.projectIds(domainId, projectId)).execute();
+    if (projectId === undefined) await this.db.deleteFrom('rfs_providers').where('domain_id', '=', domainId).execute();
   }
 
   private projectIds(domainId: string, projectId?: string) {

@@ -5,11 +5,11 @@ import type { Database, RfsProviderTable, RfsProviderVersionTable } from '../sto
 import { keysetPlan, type Boundary, type SortDir } from './paging.js';
 
 // The queries of the hot paths, compiled once.
-const GET_PROVIDER = new Prepared(['tenant', 'name'] as const, (db: Kysely<Database>, p) =>
-  db.selectFrom('rfs_providers').selectAll().where('tenant_id', '=', p.tenant).where('provider_name', '=', p.name),
+const GET_PROVIDER = new Prepared(['domain', 'name'] as const, (db: Kysely<Database>, p) =>
+  db.selectFrom('rfs_providers').selectAll().where('domain_id', '=', p.domain).where('provider_name', '=', p.name),
 );
-const LOCK_PROVIDER = new Prepared(['tenant', 'name'] as const, (db: Kysely<Database>, p) =>
-  db.selectFrom('rfs_providers').selectAll().where('tenant_id', '=', p.tenant).where('provider_name', '=', p.name).forUpdate(),
+const LOCK_PROVIDER = new Prepared(['domain', 'name'] as const, (db: Kysely<Database>, p) =>
+  db.selectFrom('rfs_providers').selectAll().where('domain_id', '=', p.domain).where('provider_name', '=', p.name).forUpdate(),
 );
 const INSERT_VERSION = new Prepared(['provider_id', 'provider_version', 'version_description', 'function_graph_urn', 'create_time', 'doc'] as const, (db: Kysely<Database>, p) =>
   db.insertInto('rfs_provider_versions').values(p),
@@ -41,7 +41,7 @@ function beyond(timeCol: string, idCol: string, dir: SortDir, forward: boolean, 
   return sql<SqlBool>`(${sql.ref(timeCol)} ${sql.raw(p.timeCmp)} ${at.time} or (${sql.ref(timeCol)} = ${at.time} and ${sql.ref(idCol)} ${sql.raw(p.idCmp)} ${at.id}))`;
 }
 
-/** SQL for private providers and their versions; providers are scoped by tenant (project). */
+/** SQL for private providers and their versions; providers are scoped by domain (rfs.md §1.3). */
 export class RfsRepo {
   constructor(
     private readonly db: Kysely<Database>,
@@ -66,36 +66,36 @@ export class RfsRepo {
    * deadlock; a delete of the provider waits its turn), and what they read after it is current.
    * SQLite issues the plain read: its group commit runs one writer at a time.
    */
-  getProvider(tenant: string, name: string, lock = false): Promise<RfsProviderTable | undefined> {
-    if (lock && this.dialect === 'postgres') return LOCK_PROVIDER.first(this.db, { tenant, name });
-    return GET_PROVIDER.first(this.db, { tenant, name }, this.reader);
+  getProvider(domain: string, name: string, lock = false): Promise<RfsProviderTable | undefined> {
+    if (lock && this.dialect === 'postgres') return LOCK_PROVIDER.first(this.db, { domain, name });
+    return GET_PROVIDER.first(this.db, { domain, name }, this.reader);
   }
 
-  async countProviders(tenant: string): Promise<number> {
-    const r = await this.db.selectFrom('rfs_providers').select((eb) => eb.fn.countAll<number | string>().as('n')).where('tenant_id', '=', tenant).executeTakeFirstOrThrow();
+  async countProviders(domain: string): Promise<number> {
+    const r = await this.db.selectFrom('rfs_providers').select((eb) => eb.fn.countAll<number | string>().as('n')).where('domain_id', '=', domain).executeTakeFirstOrThrow();
     return Number(r.n);
   }
 
-  listProviders(tenant: string, dir: SortDir, forward: boolean, after: Boundary | undefined, limit: number): Promise<RfsProviderTable[]> {
+  listProviders(domain: string, dir: SortDir, forward: boolean, after: Boundary | undefined, limit: number): Promise<RfsProviderTable[]> {
     const p = keysetPlan(dir, forward);
-    let q = this.db.selectFrom('rfs_providers').selectAll().where('tenant_id', '=', tenant);
+    let q = this.db.selectFrom('rfs_providers').selectAll().where('domain_id', '=', domain);
     if (after) q = q.where(beyond('create_time', 'provider_name', dir, forward, after));
     return q.orderBy('create_time', p.timeOrder).orderBy('provider_name', p.idOrder).limit(limit).execute();
   }
 
-  async updateDescription(tenant: string, providerId: string, description: string, now: string): Promise<boolean> {
+  async updateDescription(domain: string, providerId: string, description: string, now: string): Promise<boolean> {
     const res = await this.db
       .updateTable('rfs_providers')
       .set({ provider_description: description, update_time: now })
-      .where('tenant_id', '=', tenant)
+      .where('domain_id', '=', domain)
       .where('provider_id', '=', providerId)
       .executeTakeFirst();
     return Number(res.numUpdatedRows) > 0;
   }
 
   /** Deletes the provider; its versions go with it (foreign key cascade). */
-  async deleteProvider(tenant: string, providerId: string): Promise<boolean> {
-    const res = await this.db.deleteFrom('rfs_providers').where('tenant_id', '=', tenant).where('provider_id', '=', providerId).executeTakeFirst();
+  async deleteProvider(domain: string, providerId: string): Promise<boolean> {
+    const res = await this.db.deleteFrom('rfs_providers').where('domain_id', '=', domain).where('provider_id', '=', providerId).executeTakeFirst();
     return Number(res.numDeletedRows) > 0;
   }
 

@@ -1,6 +1,6 @@
 import type { FastifyRequest, preValidationHookHandler } from 'fastify';
 import { sendJsonText, type App } from '../platform/http.js';
-import { AppError, tenantForbidden } from '../platform/errors.js';
+import { AppError } from '../platform/errors.js';
 import { lenientBody as lenient } from '../platform/normalize.js';
 import type { RfsService } from './service.js';
 import {
@@ -10,8 +10,6 @@ import {
 
 export interface RfsRouteOptions {
   service: RfsService;
-  /** The project of the configured region in a domain, for callers that name no project. */
-  regionProject(domainId: string): Promise<{ id: string } | null>;
 }
 
 /** rfs.md §1.2, checked right after authentication, before any parameter. */
@@ -26,49 +24,48 @@ const requireClientRequestId: preValidationHookHandler = async (req) => {
 const tags = ['RFS'];
 const headers = ClientRequestHeaders;
 
-/** The nine RFS private-provider operations of rfs.md §2, scoped by the caller's project. */
-export function rfsRoutes(app: App, { service, regionProject }: RfsRouteOptions): void {
+/**
+ * The nine RFS private-provider operations of rfs.md §2, scoped by the caller's domain (§1.3):
+ * every project of a domain and its domain-scoped credentials share one namespace, and no project
+ * is needed. An X-Project-Id or X-Domain-Id header only has to agree with the credential, which
+ * authentication checks (platform/auth.ts).
+ */
+export function rfsRoutes(app: App, { service }: RfsRouteOptions): void {
   app.addHook('preValidation', requireClientRequestId);
 
-  const tenant = async (req: FastifyRequest): Promise<string> => {
-    const caller = req.caller!;
-    if (caller.projectId) return caller.projectId;
-    const project = await regionProject(caller.domainId);
-    if (!project) throw tenantForbidden('The domain has no project in this region.');
-    return project.id;
-  };
+  const domain = (req: FastifyRequest): string => req.caller!.domainId;
 
   const base = '/v1/private-providers';
 
   app.post(
     base,
     { preValidation: lenient(CreateProviderBody), schema: { operationId: 'CreatePrivateProvider', summary: 'Create a private provider', tags, headers, body: CreateProviderBody, response: { 201: ProviderCreated } } },
-    async (req, reply) => reply.code(201).send(await service.createProvider(await tenant(req), req.body)),
+    async (req, reply) => reply.code(201).send(await service.createProvider(domain(req), req.body)),
   );
 
   app.get(base, { schema: { operationId: 'ListPrivateProviders', summary: 'List private providers', tags, headers, querystring: ListQuery, response: { 200: ProviderPage } } }, async (req) =>
-    service.listProviders(await tenant(req), req.query),
+    service.listProviders(domain(req), req.query),
   );
 
   const show = { schema: { tags, headers, params: ProviderParams, querystring: ProviderIdQuery, response: { 200: ProviderSummary } } };
-  app.get(`${base}/:provider_name/metadata`, { schema: { ...show.schema, operationId: 'ShowPrivateProviderMetadata' } }, async (req) =>
-    service.showProvider(await tenant(req), req.params.provider_name, req.query.provider_id),
+  app.get(`${base}/:provider_name/metadata`, { schema: { ...show.schema, operationId: 'ShowPrivateProviderMetadata', summary: 'Show a private provider' } }, async (req) =>
+    service.showProvider(domain(req), req.params.provider_name, req.query.provider_id),
   );
   app.get(`${base}/:provider_name`, { schema: { ...show.schema, operationId: 'ShowPrivateProvider', summary: 'Show a private provider (alias)', description: 'Alias of ShowPrivateProviderMetadata.' } }, async (req) =>
-    service.showProvider(await tenant(req), req.params.provider_name, req.query.provider_id),
+    service.showProvider(domain(req), req.params.provider_name, req.query.provider_id),
   );
 
   app.patch(
     `${base}/:provider_name/metadata`,
     { preValidation: lenient(UpdateProviderBody), schema: { operationId: 'UpdatePrivateProviderMetadata', summary: 'Update a private provider', tags, headers, params: ProviderParams, body: UpdateProviderBody } },
     async (req, reply) => {
-      await service.updateProvider(await tenant(req), req.params.provider_name, req.body);
+      await service.updateProvider(domain(req), req.params.provider_name, req.body);
       return reply.code(204).send();
     },
   );
 
   app.delete(`${base}/:provider_name`, { schema: { operationId: 'DeletePrivateProvider', summary: 'Delete a private provider and its versions', tags, headers, params: ProviderParams, querystring: ProviderIdQuery } }, async (req, reply) => {
-    await service.deleteProvider(await tenant(req), req.params.provider_name, req.query.provider_id);
+    await service.deleteProvider(domain(req), req.params.provider_name, req.query.provider_id);
     return reply.code(204).send();
   });
 
@@ -78,7 +75,7 @@ export function rfsRoutes(app: App, { service, regionProject }: RfsRouteOptions)
     versions,
     { preValidation: lenient(CreateVersionBody), schema: { operationId: 'CreatePrivateProviderVersion', summary: 'Create a private provider version', tags, headers, params: ProviderParams, body: CreateVersionBody } },
     async (req, reply) => {
-      await service.createVersion(await tenant(req), req.params.provider_name, req.body);
+      await service.createVersion(domain(req), req.params.provider_name, req.body);
       return reply.code(201).send();
     },
   );
@@ -86,20 +83,20 @@ export function rfsRoutes(app: App, { service, regionProject }: RfsRouteOptions)
   app.get(
     versions,
     { schema: { operationId: 'ListPrivateProviderVersions', summary: 'List the versions of a private provider', tags, headers, params: ProviderParams, querystring: VersionListQuery, response: { 200: VersionPage } } },
-    async (req, reply) => sendJsonText(reply, await service.listVersions(await tenant(req), req.params.provider_name, req.query)),
+    async (req, reply) => sendJsonText(reply, await service.listVersions(domain(req), req.params.provider_name, req.query)),
   );
 
   app.get(
     `${versions}/:provider_version/metadata`,
     { schema: { operationId: 'ShowPrivateProviderVersionMetadata', summary: 'Show a private provider version', tags, headers, params: VersionParams, querystring: ProviderIdQuery, response: { 200: VersionMetadata } } },
-    async (req, reply) => sendJsonText(reply, await service.showVersion(await tenant(req), req.params.provider_name, req.params.provider_version, req.query.provider_id)),
+    async (req, reply) => sendJsonText(reply, await service.showVersion(domain(req), req.params.provider_name, req.params.provider_version, req.query.provider_id)),
   );
 
   app.delete(
     `${versions}/:provider_version`,
     { schema: { operationId: 'DeletePrivateProviderVersion', summary: 'Delete a private provider version', tags, headers, params: VersionParams, querystring: ProviderIdQuery } },
     async (req, reply) => {
-      await service.deleteVersion(await tenant(req), req.params.provider_name, req.params.provider_version, req.query.provider_id);
+      await service.deleteVersion(domain(req), req.params.provider_name, req.params.provider_version, req.query.provider_id);
       return reply.code(204).send();
     },
   );

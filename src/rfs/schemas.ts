@@ -6,7 +6,8 @@ export const RX_PROVIDER_NAME = /^[0-9a-z](?:[0-9a-z-]*[0-9a-z])?$/;
 // The official forms `^[a-z0-9]+[a-z0-9-]*$` backtrack quadratically; these accept the same strings.
 export const RX_PROVIDER_ID = /^[a-z0-9][a-z0-9-]*$/;
 export const RX_CLIENT_REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
-export const RX_URN = /^urn:fss:.+:[A-Za-z0-9]{3,64}:function:default:[A-Za-z][A-Za-z0-9_-]{0,58}[A-Za-z0-9]:(?:[A-Za-z0-9][A-Za-z0-9_.-]{0,40}|![A-Za-z][A-Za-z0-9_-]{0,61})[A-Za-z0-9]$/;
+// The version or alias suffix is optional: a FunctionGraph function's own URN (what Terraform passes) has none.
+export const RX_URN = /^urn:fss:.+:[A-Za-z0-9]{3,64}:function:default:[A-Za-z][A-Za-z0-9_-]{0,58}[A-Za-z0-9](?::(?:[A-Za-z0-9][A-Za-z0-9_.-]{0,40}|![A-Za-z][A-Za-z0-9_-]{0,61})[A-Za-z0-9])?$/;
 export const RX_AGENCY_URN = /^(?:iam:\*?:[A-Za-z0-9-]{1,64}:agency:.{1,64})?$/;
 
 const str = (min: number, max: number, pattern?: RegExp, rule?: string, extra: object = {}) =>
@@ -18,8 +19,10 @@ const opt = Type.Optional;
 const ProviderName = str(1, 64, RX_PROVIDER_NAME, 'lower-case letters, digits and "-", starting and ending with a letter or digit', { examples: ['my-hello-world-provider-name'] });
 export const ProviderId = str(36, 36, RX_PROVIDER_ID, 'the provider id (a lower-case UUID)');
 const ProviderVersion = Type.String({ minLength: 5, maxLength: 128, format: 'semver', examples: ['0.0.2'] });
+/** rfs.md §5.5: in a path only the length is checked; a value that is not a semantic version names no version (404). */
+const PathVersion = Type.String({ minLength: 5, maxLength: 128, examples: ['0.0.2'], description: 'a provider version; one that is not a Semantic Version names none (404)' });
 const Description = str(0, 1024);
-const Urn = str(32, 256, RX_URN, 'a FunctionGraph URN urn:fss:{region}:{project_id}:function:default:{name}:{version or !alias}');
+const Urn = str(32, 256, RX_URN, 'a FunctionGraph URN urn:fss:{region}:{project_id}:function:default:{name}[:{version or !alias}]');
 const AgencyName = str(0, 64);
 const AgencyUrn = str(0, 256, RX_AGENCY_URN, 'an agency URN iam::{domain_id}:agency:{name}');
 
@@ -31,7 +34,7 @@ export const ClientRequestHeaders = Type.Object({
 });
 
 export const ProviderParams = Type.Object({ provider_name: ProviderName });
-export const VersionParams = Type.Object({ provider_name: ProviderName, provider_version: ProviderVersion });
+export const VersionParams = Type.Object({ provider_name: ProviderName, provider_version: PathVersion });
 export const ProviderIdQuery = Type.Object({ provider_id: opt(ProviderId) });
 
 export const ListQuery = Type.Object({

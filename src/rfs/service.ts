@@ -62,11 +62,11 @@ export class RfsService {
     private readonly opts: RfsOptions,
   ) {}
 
-  async createProvider(tenant: string, body: CreateProviderBody): Promise<{ provider_id: string; provider_source: string }> {
+  async createProvider(domain: string, body: CreateProviderBody): Promise<{ provider_id: string; provider_source: string }> {
     checkProvider(body, this.opts.region);
     const t = now();
     const row: RfsProviderTable = {
-      tenant_id: tenant,
+      domain_id: domain,
       provider_name: body.provider_name,
       provider_id: crypto.randomUUID(),
       provider_description: body.provider_description ?? null,
@@ -76,7 +76,7 @@ export class RfsService {
       update_time: t,
     };
     await this.repo.transaction(async (repo) => {
-      if (this.opts.providerQuota > 0 && (await repo.countProviders(tenant)) >= this.opts.providerQuota) {
+      if (this.opts.providerQuota > 0 && (await repo.countProviders(domain)) >= this.opts.providerQuota) {
         throw errors.quota(`the number of private providers reached the limit of ${this.opts.providerQuota}`);
       }
       try {
@@ -96,47 +96,47 @@ export class RfsService {
    * rfs.md §1.5: the named provider must exist (404), then match a given id (400). `lock`: every
    * transaction that changes a provider or its versions reads it locked, first (RfsRepo.getProvider).
    */
-  private async provider(repo: RfsRepo, tenant: string, name: string, providerId?: string, lock = false): Promise<RfsProviderTable> {
-    const p = await repo.getProvider(tenant, name, lock);
+  private async provider(repo: RfsRepo, domain: string, name: string, providerId?: string, lock = false): Promise<RfsProviderTable> {
+    const p = await repo.getProvider(domain, name, lock);
     if (!p) throw errors.providerNotFound(`provider_name ${name}`);
     if (providerId !== undefined && providerId !== p.provider_id) throw invalid(`provider_id ${providerId} is not the id of provider ${name}`);
     return p;
   }
 
-  async showProvider(tenant: string, name: string, providerId?: string): Promise<ProviderSummary> {
-    return providerView(await this.provider(this.repo, tenant, name, providerId));
+  async showProvider(domain: string, name: string, providerId?: string): Promise<ProviderSummary> {
+    return providerView(await this.provider(this.repo, domain, name, providerId));
   }
 
-  async updateProvider(tenant: string, name: string, body: UpdateProviderBody): Promise<void> {
+  async updateProvider(domain: string, name: string, body: UpdateProviderBody): Promise<void> {
     if (body.provider_description === undefined) throw invalid('provider_description is the only field that can be updated and is missing');
     await this.repo.transaction(async (repo) => {
-      const p = await this.provider(repo, tenant, name, body.provider_id, true);
-      if (!(await repo.updateDescription(tenant, p.provider_id, body.provider_description!, now()))) throw errors.providerNotFound(`provider_name ${name}`);
+      const p = await this.provider(repo, domain, name, body.provider_id, true);
+      if (!(await repo.updateDescription(domain, p.provider_id, body.provider_description!, now()))) throw errors.providerNotFound(`provider_name ${name}`);
     });
   }
 
-  async deleteProvider(tenant: string, name: string, providerId?: string): Promise<void> {
+  async deleteProvider(domain: string, name: string, providerId?: string): Promise<void> {
     await this.repo.transaction(async (repo) => {
-      const p = await this.provider(repo, tenant, name, providerId, true);
-      if (!(await repo.deleteProvider(tenant, p.provider_id))) throw errors.providerNotFound(`provider_name ${name}`);
+      const p = await this.provider(repo, domain, name, providerId, true);
+      if (!(await repo.deleteProvider(domain, p.provider_id))) throw errors.providerNotFound(`provider_name ${name}`);
     });
   }
 
-  async listProviders(tenant: string, q: ListQuery) {
+  async listProviders(domain: string, q: ListQuery) {
     const dir = sortDirection(q.sort_key, q.sort_dir);
-    const scope = `providers:${tenant}`;
+    const scope = `providers:${domain}`;
     const page = await keysetPage(
       { dir, limit: q.limit, cursor: q.marker === undefined ? undefined : this.markers.decode(q.marker, scope, dir) },
       (p: RfsProviderTable) => ({ time: p.create_time, id: p.provider_name }),
-      (forward, after, limit) => this.repo.listProviders(tenant, dir, forward, after, limit),
+      (forward, after, limit) => this.repo.listProviders(domain, dir, forward, after, limit),
     );
     return { providers: page.items.map(providerView), page_info: this.pageInfo(page, scope, dir) };
   }
 
-  async createVersion(tenant: string, name: string, body: CreateVersionBody): Promise<void> {
+  async createVersion(domain: string, name: string, body: CreateVersionBody): Promise<void> {
     checkUrn(body.function_graph_urn, this.opts.region);
     await this.repo.transaction(async (repo) => {
-      const p = await this.provider(repo, tenant, name, body.provider_id, true);
+      const p = await this.provider(repo, domain, name, body.provider_id, true);
       if (this.opts.versionQuota > 0 && (await repo.countVersions(p.provider_id)) >= this.opts.versionQuota) {
         throw errors.quota(`the number of versions of provider ${name} reached the limit of ${this.opts.versionQuota}`);
       }
@@ -151,9 +151,9 @@ export class RfsService {
   }
 
   /** Version reads answer with JSON text spliced from the stored renderings (views.ts). */
-  async listVersions(tenant: string, name: string, q: ListQuery & { provider_id?: string }): Promise<string> {
+  async listVersions(domain: string, name: string, q: ListQuery & { provider_id?: string }): Promise<string> {
     const dir = sortDirection(q.sort_key, q.sort_dir);
-    const p = await this.provider(this.repo, tenant, name, q.provider_id);
+    const p = await this.provider(this.repo, domain, name, q.provider_id);
     const scope = `versions:${p.provider_id}`;
     const page = await keysetPage(
       { dir, limit: q.limit, cursor: q.marker === undefined ? undefined : this.markers.decode(q.marker, scope, dir) },
@@ -163,16 +163,16 @@ export class RfsService {
     return versionPageJson(p, page.items, this.pageInfo(page, scope, dir));
   }
 
-  async showVersion(tenant: string, name: string, version: string, providerId?: string): Promise<string> {
-    const p = await this.provider(this.repo, tenant, name, providerId);
+  async showVersion(domain: string, name: string, version: string, providerId?: string): Promise<string> {
+    const p = await this.provider(this.repo, domain, name, providerId);
     const doc = await this.repo.versionDoc(p.provider_id, version);
     if (doc === undefined) throw errors.versionNotFound(`provider_version ${version}`);
     return versionMetadataJson(p, doc);
   }
 
-  async deleteVersion(tenant: string, name: string, version: string, providerId?: string): Promise<void> {
+  async deleteVersion(domain: string, name: string, version: string, providerId?: string): Promise<void> {
     await this.repo.transaction(async (repo) => {
-      const p = await this.provider(repo, tenant, name, providerId, true);
+      const p = await this.provider(repo, domain, name, providerId, true);
       if (!(await repo.deleteVersion(p.provider_id, version))) throw errors.versionNotFound(`provider_version ${version}`);
     });
   }

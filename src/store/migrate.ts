@@ -1,6 +1,7 @@
 import { Migrator, sql } from 'kysely';
 import type { Store } from './db.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { rfsDomains, type Resolution } from './migrations/005_rfs_domains.js';
 
 export class MigrationError extends Error {}
 
@@ -15,11 +16,16 @@ async function executedNames(store: Store): Promise<string[]> {
   }
 }
 
+export interface MigrateOptions {
+  /** What 005_rfs_domains does with providers that cannot move to their domain by themselves (default: refuse). */
+  rfs?: Resolution;
+}
+
 /**
  * Brings the schema up to date. On PostgreSQL Kysely holds an advisory lock for the whole run,
  * so replicas starting together migrate once. A database migrated by a newer release is refused.
  */
-export async function migrate(store: Store): Promise<string[]> {
+export async function migrate(store: Store, options: MigrateOptions = {}): Promise<string[]> {
   const unknown = (await executedNames(store)).filter((n) => !(n in MIGRATIONS));
   if (unknown.length > 0) {
     throw new MigrationError(
@@ -28,7 +34,7 @@ export async function migrate(store: Store): Promise<string[]> {
   }
   const migrator = new Migrator({
     db: store.db,
-    provider: { getMigrations: async () => MIGRATIONS },
+    provider: { getMigrations: async () => (options.rfs ? { ...MIGRATIONS, '005_rfs_domains': rfsDomains(options.rfs) } : MIGRATIONS) },
     migrationTableName: TABLE,
     migrationLockTableName: `${TABLE}_lock`,
   });

@@ -84,8 +84,8 @@ export interface EdgeAppVersionTable {
 }
 
 export interface RfsProviderTable {
-  /** The owning project (rfs.md §1.3). */
-  tenant_id: string;
+  /** The owning domain (account): names are unique per domain (rfs.md §1.3). */
+  domain_id: string;
   provider_name: string;
   provider_id: string;
   provider_description: string | null;

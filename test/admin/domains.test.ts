@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/backends.js';
-import { adminToken, passwordBody, startServer, PROJECT_ID, type TestServer } from '../helpers/server.js';
+import { adminToken, passwordBody, startServer, DOMAIN_ID, PROJECT_ID, type TestServer } from '../helpers/server.js';
 import { iotedge, iotedgeSnapshot, VALID_VERSION } from '../helpers/iotedge.js';
 import { rfs, rfsSnapshot, URN } from '../helpers/rfs.js';
 
@@ -67,21 +67,27 @@ describe.each(BACKENDS)('admin API walls between domains on %s', (kind) => {
     expect(await stored()).toEqual(before);
   });
 
-  it("refuses a snapshot that names another domain's project, or one that does not exist, whole", async () => {
+  it("refuses a snapshot that names another domain, another domain's project, or one that does not exist, whole", async () => {
     const snapshotA = await exportOf(tokenA);
     const snapshotB = await exportOf(tokenB);
     const before = await stored();
+    // A provider record of an earlier release names its project instead of its domain.
+    const { domain_id: _d, ...providerB } = snapshotB.rfs_providers[0];
     const cases = [
-      { body: snapshotA, mode: 'add', where: 'edge_apps[0].project_id' },
-      { body: snapshotA, mode: 'replace', where: 'edge_apps[0].project_id' },
-      { body: { ...snapshotB, project_id: PROJECT_ID }, mode: 'replace', where: 'project_id' },
-      { body: { ...snapshotB, rfs_providers: [{ ...snapshotB.rfs_providers[0], project_id: 'no-such-project' }] }, mode: 'replace', where: 'rfs_providers[0].project_id' },
-      { body: { ...snapshotB, edge_apps: [...snapshotB.edge_apps, { ...snapshotA.edge_apps[0] }] }, mode: 'replace', where: 'edge_apps[1].project_id' },
+      { body: snapshotA, mode: 'add', says: 'edge_apps[0].project_id: project ' },
+      { body: snapshotA, mode: 'replace', says: 'edge_apps[0].project_id: project ' },
+      { body: { ...snapshotB, project_id: PROJECT_ID }, mode: 'replace', says: 'project_id: project ' },
+      { body: { ...snapshotB, rfs_providers: [{ ...providerB, project_id: 'no-such-project' }] }, mode: 'replace', says: 'rfs_providers[0].project_id: project ' },
+      { body: { ...snapshotB, rfs_providers: [{ ...providerB, project_id: PROJECT_ID }] }, mode: 'add', says: 'rfs_providers[0].project_id: project ' },
+      { body: { ...snapshotB, edge_apps: [...snapshotB.edge_apps, { ...snapshotA.edge_apps[0] }] }, mode: 'replace', says: 'edge_apps[1].project_id: project ' },
+      { body: { ...snapshotB, rfs_providers: [{ ...providerB, domain_id: DOMAIN_ID }] }, mode: 'add', says: `rfs_providers[0].domain_id: domain ${DOMAIN_ID} is not the domain ${domainB.id}` },
+      { body: { ...snapshotB, rfs_providers: [{ ...providerB, domain_id: 'no-such-domain' }] }, mode: 'replace', says: `rfs_providers[0].domain_id: domain no-such-domain is not the domain ${domainB.id}` },
+      { body: { ...snapshotB, rfs_providers: [...snapshotB.rfs_providers, { ...snapshotA.rfs_providers[0] }] }, mode: 'replace', says: `rfs_providers[1].domain_id: domain ${DOMAIN_ID} is not` },
     ];
-    for (const { body, mode, where } of cases) {
+    for (const { body, mode, says } of cases) {
       const res = await call(tokenB, 'POST', `/_versionary/import?mode=${mode}`, JSON.stringify(body));
       expect(res.statusCode, res.body).toBe(400);
-      expect(res.json().error_msg).toContain(`${where}: project `);
+      expect(res.json().error_msg).toContain(says);
       expect(await stored()).toEqual(before);
     }
   });
@@ -110,7 +116,7 @@ describe.each(BACKENDS)('admin API walls between domains on %s', (kind) => {
     const after = await stored();
     expect(after.iot.apps.map((x) => x.edge_app_id)).toEqual(['a-app']);
     expect(after.iot.versions).toEqual(before.iot.versions.filter((v) => v.project_id === PROJECT_ID));
-    expect(after.rfs.providers).toEqual(before.rfs.providers.filter((p) => p.tenant_id === PROJECT_ID));
+    expect(after.rfs.providers).toEqual(before.rfs.providers.filter((p) => p.domain_id === DOMAIN_ID));
     expect(after.rfs.versions).toEqual(before.rfs.versions.filter((v) => v.provider_id === after.rfs.providers[0]!.provider_id));
     expect((await call(tokenB, 'POST', '/_versionary/import', JSON.stringify(b))).statusCode).toBe(200);
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/backends.js';
-import { adminToken, passwordBody, startServer, PROJECT_ID, type TestServer } from '../helpers/server.js';
+import { adminToken, passwordBody, startServer, DOMAIN_ID, PROJECT_ID, type TestServer } from '../helpers/server.js';
 import { iotedge, iotedgeSnapshot, versionWith, VALID_VERSION } from '../helpers/iotedge.js';
 import { rfs, rfsSnapshot, URN } from '../helpers/rfs.js';
 
@@ -29,9 +29,11 @@ describe.each(BACKENDS)('admin snapshot API on %s', (kind) => {
       expect((await iot.createVersion('snap-app', VALID_VERSION)).statusCode).toBe(201);
       expect((await iot.createVersion('snap-app', versionWith('version', '2.0.0'))).statusCode).toBe(201);
       expect((await iot.setState('snap-app', '1.0.0', 'PUBLISHED')).statusCode).toBe(200);
+      // Providers belong to the domain: each project's credentials create one of the domain's two.
       const r = rfs(s, tok);
-      expect((await r.createProvider({ provider_name: 'snap-provider', provider_description: 'd', provider_version: '1.0.0', function_graph_urn: URN })).statusCode).toBe(201);
-      expect((await r.createVersion('snap-provider', { provider_version: '1.1.0-rc.1+b', function_graph_urn: URN })).statusCode).toBe(201);
+      const name = project === PROJECT_ID ? 'snap-provider' : 'other-provider';
+      expect((await r.createProvider({ provider_name: name, provider_description: 'd', provider_version: '1.0.0', function_graph_urn: URN })).statusCode).toBe(201);
+      expect((await r.createVersion(name, { provider_version: '1.1.0-rc.1+b', function_graph_urn: URN })).statusCode).toBe(201);
     }
   });
   afterAll(async () => s.close());
@@ -47,19 +49,22 @@ describe.each(BACKENDS)('admin snapshot API on %s', (kind) => {
     expect((await s.app.inject({ method: 'GET', url: '/_versionary/export' })).statusCode).toBe(401);
   });
 
-  it('exports everything, or one project', async () => {
+  it('exports everything, or one project (which holds no RFS providers: they are the domain\'s)', async () => {
     const all = await exportJson();
     expect(all).toMatchObject({ format: 'versionary-snapshot', version: 1, project_id: null });
     expect(all.edge_apps).toHaveLength(2);
     expect(all.edge_app_versions).toHaveLength(4);
     expect(all.rfs_providers).toHaveLength(2);
+    expect(all.rfs_providers.map((p: object) => Object.keys(p)[0])).toEqual(['domain_id', 'domain_id']);
+    expect(all.rfs_providers.map((p: { domain_id: string }) => p.domain_id)).toEqual([DOMAIN_ID, DOMAIN_ID]);
+    expect(all.rfs_providers.some((p: object) => 'project_id' in p)).toBe(false);
     expect(all.rfs_provider_versions).toHaveLength(4);
     expect(all.edge_app_versions[0].spec.container_settings).toEqual(VALID_VERSION.container_settings);
     const one = await exportJson(`?project_id=${other.id}`);
     expect(one.project_id).toBe(other.id);
     expect(one.edge_apps.map((a: { project_id: string }) => a.project_id)).toEqual([other.id]);
-    expect(one.rfs_providers.map((p: { project_id: string }) => p.project_id)).toEqual([other.id]);
-    expect(one.rfs_provider_versions).toHaveLength(2);
+    expect(one.rfs_providers).toEqual([]);
+    expect(one.rfs_provider_versions).toEqual([]);
   });
 
   it('restores exactly what was exported: export, reset, import', async () => {
@@ -81,10 +86,58 @@ describe.each(BACKENDS)('admin snapshot API on %s', (kind) => {
     expect(shown.json().state).toBe('PUBLISHED');
   });
 
-  it('resets one project only', async () => {
+  it("loads a snapshot of an earlier release, whose providers name their project, into the project's domain", async () => {
+    const snapshot = await exportJson();
+    const earlier = (project: string) => ({
+      ...snapshot,
+      rfs_providers: snapshot.rfs_providers.map(({ domain_id: _d, ...p }: { domain_id: string }, i: number) => ({ project_id: i === 0 ? PROJECT_ID : project, ...p })),
+    });
+    const before = await stored();
+    for (const project of [PROJECT_ID, other.id]) {
+      expect((await admin('POST', '/_versionary/reset')).statusCode).toBe(200);
+      const res = await admin('POST', '/_versionary/import', JSON.stringify(earlier(project)));
+      expect(res.statusCode, res.body).toBe(200);
+      expect(await stored()).toEqual(before);
+      expect({ ...(await exportJson()), exported_at: null }).toEqual({ ...snapshot, exported_at: null });
+    }
+    // Of one project, as an earlier release exported it: its providers join the domain's.
+    const ofProject = await exportJson(`?project_id=${PROJECT_ID}`);
+    const mine = snapshot.rfs_providers.find((p: { provider_name: string }) => p.provider_name === 'snap-provider');
+    const { domain_id: _d, ...old } = mine;
+    const versions = snapshot.rfs_provider_versions.filter((v: { provider_id: string }) => v.provider_id === mine.provider_id);
+    expect((await admin('POST', '/_versionary/reset')).statusCode).toBe(200);
+    const loaded = await admin('POST', '/_versionary/import', JSON.stringify({ ...ofProject, rfs_providers: [{ ...old, project_id: PROJECT_ID }], rfs_provider_versions: versions }));
+    expect(loaded.statusCode, loaded.body).toBe(200);
+    expect((await exportJson()).rfs_providers).toEqual([mine]);
+    const again = await admin('POST', '/_versionary/import?mode=replace', JSON.stringify({ ...ofProject, rfs_providers: [{ ...old, project_id: PROJECT_ID }], rfs_provider_versions: versions }));
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error_msg).toContain("rfs_providers[0..0]: a record already exists (RFS providers belong to the domain, which a project's replace keeps: reset the domain first)");
+    expect((await admin('POST', '/_versionary/reset')).statusCode).toBe(200);
+    expect((await admin('POST', '/_versionary/import', JSON.stringify(snapshot))).statusCode).toBe(200);
+    expect(await stored()).toEqual(before);
+  });
+
+  it('refuses one name twice in a domain, as two projects of an earlier release could hold it, writing nothing', async () => {
+    const snapshot = await exportJson();
+    const [a, b] = snapshot.rfs_providers.map(({ domain_id: _d, ...p }: { domain_id: string }) => p);
+    const before = await stored();
+    const twice = { ...snapshot, rfs_providers: [{ ...a, project_id: PROJECT_ID }, { ...b, provider_name: a.provider_name, project_id: other.id }] };
+    const res = await admin('POST', '/_versionary/import?mode=replace', JSON.stringify(twice));
+    expect(res.statusCode, res.body).toBe(409);
+    expect(res.json().error_msg).toContain(`rfs_providers[1].provider_name: provider ${a.provider_name} is also rfs_providers[0] in domain ${DOMAIN_ID}; provider names are unique per domain`);
+    const both = await admin('POST', '/_versionary/import?mode=replace', JSON.stringify({ ...snapshot, rfs_providers: [a, b].map((p) => ({ ...p, project_id: PROJECT_ID, domain_id: DOMAIN_ID })) }));
+    expect(both.statusCode).toBe(400);
+    expect(both.json().error_msg).toContain('rfs_providers[0]: a provider names its domain_id (or, in a snapshot of an earlier release, its project_id), not both');
+    expect(await stored()).toEqual(before);
+  });
+
+  it("resets one project only, keeping the domain's RFS providers", async () => {
+    const providers = (await exportJson()).rfs_providers;
     const res = await admin('POST', `/_versionary/reset?project_id=${other.id}`);
-    expect(res.json()).toEqual({ deleted: { edge_apps: 1, rfs_providers: 1 } });
-    expect((await exportJson()).edge_apps.map((a: { project_id: string }) => a.project_id)).toEqual([PROJECT_ID]);
+    expect(res.json()).toEqual({ deleted: { edge_apps: 1, rfs_providers: 0 } });
+    const after = await exportJson();
+    expect(after.edge_apps.map((a: { project_id: string }) => a.project_id)).toEqual([PROJECT_ID]);
+    expect(after.rfs_providers).toEqual(providers);
   });
 
   it('refuses records that already exist unless mode=replace, atomically', async () => {

@@ -31,7 +31,7 @@ export function rfs(s: TestServer, token: string, extraHeaders: Record<string, s
 export async function rfsSnapshot(s: TestServer) {
   const db = s.opened.store.db;
   return {
-    providers: await db.selectFrom('rfs_providers').selectAll().orderBy('tenant_id').orderBy('provider_name').execute(),
+    providers: await db.selectFrom('rfs_providers').selectAll().orderBy('domain_id').orderBy('provider_name').execute(),
     versions: await db.selectFrom('rfs_provider_versions').selectAll().orderBy('provider_id').orderBy('provider_version').execute(),
   };
 }

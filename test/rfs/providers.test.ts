@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/backends.js';
-import { adminToken, passwordBody, startServer, PROJECT_ID, type TestServer } from '../helpers/server.js';
+import { adminToken, passwordBody, startServer, DOMAIN_ID, PROJECT_ID, type TestServer } from '../helpers/server.js';
 import { rfs, rfsSnapshot, URN } from '../helpers/rfs.js';
 
 const R = 'RF.10011003';
@@ -222,25 +222,53 @@ describe.each(BACKENDS)('RFS private providers on %s', (kind) => {
     });
   });
 
-  describe('tenancy', () => {
-    it('keeps projects apart and lets Basic and Global credentials of one account share the region project', async () => {
+  describe('tenancy: the namespace is the domain (rfs.md §1.3)', () => {
+    it('lets every project of a domain, and its domain-scoped credentials, see and change the same providers', async () => {
       const other = await s.opened.iam.createProject({ name: `rfs-${kind}`, id: `rfs-other-${kind}` });
       const otherToken = (await s.app.inject({ method: 'POST', url: '/v3/auth/tokens', payload: passwordBody({ project: other.name }) })).headers['x-subject-token'] as string;
       const otherApi = rfs(s, otherToken);
-      expect((await otherApi.createProvider({ provider_name: 'my-hello-world-provider-name', provider_description: 'other tenant' })).statusCode).toBe(201);
-      expect((await otherApi.createProvider({ provider_name: 'only-other' })).statusCode).toBe(201);
-      expect((await api.showProvider('only-other')).statusCode).toBe(404);
-      expect((await api.showProvider('my-hello-world-provider-name')).json().provider_description).toBe('my first private provider');
-      const names = (await otherApi.listProviders()).json().providers.map((p: { provider_name: string }) => p.provider_name);
-      expect(names.sort()).toEqual(['my-hello-world-provider-name', 'only-other']);
+      const taken = await otherApi.createProvider({ provider_name: 'my-hello-world-provider-name', provider_description: 'other project' });
+      expect(taken.statusCode).toBe(409);
+      expect(taken.json().error_code).toBe('RF.10015001');
+      expect((await otherApi.showProvider('my-hello-world-provider-name')).json().provider_description).toBe('my first private provider');
+      expect((await otherApi.createProvider({ provider_name: 'made-by-other', provider_version: '1.0.0', function_graph_urn: URN })).statusCode).toBe(201);
+      expect((await api.showProvider('made-by-other')).statusCode).toBe(200);
+      expect((await api.createVersion('made-by-other', { provider_version: '1.0.1', function_graph_urn: URN })).statusCode).toBe(201);
+      expect((await otherApi.listVersions('made-by-other')).json().versions.map((v: { provider_version: string }) => v.provider_version).sort()).toEqual(['1.0.0', '1.0.1']);
+      const names = async (a: ReturnType<typeof rfs>) => (await a.listProviders()).json().providers.map((p: { provider_name: string }) => p.provider_name);
+      expect(await names(otherApi)).toEqual(await names(api));
 
-      // A domain-scoped token names no project: it acts in the domain's project of this region.
+      // A domain-scoped token names no project; with X-Project-Id of any project of the domain it is the same.
       const domainToken = (await s.app.inject({ method: 'POST', url: '/v3/auth/tokens', payload: passwordBody({ scopeDomain: 'default' }) })).headers['x-subject-token'] as string;
-      const domainApi = rfs(s, domainToken);
-      expect((await domainApi.showProvider('my-hello-world-provider-name')).json().provider_description).toBe('my first private provider');
-      const viaHeader = rfs(s, domainToken, { 'x-project-id': other.id });
-      expect((await viaHeader.showProvider('only-other')).statusCode).toBe(200);
-      expect(PROJECT_ID).not.toBe(other.id);
+      for (const headers of [{}, { 'x-project-id': other.id }, { 'x-project-id': PROJECT_ID }, { 'x-domain-id': DOMAIN_ID }] as Record<string, string>[]) {
+        const domainApi = rfs(s, domainToken, headers);
+        expect((await domainApi.showProvider('made-by-other')).statusCode, JSON.stringify(headers)).toBe(200);
+        expect(await names(domainApi)).toEqual(await names(api));
+      }
+      expect((await rfs(s, domainToken).deleteProvider('made-by-other')).statusCode).toBe(204);
+      expect((await otherApi.showProvider('made-by-other')).statusCode).toBe(404);
+    });
+
+    it('keeps domains apart, and serves a domain that has no project at all', async () => {
+      const solo = await s.opened.iam.createDomain({ name: `solo-${kind}` });
+      await s.opened.iam.createUser({ name: 'solo-user', password: 'solo-password-1', domain: solo.name });
+      const res = await s.app.inject({ method: 'POST', url: '/v3/auth/tokens', payload: passwordBody({ user: 'solo-user', password: 'solo-password-1', domain: solo.name, scopeDomain: solo.name }) });
+      expect(res.statusCode, res.body).toBe(201);
+      const soloApi = rfs(s, res.headers['x-subject-token'] as string);
+      expect((await soloApi.listProviders()).json()).toEqual({ providers: [], page_info: { next_marker: null, previous_marker: null, current_count: 0 } });
+      expect((await soloApi.showProvider('my-hello-world-provider-name')).statusCode).toBe(404);
+      const created = await soloApi.createProvider({ provider_name: 'my-hello-world-provider-name', provider_description: 'solo' });
+      expect(created.statusCode).toBe(201);
+      expect((await soloApi.showProvider('my-hello-world-provider-name')).json().provider_description).toBe('solo');
+      expect((await api.showProvider('my-hello-world-provider-name')).json().provider_description).toBe('my first private provider');
+      expect((await api.showProvider('my-hello-world-provider-name')).json().provider_id).not.toBe(created.json().provider_id);
+      // A project or domain of another account in the headers is refused before RFS is reached.
+      for (const headers of [{ 'x-project-id': PROJECT_ID }, { 'x-domain-id': DOMAIN_ID }] as Record<string, string>[]) {
+        const refused = await rfs(s, res.headers['x-subject-token'] as string, headers).listProviders();
+        expect(refused.statusCode, JSON.stringify(headers)).toBe(403);
+      }
+      expect((await soloApi.deleteProvider('my-hello-world-provider-name')).statusCode).toBe(204);
+      expect((await api.showProvider('my-hello-world-provider-name')).statusCode).toBe(200);
     });
   });
 });

@@ -71,13 +71,26 @@ describe.each(BACKENDS)('RFS provider versions on %s', (kind) => {
       expect((await api.createVersion('semver-p', { provider_version: '2.0.0+a', function_graph_urn: URN })).statusCode).toBe(201);
       expect((await api.createVersion('semver-p', { provider_version: '2.0.0+b', function_graph_urn: URN })).statusCode).toBe(201);
     });
-    it('validates the version in the path too', async () => {
-      for (const v of ['v1.0.0', '1.0']) {
-        const res = await api.showVersion('semver-p', v);
-        expect(res.statusCode).toBe(400);
-        expect(res.json().error_code).toBe(R);
+    it('checks only the length of a version in the path: 5-128 characters that are not semver name no version (404, rfs.md §5.5)', async () => {
+      const before = await rfsSnapshot(s);
+      for (const call of [(v: string, q?: string) => api.showVersion('semver-p', v, q), (v: string, q?: string) => api.deleteVersion('semver-p', v, q)]) {
+        for (const v of ['v1.0.0', 'latest', '1.0.0.0', '01.0.0', '7.7.7', 'x'.repeat(128), '1.0.0-a..b', '%20%201.0.0']) {
+          const res = await call(v);
+          expect(res.statusCode, v).toBe(404);
+          expect(res.json().error_code, v).toBe('RF.10014002');
+        }
+        for (const [v, mention] of [['1.0', 'provider_version must NOT have fewer than 5'], ['1.0.', 'fewer than 5'], ['1'.repeat(129), 'provider_version must NOT have more than 128']]) {
+          const res = await call(v!);
+          expect(res.statusCode, v).toBe(400);
+          expect(res.json().error_code).toBe(R);
+          expect(res.json().error_msg).toContain(mention);
+        }
+        // The provider comes first, then the provider_id, as for any version (rfs.md §1.5).
+        const missing = await api.raw('GET', '/v1/private-providers/no-such-provider/versions/latest/metadata');
+        expect(missing.json().error_code).toBe('RF.10014001');
+        expect((await call('latest', 'provider_id=00000000-0000-4000-8000-000000000000')).json().error_code).toBe(R);
       }
-      expect((await api.showVersion('semver-p', '7.7.7')).json().error_code).toBe('RF.10014002');
+      expect(await rfsSnapshot(s)).toEqual(before);
     });
   });
 
@@ -89,9 +102,19 @@ describe.each(BACKENDS)('RFS provider versions on %s', (kind) => {
       URN,
       'urn:fss:cn-north-7:a61dfe3154de42829367056598d5040f:function:default:my_func-1:!alias1',
       'urn:fss:cn-north-7:abc:function:default:f1:v1.2',
-    ])('accepts %s', async (urn) => {
+      // A function's own URN, as Terraform passes it: no version or alias.
+      'urn:fss:cn-north-7:a61dfe3154de42829367056598d5040f:function:default:test',
+      'urn:fss:cn-north-7:abc:function:default:my_func-1',
+    ])('accepts %s and answers it back unchanged', async (urn) => {
       const v = `1.0.${Math.floor(Math.random() * 1e6)}`;
       expect((await api.createVersion('urn-p', { provider_version: v, function_graph_urn: urn })).statusCode).toBe(201);
+      expect((await api.showVersion('urn-p', v)).json().function_graph_urn).toBe(urn);
+    });
+
+    it('creates a provider with a first version whose URN has no version or alias', async () => {
+      const urn = 'urn:fss:cn-north-7:a61dfe3154de42829367056598d5040f:function:default:test';
+      expect((await api.createProvider({ provider_name: 'urn-bare', provider_version: '0.0.1', function_graph_urn: urn })).statusCode).toBe(201);
+      expect((await api.listVersions('urn-bare')).json().versions[0].function_graph_urn).toBe(urn);
     });
     it.each([
       ['another region', URN.replace('cn-north-7', 'cn-south-1'), 'must be in region cn-north-7'],
@@ -99,6 +122,10 @@ describe.each(BACKENDS)('RFS provider versions on %s', (kind) => {
       ['too short', 'urn:fss:cn-north-7:abc:f', 'function_graph_urn must NOT have fewer than 32'],
       ['too long', URN + 'x'.repeat(256), 'function_graph_urn must NOT have more than 256'],
       ['a function name starting with a digit', 'urn:fss:cn-north-7:abc:function:default:1func:latest', 'function_graph_urn must be'],
+      ['a bare function of another region', 'urn:fss:cn-south-1:a61dfe3154de42829367056598d5040f:function:default:test', 'must be in region cn-north-7'],
+      ['a bare function name ending with "-"', 'urn:fss:cn-north-7:a61dfe3154de42829367056598d5040f:function:default:test-', 'function_graph_urn must be'],
+      ['an empty suffix', 'urn:fss:cn-north-7:a61dfe3154de42829367056598d5040f:function:default:test:', 'function_graph_urn must be'],
+      ['a suffix of one character', 'urn:fss:cn-north-7:a61dfe3154de42829367056598d5040f:function:default:test:1', 'function_graph_urn must be'],
       ['missing', undefined, 'function_graph_urn is required'],
       ['null', null, 'function_graph_urn is required'],
     ])('refuses %s', async (_what, urn, mention) => {

@@ -61,11 +61,13 @@ describe.each(BACKENDS)('migrations on %s', (kind) => {
         values ('p1', 'old-app', ${`1.0.${i}`}, 'PUBLISHED', 'docker', '["x86_64","arm64"]', 'NPU', 'first release', '2.1.0', 0, ${t}, ${t}, ${t}, null, ${JSON.stringify(spec)})`.execute(store.db);
     }
 
+    await sql`insert into domains (id, name, created_at) values ('d1', 'd1', ${t})`.execute(store.db);
+    await sql`insert into projects (id, domain_id, name, created_at) values ('p1', 'd1', 'cn-north-7', ${t})`.execute(store.db);
     await sql`insert into rfs_providers (tenant_id, provider_name, provider_id, create_time, update_time) values ('p1', 'old-provider', 'c0ffee00-0000-4000-8000-000000000009', ${t}, ${t})`.execute(store.db);
     await sql`insert into rfs_provider_versions (provider_id, provider_version, version_description, function_graph_urn, create_time)
       values ('c0ffee00-0000-4000-8000-000000000009', '1.0.0', 'first', 'urn:fss:cn-north-4:0123456789abcdef0123456789abcdef:function:default:hello:latest', ${t})`.execute(store.db);
 
-    expect(await migrate(store)).toEqual(['004_version_docs']);
+    expect(await migrate(store)).toEqual(['004_version_docs', '005_rfs_domains']);
     const rfsDoc = await sql<{ doc: string }>`select doc from rfs_provider_versions`.execute(store.db);
     expect(JSON.parse(rfsDoc.rows[0]!.doc)).toEqual({ provider_version: '1.0.0', version_description: 'first', function_graph_urn: 'urn:fss:cn-north-4:0123456789abcdef0123456789abcdef:function:default:hello:latest', create_time: t });
     const service = new IotEdgeService(new IotEdgeRepo(store.db, store.dialect, store.transact, store.reader));

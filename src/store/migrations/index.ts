@@ -3,6 +3,7 @@ import * as m001 from './001_identity.js';
 import * as m002 from './002_iotedge.js';
 import * as m003 from './003_rfs.js';
 import * as m004 from './004_version_docs.js';
+import { rfsDomains } from './005_rfs_domains.js';
 
 /** Every migration, in order. Names never change once released. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -10,4 +11,6 @@ export const MIGRATIONS: Record<string, Migration> = {
   '002_iotedge': m002,
   '003_rfs': m003,
   '004_version_docs': m004,
+  // Refuses what cannot move by itself unless the operator resolves it (migrate.ts).
+  '005_rfs_domains': rfsDomains(),
 };
