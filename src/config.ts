@@ -70,7 +70,7 @@ export const SETTINGS: Setting[] = [
   { key: 'loginAddressLimit', flag: '--login-address-limit <n>', env: 'VERSIONARY_LOGIN_ADDRESS_LIMIT', default: '30', description: 'wrong passwords one client address may send before 429, then one more every 20 s (0 = off)' },
   { key: 'requestTimeoutMs', flag: '--request-timeout <ms>', env: 'VERSIONARY_REQUEST_TIMEOUT', default: '30000', description: 'longest time to receive a whole request' },
   { key: 'responseBudget', flag: '--response-budget <bytes>', env: 'VERSIONARY_RESPONSE_BUDGET', default: String(64 * 1024 * 1024), description: 'bytes of large responses that may be on their way to clients at once; over it a large response answers 503' },
-  { key: 'rfsProviderQuota', flag: '--rfs-provider-quota <n>', env: 'VERSIONARY_RFS_PROVIDER_QUOTA', default: '0', description: 'most RFS private providers per project (0 = unlimited)' },
+  { key: 'rfsProviderQuota', flag: '--rfs-provider-quota <n>', env: 'VERSIONARY_RFS_PROVIDER_QUOTA', default: '0', description: 'most RFS private providers per domain (0 = unlimited)' },
   { key: 'rfsVersionQuota', flag: '--rfs-version-quota <n>', env: 'VERSIONARY_RFS_VERSION_QUOTA', default: '0', description: 'most versions per RFS private provider (0 = unlimited)' },
 ];
 
