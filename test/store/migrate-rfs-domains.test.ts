@@ -128,6 +128,20 @@ describe.each(BACKENDS)('005_rfs_domains on %s', (kind) => {
     expect(await listed(store, 'dom-a')).toEqual(['shared', 'shared-2']);
   });
 
+  it('goes back down to providers of the oldest project of their domain', async () => {
+    backend = await freshBackend(kind);
+    store = await at004(backend);
+    await provider(store, 'proj-a2', 'alpha', 1, 2);
+    await provider(store, 'proj-b1', 'alpha', 2);
+    await migrate(store);
+    const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => MIGRATIONS }, migrationTableName: 'versionary_migration', migrationLockTableName: 'versionary_migration_lock' });
+    expect((await migrator.migrateDown()).error).toBeUndefined();
+    expect(await columns(store)).toContain('tenant_id');
+    expect(await columns(store)).not.toContain('domain_id');
+    expect((await rows(store)).map((r) => [r.tenant_id, r.provider_name])).toEqual([['proj-a1', 'alpha'], ['proj-b1', 'alpha']]);
+    expect((await versions(store)).length).toBe(2);
+  });
+
   it('renames to a free name within 64 characters, the oldest keeping the name', async () => {
     backend = await freshBackend(kind);
     store = await at004(backend);
