@@ -11,6 +11,14 @@
   }
   if (session && Date.parse(session.expiresAt) <= Date.now()) session = null;
 
+  // Scalar keeps its sidebar and headings below a custom header of this height.
+  var bar = document.getElementById('versionary-bar');
+  function fitBar() {
+    document.documentElement.style.setProperty('--scalar-custom-header-height', bar.offsetHeight + 'px');
+  }
+  fitBar();
+  if (window.ResizeObserver) new ResizeObserver(fitBar).observe(bar);
+
   var form = document.getElementById('signin');
   var signedIn = document.getElementById('signed-in');
   var error = document.getElementById('signin-error');
@@ -63,11 +71,15 @@
   });
 
   // The project of the session fills every {project_id}; a fresh UUID fills every Client-Request-Id.
+  // An optional enum parameter starts empty and off: Scalar would otherwise fill in its first value and
+  // send it, so that a first "try it" of a list would filter. Choosing a value turns it on.
   function personalise(doc) {
     Object.keys(doc.paths || {}).forEach(function (path) {
       var item = doc.paths[path];
       Object.keys(item).forEach(function (method) {
         (item[method].parameters || []).forEach(function (p) {
+          var enumerated = p.schema && Array.isArray(p.schema.enum) && p.schema.default === undefined;
+          if (!p.required && enumerated && p.example === undefined && p.examples === undefined) p.example = null;
           if (p.name === 'project_id' && session && session.projectId) {
             p.example = session.projectId;
             p.schema = Object.assign({}, p.schema, { default: session.projectId });
@@ -87,9 +99,15 @@
     .then(function (doc) {
       Scalar.createApiReference('#app', {
         content: personalise(doc),
+        // Offline: nothing on the page may reach a service outside this server.
         withDefaultFonts: false,
         telemetry: false,
         proxyUrl: '',
+        agent: { disabled: true },
+        mcp: { disabled: true },
+        hideClientButton: true,
+        showToolbar: 'never',
+        showDeveloperTools: 'never',
         hideDownloadButton: false,
         defaultHttpClient: { targetKey: 'shell', clientKey: 'curl' },
         hiddenClients: { c: true, clojure: true, csharp: true, dart: true, fsharp: true, http: false, java: true, kotlin: true, objc: true, ocaml: true, php: true, powershell: true, r: true, ruby: true, rust: true, swift: true },

@@ -29,6 +29,21 @@ const ERROR_RESPONSES: Record<string, string> = {
   '503': 'The store is unavailable; retry after Retry-After seconds.',
 };
 
+type ObjectSchema = { properties?: Record<string, { default?: unknown }>; required?: string[] };
+
+/**
+ * A querystring or header field with a default may be left out: the request is then validated with
+ * the default filled in, which is why the schema lists it as required. In the document it is optional.
+ */
+function optionalDefaults<T>(schema: T): T {
+  const s = schema as ObjectSchema | undefined;
+  if (!s?.properties || !Array.isArray(s.required)) return schema;
+  const required = s.required.filter((name) => s.properties?.[name]?.default === undefined);
+  if (required.length === s.required.length) return schema;
+  const { required: _all, ...rest } = s;
+  return (required.length ? { ...rest, required } : rest) as T;
+}
+
 /** OpenAPI 3.1 generated from the route schemas; the error envelopes are added to every API operation. */
 export function registerOpenApi(app: App): void {
   app.register(swagger, {
@@ -72,7 +87,9 @@ export function registerOpenApi(app: App): void {
         response[status] ??= { description, content: { 'application/json': { schema: ENVELOPE } } };
       }
       const isPublic = (route.config as { public?: boolean } | undefined)?.public;
-      return { schema: { ...schema, response, ...(isPublic ? { security: [] } : {}) } as typeof schema, url };
+      const { querystring, headers } = schema as { querystring?: unknown; headers?: unknown };
+      const optional = { ...(querystring ? { querystring: optionalDefaults(querystring) } : {}), ...(headers ? { headers: optionalDefaults(headers) } : {}) };
+      return { schema: { ...schema, ...optional, response, ...(isPublic ? { security: [] } : {}) } as typeof schema, url };
     },
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

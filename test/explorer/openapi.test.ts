@@ -42,6 +42,32 @@ describe('the OpenAPI document', () => {
     expect(rfsHeaders.map((p: { name: string }) => p.name)).toEqual(['client-request-id']);
   });
 
+  it('names every operation by a summary and marks required only the parameters a request must send', () => {
+    const ops = Object.entries(doc.paths as Record<string, Record<string, any>>).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ at: `${method} ${path}`, op })));
+    expect(ops.length).toBeGreaterThan(25);
+    for (const { at, op } of ops) {
+      expect(op.summary, at).toMatch(/\S/);
+      for (const p of op.parameters ?? []) {
+        const what = `${p.in} ${p.name} of ${at}`;
+        if (p.in === 'path') expect(p.required, what).toBe(true);
+        // A parameter with a default may be left out: the server fills the default in.
+        if (p.schema?.default !== undefined) expect(p.required, what).toBe(false);
+        // An optional enum carries no example of its own that would fill it in.
+        if (p.schema?.enum && !p.required) expect([p.example, p.examples, p.schema.examples], what).toEqual([undefined, undefined, undefined]);
+      }
+    }
+    expect(doc.paths['/v1/private-providers/{provider_name}/metadata'].get.summary).toBe('Show a private provider');
+    const list = Object.fromEntries(doc.paths['/v2/{project_id}/edge-apps'].get.parameters.map((p: any) => [p.name, p]));
+    expect([list.offset.required, list.offset.schema.default, list.limit.required, list.limit.schema.default]).toEqual([false, 0, false, 10]);
+    for (const name of ['app_type', 'function_type']) expect([list[name].required, list[name].schema.default, list[name].example]).toEqual([false, undefined, undefined]);
+  });
+
+  it('leaves out a parameter with a default and still gets the default', async () => {
+    const res = await s.app.inject({ method: 'GET', url: `/v2/${PROJECT_ID}/edge-apps`, headers: { 'x-auth-token': await adminToken(s) } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().page_info).toEqual({ offset: 0, limit: 10 });
+  });
+
   it('has request examples that succeed as written', async () => {
     const token = await adminToken(s);
     const example = (path: string, method: string) => doc.paths[path][method].requestBody.content['application/json'].example;
