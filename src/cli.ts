@@ -219,7 +219,7 @@ async function snapshotScope(iam: Opened['iam'], o: Record<string, unknown>): Pr
 adminCommand(admin, 'export', 'write a JSON snapshot of API data (no identities): all of it, one domain or one project', async ({ store, iam }, _a, o, c) => {
   const scope = await snapshotScope(iam, o);
   const out = o.out ? fs.createWriteStream(o.out as string) : process.stdout;
-  await pipeline(Readable.from(new SnapshotService(store, c.region).export(scope)), out, { end: out !== process.stdout });
+  await pipeline(Readable.from(new SnapshotService(store, c.region, c.bodyLimit).export(scope)), out, { end: out !== process.stdout });
   return undefined;
 })
   .option('--domain <name>', 'only the projects of this domain')
@@ -230,14 +230,14 @@ adminCommand(admin, 'import', 'load a snapshot atomically', async ({ store, iam 
   if (mode !== 'add' && mode !== 'replace') throw new CliError('--mode must be add or replace');
   const scope = await snapshotScope(iam, o);
   const input = file === '-' ? process.stdin : fs.createReadStream(file!);
-  return new SnapshotService(store, c.region).import(input, mode, scope);
+  return new SnapshotService(store, c.region, c.bodyLimit).import(input, mode, scope);
 })
   .argument('<file>', 'snapshot file, or - for standard input')
   .option('--mode <mode>', 'add (refuse existing records) or replace (first delete what the snapshot covers)', 'add')
   .option('--domain <name>', "load into this domain's projects only (replace then deletes only this domain's data)");
 adminCommand(admin, 'reset', 'delete API data (all, one domain or one project); identities are kept', async ({ store, iam }, _a, o, c) => {
   if (!o.yes) throw new CliError('reset deletes data: add --yes to confirm');
-  return new SnapshotService(store, c.region).reset(await snapshotScope(iam, o));
+  return new SnapshotService(store, c.region, c.bodyLimit).reset(await snapshotScope(iam, o));
 })
   .option('--domain <name>', 'only the projects of this domain')
   .option('--project-id <id>', 'only this project')

@@ -89,7 +89,7 @@ export function buildServer(deps: ServerDeps): App {
       });
       rfsRoutes(rfs, { service });
     });
-    group(api, (admin) => adminRoutes(admin, { snapshots: new SnapshotService(deps.store, deps.region), importLimit: deps.importLimit }));
+    group(api, (admin) => adminRoutes(admin, { snapshots: new SnapshotService(deps.store, deps.region, deps.bodyLimit), importLimit: deps.importLimit }));
   });
 
   return app;

@@ -7,6 +7,7 @@ import { AdminRepo, type Scope } from './repo.js';
 import { recordToRow, rowToRecord, TABLES, type ReceivedProvider, type Rows, type Table } from './records.js';
 import { SNAPSHOT_FORMAT, type Counts } from './schemas.js';
 import { Spool } from './spool.js';
+import { SnapshotGuard, type ValueKind } from './guard.js';
 
 export type { Scope } from './repo.js';
 
@@ -22,6 +23,9 @@ export type { Scope } from './repo.js';
  */
 
 const INSERT_BATCH = 100;
+/** Deeper than any snapshot nests (a version's container port is at depth 8). */
+const MAX_DEPTH = 16;
+const HEADER_KEYS = new Set(['format', 'version', 'exported_at', 'project_id', 'domain_id']);
 
 export interface Header {
   format?: unknown;
@@ -50,11 +54,16 @@ const notInScope = (where: string, what: string) => new AppError('invalid', `${w
 export class SnapshotService {
   private readonly repo: AdminRepo;
 
+  /** No record of a snapshot can be larger than this: twice the largest API request body, and at least 4 MiB. */
+  private readonly recordBytes: number;
+
   constructor(
     private readonly store: Pick<Store, 'db' | 'transact'>,
     private readonly region: string,
+    bodyLimit: number,
   ) {
     this.repo = new AdminRepo(store.db);
+    this.recordBytes = Math.max(4 * 1024 * 1024, 2 * bodyLimit);
   }
 
   /** The snapshot of a scope as a stream of JSON text pieces. */
@@ -158,8 +167,10 @@ export class SnapshotService {
       }
       spool.add(table, row);
     };
+    const guard = new SnapshotGuard({ depth: MAX_DEPTH, recordBytes: this.recordBytes }, topLevelCheck());
     try {
       for await (const chunk of body) {
+        guard.feed(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
         parser.write(chunk);
         await spool.flush();
       }
@@ -252,6 +263,26 @@ export class SnapshotService {
       return r.counts;
     });
   }
+}
+
+/**
+ * Checks each top-level key as soon as its value starts: "format" comes first, every key is one a
+ * snapshot has, once, and tables are arrays (a misspelled table would otherwise load nothing, and
+ * with replace delete what it was meant to restore).
+ */
+function topLevelCheck(): (name: string, kind: ValueKind) => void {
+  const seen = new Set<string>();
+  return (name, kind) => {
+    if (seen.size === 0 && name !== 'format') throw new AppError('invalid', `not a snapshot: it must begin with "format": "${SNAPSHOT_FORMAT}", not "${name}"`);
+    if (seen.has(name)) throw new AppError('invalid', `"${name}" appears twice in the snapshot`);
+    seen.add(name);
+    const table = (TABLES as readonly string[]).includes(name);
+    if (!table && !HEADER_KEYS.has(name)) {
+      throw new AppError('unknown_field', `"${name}" is not a field of a snapshot (${[...HEADER_KEYS, ...TABLES].join(', ')})`);
+    }
+    if (table && kind !== 'array') throw new AppError('wrong_type', `${name} must be an array of records`);
+    if (!table && kind !== 'scalar') throw new AppError('wrong_type', `${name} must be a string, a number or null`);
+  };
 }
 
 /** Stored text is exactly what was sent: a string that is not Unicode is refused, not mended. */

@@ -90,7 +90,7 @@ export function mayHoldLoneSurrogate(jsonText: string): boolean {
     const next = jsonText.charCodeAt(i + 3) | 0x20;
     if (next === 0x38 || next === 0x39 || (next >= 0x61 && next <= 0x66)) return true; // 8, 9, a-f
   }
-  return false;
+  return jsonText.includes('\\u0000');
 }
 
 const LONE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
@@ -122,7 +122,11 @@ function pathOf(frame: Frame | undefined, last?: string): string {
   return path;
 }
 
+/** Text that cannot be stored as it was sent: a lone surrogate, or a NUL (which PostgreSQL refuses). */
+const unstorable = (s: string) => !s.isWellFormed() || s.includes('\0');
+
 function firstLoneUnit(s: string): number {
+  if (s.isWellFormed()) return 0;
   LONE.lastIndex = 0;
   const m = LONE.exec(s);
   LONE.lastIndex = 0;
@@ -137,12 +141,12 @@ export function locateLoneSurrogate(value: unknown): Found | undefined {
     const frame = stack.pop()!;
     const v = frame.value;
     if (typeof v === 'string') {
-      if (!v.isWellFormed()) return { path: pathOf(frame), unit: firstLoneUnit(v) };
+      if (unstorable(v)) return { path: pathOf(frame), unit: firstLoneUnit(v) };
     } else if (Array.isArray(v)) {
       for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], parent: frame, key: i });
     } else if (typeof v === 'object' && v !== null) {
       const keys = Object.keys(v);
-      for (const k of keys) if (!k.isWellFormed()) return { path: pathOf(frame, printable(k)), unit: firstLoneUnit(k) };
+      for (const k of keys) if (unstorable(k)) return { path: pathOf(frame, printable(k)), unit: firstLoneUnit(k) };
       for (let i = keys.length - 1; i >= 0; i--) stack.push({ value: (v as Record<string, unknown>)[keys[i]!], parent: frame, key: keys[i]! });
     }
   }
@@ -169,5 +173,6 @@ export function loneSurrogateProblem(value: unknown, within = ''): string | unde
   if (!found) return undefined;
   const { path } = found;
   const full = within && path ? `${within}${path.startsWith('[') ? '' : '.'}${path}` : within || path;
+  if (found.unit === 0) return `${full || 'The body'} holds a NUL character (\\u0000), which cannot be stored.`;
   return `${full || 'The body'} holds a lone surrogate (${hex(found.unit)}), which is not a Unicode character.`;
 }

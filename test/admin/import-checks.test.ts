@@ -37,7 +37,7 @@ describe.each(BACKENDS)('snapshot import checks on %s', (kind) => {
     ['both agency name and URN', () => withRecord('rfs_providers', { provider_agency_name: 'a', provider_agency_urn: 'iam::abc:agency:x' }), 'rfs_providers[0]: provider_agency_name and provider_agency_urn cannot both be set'],
     ['a time that is not a time', () => withRecord('edge_apps', { create_time: 'garbage' }), 'edge_apps[0]: create_time must be a UTC time'],
     ['an impossible date', () => withRecord('rfs_provider_versions', { create_time: '2024-02-30T00:00:00.000Z' }), 'rfs_provider_versions[0]: create_time must be a UTC time'],
-    ['an app id with a NUL', () => withRecord('edge_apps', { edge_app_id: 'a\u0000pp1' }), 'edge_apps[0]: edge_app_id must be letters, digits'],
+    ['an app id with a NUL', () => withRecord('edge_apps', { edge_app_id: 'a\u0000pp1' }), 'edge_apps[0].edge_app_id holds a NUL character'],
     ['a project id with a slash', () => withRecord('edge_apps', { project_id: 'a/b' }), 'edge_apps[0]: project_id must be letters, digits'],
     ['an unknown state', () => withRecord('edge_app_versions', { state: 'GONE' }), 'edge_app_versions[0]: state must be one of DRAFT, PUBLISHED, OFF_SHELF'],
     ['a published version never published', () => withRecord('edge_app_versions', { publish_time: null }), 'edge_app_versions[0]: publish_time is required for a PUBLISHED version'],
@@ -57,16 +57,37 @@ describe.each(BACKENDS)('snapshot import checks on %s', (kind) => {
     expect(await stored()).toEqual(before);
   });
 
-  it('needs "format" and "version" before the first record', async () => {
+  it('needs "format" first and "version" before the first record', async () => {
     const { format, version, ...rest } = base;
-    for (const text of [JSON.stringify({ ...rest, format, version }), JSON.stringify({ edge_apps: base.edge_apps, format, version })]) {
+    for (const text of [JSON.stringify({ ...rest, format, version }), JSON.stringify({ edge_apps: base.edge_apps, format, version }), JSON.stringify({ version, format, ...rest })]) {
       const res = await importing(text);
       expect(res.statusCode).toBe(400);
-      expect(res.json().error_msg).toContain('"format": "versionary-snapshot" and "version": 1 must come before the first record');
+      expect(res.json().error_msg).toContain('not a snapshot: it must begin with "format": "versionary-snapshot"');
     }
+    const late = await importing(JSON.stringify({ format, edge_apps: base.edge_apps, version }));
+    expect(late.statusCode).toBe(400);
+    expect(late.json().error_msg).toContain('"format": "versionary-snapshot" and "version": 1 must come before the first record');
     const empty = await importing(JSON.stringify({ format, version, project_id: PROJECT_ID, edge_apps: [], edge_app_versions: [], rfs_providers: [], rfs_provider_versions: [] }), 'add');
     expect(empty.statusCode).toBe(200);
     expect(empty.json().imported).toEqual({ edge_apps: 0, edge_app_versions: 0, rfs_providers: 0, rfs_provider_versions: 0 });
+  });
+
+  it.each([
+    ['a misspelled table', () => ({ ...base, rfs_provider: base.rfs_providers }), '"rfs_provider" is not a field of a snapshot'],
+    ['a table that is an object', () => ({ format: base.format, version: 1, edge_apps: { a: base.edge_apps[0] } }), 'edge_apps must be an array of records'],
+    ['a table that is null', () => ({ format: base.format, version: 1, rfs_providers: null }), 'rfs_providers must be an array of records'],
+    ['a header that is an object', () => ({ format: base.format, version: 1, project_id: {} }), 'project_id must be a string, a number or null'],
+    ['a key twice', () => `{"format":"versionary-snapshot","version":1,"edge_apps":[],"edge_apps":[]}`, '"edge_apps" appears twice'],
+    ['deep nesting in an unknown field', () => `{"format":"versionary-snapshot","version":1,"junk":${'['.repeat(100_000)}${']'.repeat(100_000)}}`, '"junk" is not a field of a snapshot'],
+    ['deep nesting in a record', () => `{"format":"versionary-snapshot","version":1,"edge_apps":[{"x":${'['.repeat(2_000_000)}${']'.repeat(2_000_000)}}]}`, 'nest deeper than 16 levels'],
+    ['a record larger than any record can be', () => `{"format":"versionary-snapshot","version":1,"edge_apps":[{"x":[${'{},'.repeat(3_000_000)}{}]}]}`, 'a record is larger than 4194304 bytes'],
+    ['a NUL in a text', () => withRecord('rfs_provider_versions', { version_description: 'a\u0000b' }), 'rfs_provider_versions[0].version_description holds a NUL character'],
+  ] as [string, () => unknown, string][])('refuses %s whole with 400, quickly, deleting nothing even with replace', async (_what, snapshot, message) => {
+    const before = await stored();
+    const res = await importing(snapshot());
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json().error_msg).toContain(message);
+    expect(await stored()).toEqual(before);
   });
 
   it('computes what is derived instead of trusting the snapshot', async () => {

@@ -121,6 +121,17 @@ describe.each(BACKENDS)('text that is not well-formed Unicode on %s', (kind) => 
     expect(await snapshot()).toBe(before);
   });
 
+  it('refuses a NUL character in any text, naming the field, on both stores alike', async () => {
+    const before = await snapshot();
+    const version = await send('POST', `${P}/text-app/versions`, JSON.stringify(versionWith('container_settings.configs.container_port_list', [{ host_ip: 'a\u0000b' }])));
+    expect(version.statusCode, version.body).toBe(400);
+    expect(version.json()).toEqual({ error_code: 'IoTEdge.00000005', error_msg: 'The request parameter is invalid. container_settings.configs.container_port_list[0].host_ip holds a NUL character (\\u0000), which cannot be stored.' });
+    const provider = await rfs(s, token).createProvider({ provider_name: 'nul-provider', provider_description: 'a\u0000b' });
+    expect(provider.statusCode, provider.body).toBe(400);
+    expect(provider.json()).toMatchObject({ error_code: 'RF.10011003', error_msg: expect.stringContaining('provider_description holds a NUL character') });
+    expect(await snapshot()).toBe(before);
+  });
+
   it('refuses a lone surrogate in IAM bodies in the gateway envelope', async () => {
     const res = await send('POST', '/v3/projects', JSON.stringify({ project: { name: 'cn-\ud800' } }));
     expect(res.statusCode).toBe(400);
