@@ -213,7 +213,12 @@ adminCommand(projects, 'delete', 'delete a project and the tokens scoped to it',
 /** The scope a snapshot command names: one project, one domain (by name), or the whole store. */
 async function snapshotScope(iam: Opened['iam'], o: Record<string, unknown>): Promise<Scope> {
   const domain = o.domain === undefined ? undefined : await iam.resolveDomain(o.domain as string);
-  return { domainId: domain?.id, projectId: o.projectId as string | undefined };
+  const projectId = o.projectId as string | undefined;
+  if (projectId !== undefined) {
+    const project = await iam.repo.projectById(projectId);
+    if (!project || (domain && project.domain_id !== domain.id)) throw new CliError(`project ${projectId} does not exist${domain ? ` in domain ${domain.name}` : ''}`);
+  }
+  return { domainId: domain?.id, projectId };
 }
 
 adminCommand(admin, 'export', 'write a JSON snapshot of API data (no identities): all of it, one domain or one project', async ({ store, iam }, _a, o, c) => {

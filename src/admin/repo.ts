@@ -25,9 +25,10 @@ type Eb = ExpressionBuilder<any, any>;
 
 /** The condition that a project id column lies within the scope (true for the whole store). */
 function within(eb: Eb, column: string, scope: Scope) {
-  if (scope.projectId !== undefined) return eb(column, '=', scope.projectId);
-  if (scope.domainId !== undefined) return eb(column, 'in', eb.selectFrom('projects').select('id').where('domain_id', '=', scope.domainId));
-  return eb.lit(true);
+  const ofDomain = scope.domainId === undefined ? undefined : eb(column, 'in', eb.selectFrom('projects').select('id').where('domain_id', '=', scope.domainId));
+  if (scope.projectId === undefined) return ofDomain ?? eb.lit(true);
+  const ofProject = eb(column, '=', scope.projectId);
+  return ofDomain ? eb.and([ofProject, ofDomain]) : ofProject;
 }
 
 /** The condition that a domain id column (of RFS providers) lies within the scope. */

@@ -105,10 +105,12 @@ export const Snapshot = Type.Object({
   rfs_provider_versions: Type.Array(ProviderVersionRecord),
 });
 
-export const ProjectQuery = Type.Object({ project_id: opt(ProjectId) });
-export const ImportQuery = Type.Object({
-  mode: Type.Unsafe<'add' | 'replace'>({ type: 'string', enum: ['add', 'replace'], default: 'add' }),
-});
+// Unknown parameters are refused: a misspelled project_id must not widen a reset to the whole domain.
+export const ProjectQuery = Type.Object({ project_id: opt(ProjectId) }, { additionalProperties: false });
+export const ImportQuery = Type.Object(
+  { mode: Type.Unsafe<'add' | 'replace'>({ type: 'string', enum: ['add', 'replace'], default: 'add' }) },
+  { additionalProperties: false },
+);
 export const Counts = Type.Object({
   edge_apps: Type.Integer(),
   edge_app_versions: Type.Integer(),

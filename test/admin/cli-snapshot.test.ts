@@ -67,6 +67,16 @@ describe.each(BACKENDS)('versionary admin export / import on %s', (kind) => {
     const refused = runCli(['admin', 'import', file, '--mode', 'replace', ...db]);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('edge_apps[0].project_id: project not-a-project does not exist');
+    const created = runCli(['admin', 'domain', 'create', 'other-domain', ...db]);
+    expect(created.code, created.stderr).toBe(0);
+    for (const args of [['reset', '--yes'], ['export', '--out', file]]) {
+      const outside = runCli(['admin', ...args, '--domain', 'other-domain', '--project-id', PROJECT_ID, ...db]);
+      expect(outside.code).not.toBe(0);
+      expect(outside.stderr).toContain(`project ${PROJECT_ID} does not exist in domain other-domain`);
+      const missing = runCli(['admin', ...args, '--project-id', 'no-such-project', ...db]);
+      expect(missing.code).not.toBe(0);
+      expect(missing.stderr).toContain('project no-such-project does not exist');
+    }
     const after = runCli(['admin', 'export', '--project-id', PROJECT_ID, '--out', file, ...db]);
     expect(after.code, after.stderr).toBe(0);
     expect(JSON.parse(fs.readFileSync(file, 'utf8')).edge_app_versions).toHaveLength(600);

@@ -92,6 +92,22 @@ describe.each(BACKENDS)('admin API walls between domains on %s', (kind) => {
     }
   });
 
+  it('refuses parameters it does not know, changing nothing', async () => {
+    const before = await stored();
+    for (const [method, url] of [
+      ['POST', `/_versionary/reset?projectid=${PROJECT_B}`],
+      ['POST', `/_versionary/reset?PROJECT_ID=${PROJECT_B}`],
+      ['POST', `/_versionary/reset?project_id[]=${PROJECT_B}`],
+      ['GET', `/_versionary/export?projectId=${PROJECT_B}`],
+      ['POST', `/_versionary/import?mode=replace&project_id=${PROJECT_B}`],
+    ] as const) {
+      const res = await call(tokenB, method, url, method === 'POST' && url.includes('import') ? JSON.stringify(await exportOf(tokenB)) : undefined);
+      expect(res.statusCode, `${url} ${res.body}`).toBe(400);
+      expect(res.json().error_msg).toContain('is not a known parameter');
+    }
+    expect(await stored()).toEqual(before);
+  });
+
   it("refuses versions added to another domain's provider", async () => {
     const a = await exportOf(tokenA);
     const b = await exportOf(tokenB);
