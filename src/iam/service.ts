@@ -185,8 +185,9 @@ export class IamService implements IdentityProvider {
   }
 
   /**
-   * The user a login names (none when the domain given is not the user's), and the key its wrong
-   * passwords count under: the user's id however it is named, else the name or id as given.
+   * The user a login names (none when the domain given is not the user's: each of its id and name
+   * that is given must be the user's domain's), and the key its wrong passwords count under: the
+   * user's id however it is named, else the name or id as given.
    */
   private async findUser(
     u: PasswordAuthBody['auth']['identity']['password']['user'],
@@ -196,10 +197,13 @@ export class IamService implements IdentityProvider {
     if (u.id) {
       const user = await this.repo.userById(u.id);
       if (!user) return { key: `id:${u.id}` };
-      return { user: given?.id && given.id !== user.domain_id ? undefined : user, key: `user:${user.id}` };
+      const key = `user:${user.id}`;
+      if (given?.id && given.id !== user.domain_id) return { key };
+      if (given?.name && given.name !== (await this.repo.domainById(user.domain_id))?.name) return { key };
+      return { user, key };
     }
     const by = given?.id || given?.name ? given : scope?.domain;
-    let domain: { id: string } | undefined;
+    let domain: { id: string; name: string } | undefined;
     if (by?.id) domain = await this.repo.domainById(by.id);
     else if (by?.name) domain = await this.repo.domainByName(by.name);
     else {
@@ -207,6 +211,8 @@ export class IamService implements IdentityProvider {
       domain = all.length === 1 ? all[0] : undefined;
     }
     const user = domain && u.name ? await this.repo.userByName(domain.id, u.name) : undefined;
+    // A domain given by id and name must be both; the scope's domain is checked once the password is.
+    if (user && by === given && by?.id && by.name && by.name !== domain!.name) return { key: `user:${user.id}` };
     if (user) return { user, key: `user:${user.id}` };
     const where = domain?.id ?? (by?.id ? `id=${by.id}` : `name=${by?.name ?? ''}`);
     return { key: `name:${JSON.stringify([where, u.name ?? ''])}` };

@@ -140,6 +140,61 @@ describe.each(BACKENDS)('IAM tokens on %s', (kind) => {
   });
 });
 
+describe.each(BACKENDS)('the domain of a password login on %s', (kind) => {
+  let s: TestServer;
+  const ACME = 'acme0000000000000000000000000001';
+  beforeAll(async () => {
+    s = await startServer(kind);
+    await s.opened.iam.createDomain({ name: 'acme', id: ACME });
+  });
+  afterAll(async () => s.close());
+
+  // A user of its own for each case, in the default domain, and one of the same name in acme: the
+  // refusals of one case never add up to a wait in another.
+  let users = 0;
+  const newUser = async () => {
+    const name = `dave-${users++}`;
+    await s.opened.iam.createUser({ name, password: 'dave-password', domain: 'acme' });
+    return { id: (await s.opened.iam.createUser({ name, password: 'dave-password' })).id, name };
+  };
+  let address = 0;
+  const login = (user: object, password = 'dave-password') =>
+    s.app.inject({ method: 'POST', url: '/v3/auth/tokens', remoteAddress: `10.9.0.${address++}`, payload: { auth: { identity: { methods: ['password'], password: { user: { ...user, password } } } } } });
+
+  type Named = { id: string; name: string };
+  it.each([
+    ['by id, with the domain id', (u: Named) => ({ id: u.id, domain: { id: DOMAIN_ID } })],
+    ['by id, with the domain name', (u: Named) => ({ id: u.id, domain: { name: 'default' } })],
+    ['by id, with the domain id and name', (u: Named) => ({ id: u.id, domain: { id: DOMAIN_ID, name: 'default' } })],
+    ['by id, with no domain', (u: Named) => ({ id: u.id })],
+    ['by name, with the domain id and name', (u: Named) => ({ name: u.name, domain: { id: DOMAIN_ID, name: 'default' } })],
+  ])('lets a user in named %s', async (_what, user) => {
+    const u = await newUser();
+    const res = await login(user(u));
+    expect(res.statusCode).toBe(201);
+    expect(res.json().token.user).toMatchObject({ id: u.id, domain: { id: DOMAIN_ID, name: 'default' } });
+  });
+
+  it.each([
+    ['by id, with the name of another domain', (u: Named) => ({ id: u.id, domain: { name: 'acme' } })],
+    ['by id, with the name of no domain', (u: Named) => ({ id: u.id, domain: { name: 'nowhere' } })],
+    ['by id, with another domain id', (u: Named) => ({ id: u.id, domain: { id: ACME } })],
+    ['by id, with its domain id and another domain name', (u: Named) => ({ id: u.id, domain: { id: DOMAIN_ID, name: 'acme' } })],
+    ['by id, with another domain id and its domain name', (u: Named) => ({ id: u.id, domain: { id: ACME, name: 'default' } })],
+    ['by name, with its domain id and another domain name', (u: Named) => ({ name: u.name, domain: { id: DOMAIN_ID, name: 'acme' } })],
+    ['by name, with its domain id and the name of no domain', (u: Named) => ({ name: u.name, domain: { id: DOMAIN_ID, name: 'nowhere' } })],
+    ['by name, with the id of another domain holding the name and its domain name', (u: Named) => ({ name: u.name, domain: { id: ACME, name: 'default' } })],
+    ['by name, with no domain id and its domain name', (u: Named) => ({ name: u.name, domain: { id: 'no-such-domain', name: 'default' } })],
+  ])('refuses a user named %s with the right password, as a wrong password', async (_what, user) => {
+    const u = await newUser();
+    const res = await login(user(u));
+    const wrong = await login({ id: u.id }, 'not-the-password');
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['x-subject-token']).toBeUndefined();
+    expect(res.json()).toEqual(wrong.json());
+  });
+});
+
 describe('the authentication cache', () => {
   it('lets a deleted user\'s token pass for at most the cache time', async () => {
     const s = await startServer('sqlite', { flags: { authCacheMs: '300' } });
