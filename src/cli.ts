@@ -9,7 +9,6 @@ import { migrate, MigrationError } from './store/migrate.js';
 import { printBootstrap } from './bootstrap-banner.js';
 import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
 import { SnapshotService, type Scope } from './admin/snapshot.js';
 
 const program = new Command('versionary')
@@ -224,7 +223,7 @@ async function snapshotScope(iam: Opened['iam'], o: Record<string, unknown>): Pr
 adminCommand(admin, 'export', 'write a JSON snapshot of API data (no identities): all of it, one domain or one project', async ({ store, iam }, _a, o, c) => {
   const scope = await snapshotScope(iam, o);
   const out = o.out ? fs.createWriteStream(o.out as string) : process.stdout;
-  await pipeline(Readable.from(new SnapshotService(store, c.region, c.bodyLimit).export(scope)), out, { end: out !== process.stdout });
+  await pipeline(await new SnapshotService(store, c.region, c.bodyLimit).export(scope), out, { end: out !== process.stdout });
   return undefined;
 })
   .option('--domain <name>', 'only the projects of this domain')

@@ -57,7 +57,7 @@ export function adminRoutes(app: App, { snapshots, importLimit }: AdminRouteOpti
       const scope = await scopeOf(req, snapshots);
       const name = `versionary-snapshot${req.query.project_id ? `-${req.query.project_id}` : ''}.json`;
       reply.type('application/json;charset=UTF-8').header('Content-Disposition', `attachment; filename="${name}"`);
-      return reply.send(Readable.from(snapshots.export(scope)) as never);
+      return reply.send((await snapshots.export(scope)) as never);
     },
   );
 

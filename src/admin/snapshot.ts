@@ -1,3 +1,7 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { JSONParser } from '@streamparser/json';
 import { AppError } from '../platform/errors.js';
@@ -58,7 +62,7 @@ export class SnapshotService {
   private readonly recordBytes: number;
 
   constructor(
-    private readonly store: Pick<Store, 'db' | 'transact'>,
+    private readonly store: Pick<Store, 'db' | 'transact' | 'readConsistent'>,
     private readonly region: string,
     bodyLimit: number,
   ) {
@@ -66,15 +70,41 @@ export class SnapshotService {
     this.recordBytes = Math.max(4 * 1024 * 1024, 2 * bodyLimit);
   }
 
-  /** The snapshot of a scope as a stream of JSON text pieces. */
-  async *export(scope: Scope = {}): AsyncGenerator<string> {
+  /**
+   * The snapshot of a scope as a stream of JSON text pieces. It is written whole to a temporary
+   * file from one consistent view of the store (a record created meanwhile is either in it with
+   * everything it refers to, or not at all), then sent from there: a slow reader holds nothing open.
+   */
+  async export(scope: Scope = {}): Promise<Readable> {
+    const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'versionary-export-'));
+    const file = path.join(dir, 'snapshot.json');
+    const removeDir = () => fs.promises.rm(dir, { recursive: true, force: true });
+    try {
+      await this.store.readConsistent(async (db) => {
+        const out = await fs.promises.open(file, 'w');
+        try {
+          for await (const piece of this.pieces(new AdminRepo(db), scope)) await out.write(piece);
+        } finally {
+          await out.close();
+        }
+      });
+    } catch (err) {
+      await removeDir();
+      throw err;
+    }
+    const stream = fs.createReadStream(file, { highWaterMark: 65536 });
+    stream.once('close', () => void removeDir());
+    return stream;
+  }
+
+  private async *pieces(repo: AdminRepo, scope: Scope): AsyncGenerator<string> {
     const head = { format: SNAPSHOT_FORMAT, version: 1, exported_at: new Date().toISOString(), project_id: scope.projectId ?? null, domain_id: scope.domainId ?? null };
     yield JSON.stringify(head).slice(0, -1);
     const sources: Record<Table, AsyncGenerator<unknown>> = {
-      edge_apps: this.repo.edgeApps(scope),
-      edge_app_versions: this.repo.edgeAppVersions(scope),
-      rfs_providers: this.repo.providers(scope),
-      rfs_provider_versions: this.repo.providerVersions(scope),
+      edge_apps: repo.edgeApps(scope),
+      edge_app_versions: repo.edgeAppVersions(scope),
+      rfs_providers: repo.providers(scope),
+      rfs_provider_versions: repo.providerVersions(scope),
     };
     for (const table of TABLES) {
       yield `,"${table}":[`;

@@ -24,6 +24,8 @@ export interface Store {
   transact: Transact;
   /** Throws unless the store answers, and (after writes failed for lack of space) takes a write again. */
   ready(): Promise<void>;
+  /** Runs fn on one consistent view of the data, taken when it starts; writers do not wait for it. */
+  readConsistent<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T>;
   /**
    * SQLite only: a second connection for the hot reads. It sees only committed data (WAL), never
    * waits behind a group commit, and answers without a promise.
@@ -129,7 +131,22 @@ function openSqlite(file: string, sync: 'full' | 'normal', opts: StoreOptions): 
     if (reader) reader('select 1', []);
     else await sql`select 1`.execute(db);
   };
-  return { db, dialect: 'sqlite', sqliteSync: sync, transact, ready, reader, location: `sqlite:${file}`, close };
+  // A connection of its own, so that one long read transaction sees one state while writes go on (WAL).
+  const readConsistent = async <T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> => {
+    if (file === ':memory:') return db.transaction().execute(fn);
+    const own = new SQLite(file, { readonly: true });
+    own.pragma('busy_timeout = 5000');
+    const view = new Kysely<Database>({ dialect: new SqliteDialect({ database: own }) });
+    try {
+      own.prepare('begin').run();
+      own.prepare('select count(*) from versionary_meta').get();
+      return await fn(view);
+    } finally {
+      if (own.inTransaction) own.prepare('rollback').run();
+      await view.destroy();
+    }
+  };
+  return { db, dialect: 'sqlite', sqliteSync: sync, transact, ready, readConsistent, reader, location: `sqlite:${file}`, close };
 }
 
 /**
@@ -176,6 +193,14 @@ function openPostgres(opts: StoreOptions): Store {
       await space.probe(transact);
       await sql`select 1`.execute(db);
     },
+    readConsistent: (fn) =>
+      db
+        .transaction()
+        .setIsolationLevel('repeatable read')
+        .execute(async (trx) => {
+          await sql`set transaction read only`.execute(trx);
+          return fn(trx);
+        }),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     location: `postgres://${u.host}${u.pathname}`,
     close: () => db.destroy(),
