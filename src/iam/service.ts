@@ -147,15 +147,23 @@ export class IamService implements IdentityProvider {
       throw new AppError('invalid', 'auth.identity.methods: only the password method is supported');
     }
     const u = identity.password.user;
-    this.logins.checkAddress(address);
-    const { user: stored, key } = await this.findUser(u, scope);
-    this.logins.checkUser(key);
-    const ok = await verifyPassword(u.password, stored?.password_hash ?? DUMMY_HASH);
-    if (!stored || !ok) {
-      this.logins.failed(key, address);
-      throw new AppError('unauthorized', 'The username or password is wrong.');
+    // Counted as a wrong password from its check until it is answered: attempts sent at once are
+    // answered as if sent one after another.
+    const attempt = await this.logins.begin(address);
+    let stored: UserTable | undefined;
+    try {
+      const found = await this.findUser(u, scope);
+      stored = found.user;
+      await attempt.user(found.key);
+      const ok = await verifyPassword(u.password, stored?.password_hash ?? DUMMY_HASH);
+      if (!stored || !ok) {
+        attempt.failed();
+        throw new AppError('unauthorized', 'The username or password is wrong.');
+      }
+      attempt.succeeded();
+    } finally {
+      attempt.release();
     }
-    this.logins.succeeded(key);
     const domain = (await this.repo.domainById(stored.domain_id))!;
     let projectId: string | null = null;
     if (scope?.project) {
