@@ -187,7 +187,12 @@ function scopeToTenant(req: FastifyRequest, identity: IdentityProvider): Maybe<v
   const domainHeader = header(req, 'x-domain-id');
   if (domainHeader !== undefined && domainHeader !== caller.domainId) throw tenantForbidden('X-Domain-Id is not the domain of the credential.');
   const wanted = [header(req, 'x-project-id'), (req.params as Record<string, string> | undefined)?.project_id].filter((p) => p !== undefined);
-  const refused = (projectId: string) => tenantForbidden(`The credential is not valid for project ${projectId}.`);
+  const refused = (projectId: string) =>
+    tenantForbidden(
+      projectId === ''
+        ? 'The request names no project: put your project id (token.project.id, or the X-Project-Id of your access key) where the path says {project_id}.'
+        : `The credential is not valid for project ${projectId}.`,
+    );
   const check = (i: number): Maybe<void> => {
     for (; i < wanted.length; i++) {
       const projectId = wanted[i]!;

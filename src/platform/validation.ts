@@ -138,6 +138,12 @@ function ruleOf(e: ErrorObject): string {
       return `must hold distinct items (items ${Math.min(Number(p.i), Number(p.j))} and ${Math.max(Number(p.i), Number(p.j))} are the same)`;
     case 'maxProperties':
       return `must hold at most ${String(p.limit)} keys`;
+    case 'minLength':
+    case 'maxLength': {
+      // Say what to send, not only how long it must be.
+      const rule = (e.parentSchema as Record<string, unknown> | undefined)?.['x-rule'];
+      return typeof rule === 'string' ? `${e.message}: it must be ${rule}` : (e.message ?? 'is invalid');
+    }
     default:
       return e.message ?? 'is invalid';
   }

@@ -157,7 +157,7 @@ const BOUNDED: [string, number, (n: number) => unknown, string][] = [
   ['container_settings.ext_devices', 64, (n) => many(n, (i) => ({ source: `/dev/d${i}`, destination: `/dev/d${i}` })), 'must hold at most 64 items'],
   ['container_settings.configs.container_port_list', 64, (n) => many(n, (i) => ({ container_port: 1000 + i })), 'must hold at most 64 items'],
   ['container_settings.envs', 256, (n) => Object.fromEntries(many(n, (i) => [`K${i}`, `v${i}`])), 'must hold at most 256 keys'],
-  ['container_settings.image_url', 10000, (n) => `swr.example.com/ns/app:${'1'.repeat(n - 23)}`, 'must NOT have more than 10000 characters'],
+  ['container_settings.image_url', 10000, (n) => `swr.example.com/ns/app:${'1'.repeat(n - 23)}`, 'must NOT have more than 10000 characters: it must be an image address such as swr.cn-north-4.myhuaweicloud.com/ns/app:1.0'],
 ];
 
 function at(obj: any, path: string): unknown {
