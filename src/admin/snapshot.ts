@@ -276,7 +276,12 @@ export class SnapshotService {
       const { project_id: project, ...rest } = row;
       return { domain_id: domainOf.get(project)!, ...rest };
     };
-    const again = covered.projectId !== undefined ? "RFS providers belong to the domain, which a project's replace keeps: reset the domain first" : 'import with mode=replace, or reset first';
+    // What to do about a record that exists: after a replace, only the snapshot itself (or, for a
+    // provider, the domain a project's replace keeps) can hold it again.
+    const twice = 'the snapshot holds it twice, or another domain has this id';
+    const again =
+      mode === 'add' ? 'import with mode=replace, or reset first' : covered.projectId !== undefined ? `${twice}; RFS providers belong to the domain, which a project's replace keeps: reset the domain first` : twice;
+    const againForApps = mode === 'add' ? 'import with mode=replace, or reset first' : 'the snapshot holds it twice';
     return this.store.transact(async (trx) => {
       const repo = new AdminRepo(trx);
       if (mode === 'replace') await repo.deleteAll(covered);
@@ -284,7 +289,7 @@ export class SnapshotService {
         let offset = 0;
         for await (const batch of spool.batches<Rows[typeof table]>(table, INSERT_BATCH)) {
           const rows = table === 'rfs_providers' ? (batch as ReceivedProvider[]).map(owned) : batch;
-          await insert(repo, table, rows, offset, table.startsWith('rfs_') ? again : 'import with mode=replace, or reset first');
+          await insert(repo, table, rows, offset, table.startsWith('rfs_') ? again : againForApps);
           offset += rows.length;
           await nextTurn();
         }

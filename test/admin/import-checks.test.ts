@@ -110,7 +110,7 @@ describe.each(BACKENDS)('snapshot import checks on %s', (kind) => {
     const before = await stored();
     const res = await importing({ ...base, rfs_provider_versions: [...base.rfs_provider_versions, ...base.rfs_provider_versions] });
     expect(res.statusCode).toBe(409);
-    expect(res.json().error_msg).toContain('rfs_provider_versions[0..1]: a record already exists');
+    expect(res.json().error_msg).toContain('rfs_provider_versions[0..1]: a record already exists (the snapshot holds it twice');
     expect(await stored()).toEqual(before);
   });
 });

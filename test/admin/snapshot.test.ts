@@ -111,7 +111,7 @@ describe.each(BACKENDS)('admin snapshot API on %s', (kind) => {
     expect((await exportJson()).rfs_providers).toEqual([mine]);
     const again = await admin('POST', '/_versionary/import?mode=replace', JSON.stringify({ ...ofProject, rfs_providers: [{ ...old, project_id: PROJECT_ID }], rfs_provider_versions: versions }));
     expect(again.statusCode).toBe(409);
-    expect(again.json().error_msg).toContain("rfs_providers[0..0]: a record already exists (RFS providers belong to the domain, which a project's replace keeps: reset the domain first)");
+    expect(again.json().error_msg).toContain("rfs_providers[0..0]: a record already exists (the snapshot holds it twice, or another domain has this id; RFS providers belong to the domain, which a project's replace keeps: reset the domain first)");
     expect((await admin('POST', '/_versionary/reset')).statusCode).toBe(200);
     expect((await admin('POST', '/_versionary/import', JSON.stringify(snapshot))).statusCode).toBe(200);
     expect(await stored()).toEqual(before);
