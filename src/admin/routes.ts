@@ -48,7 +48,8 @@ export function adminRoutes(app: App, { snapshots, importLimit }: AdminRouteOpti
       schema: {
         operationId: 'ExportSnapshot',
         tags,
-        summary: "All API data of the administrator's domain (or one of its projects) as a JSON snapshot; identities are not included",
+        summary: 'Export a snapshot',
+        description: "All API data of the administrator's domain (or one of its projects) as a JSON snapshot; identities are not included.",
         querystring: ProjectQuery,
         response: { 200: { description: 'the snapshot', content: { 'application/json': { schema: Snapshot } } } },
       },
@@ -69,7 +70,8 @@ export function adminRoutes(app: App, { snapshots, importLimit }: AdminRouteOpti
       schema: {
         operationId: 'ImportSnapshot',
         tags,
-        summary: "Load a snapshot into the administrator's domain atomically (mode=add refuses existing records; mode=replace first deletes what the snapshot covers)",
+        summary: 'Import a snapshot',
+        description: "Loads a snapshot into the administrator's domain atomically: mode=add refuses existing records; mode=replace first deletes what the snapshot covers.",
         querystring: ImportQuery,
         body: Snapshot,
         response: { 200: Type200 },
@@ -89,7 +91,8 @@ export function adminRoutes(app: App, { snapshots, importLimit }: AdminRouteOpti
       schema: {
         operationId: 'ResetData',
         tags,
-        summary: "Delete all API data of the administrator's domain (or one of its projects); identities are kept",
+        summary: 'Reset data',
+        description: "Deletes all API data of the administrator's domain (or one of its projects); identities are kept.",
         querystring: ProjectQuery,
       },
     },
