@@ -150,6 +150,11 @@ export class AdminRepo {
       where project_id in (${sql.join(projectIds)})`.execute(this.db);
   }
 
+  /** PostgreSQL: waits until no other import holds the import lock, then holds it to the end of the transaction. */
+  async lockImports(): Promise<void> {
+    await sql`select pg_advisory_xact_lock(8214, 1)`.execute(this.db);
+  }
+
   /** Deletes the API data of a scope (a project's: its edge apps only); versions go with their apps and providers. */
   async deleteAll(scope: Scope): Promise<{ edge_apps: number; rfs_providers: number }> {
     const a = await this.db.deleteFrom('edge_apps').where((eb) => within(eb, 'project_id', scope)).executeTakeFirst();

@@ -62,7 +62,7 @@ export class SnapshotService {
   private readonly recordBytes: number;
 
   constructor(
-    private readonly store: Pick<Store, 'db' | 'transact' | 'readConsistent'>,
+    private readonly store: Pick<Store, 'db' | 'dialect' | 'transact' | 'readConsistent'>,
     private readonly region: string,
     bodyLimit: number,
   ) {
@@ -284,6 +284,9 @@ export class SnapshotService {
     const againForApps = mode === 'add' ? 'import with mode=replace, or reset first' : 'the snapshot holds it twice';
     return this.store.transact(async (trx) => {
       const repo = new AdminRepo(trx);
+      // Imports run one at a time (SQLite's one writer does that by itself): two replaces of one
+      // scope would otherwise both delete, then conflict on what the other inserted.
+      if (this.store.dialect === 'postgres') await repo.lockImports();
       if (mode === 'replace') await repo.deleteAll(covered);
       for (const table of TABLES) {
         let offset = 0;

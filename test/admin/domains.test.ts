@@ -119,6 +119,14 @@ describe.each(BACKENDS)('admin API walls between domains on %s', (kind) => {
     expect(await stored()).toEqual(before);
   });
 
+  it('runs replace imports sent at once one after another: each succeeds, the data is the snapshot', async () => {
+    const b = await exportOf(tokenB);
+    const before = await stored();
+    const results = await Promise.all(Array.from({ length: 4 }, () => call(tokenB, 'POST', '/_versionary/import?mode=replace', JSON.stringify(b))));
+    expect(results.map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
+    expect(await stored()).toEqual(before);
+  });
+
   it("replace deletes only the caller's domain, whatever scope the snapshot claims", async () => {
     const b = await exportOf(tokenB);
     const before = await stored();
