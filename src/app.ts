@@ -49,6 +49,7 @@ export async function openApp(config: Config, meanwhile?: (opened: Omit<Opened, 
       authCacheMs: config.authCacheMs,
       loginAddressLimit: config.loginAddressLimit,
       reader: store.reader,
+      dialect: store.dialect,
     });
     await iam.checkMasterKey();
     const markerKey = crypto.createHmac('sha256', master.key).update('rfs-list-marker').digest();

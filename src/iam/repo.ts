@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { Reader } from '../store/db.js';
+import type { Dialect, Reader } from '../store/db.js';
 import { Prepared } from '../store/prepared.js';
 import type { Database, DomainTable, ProjectTable, UserTable } from '../store/types.js';
 
@@ -76,10 +76,26 @@ export class IamRepo {
     private readonly db: Kysely<Database>,
     /** The look-ups of every authenticated request go to the SQLite reader, when there is one: they never wait behind a write. */
     private readonly reader?: Reader,
+    private readonly dialect?: Dialect,
   ) {}
 
+  /**
+   * PostgreSQL: locks the rows of a project, or of a domain and all its projects, before they are
+   * deleted, so that a write putting data into them (which holds the row it writes into) finishes
+   * first or finds them gone.
+   */
+  async lockForDelete(target: { projectId: string } | { domainId: string }): Promise<void> {
+    if (this.dialect !== 'postgres') return;
+    if ('projectId' in target) {
+      await this.db.selectFrom('projects').select('id').where('id', '=', target.projectId).forUpdate().execute();
+      return;
+    }
+    await this.db.selectFrom('domains').select('id').where('id', '=', target.domainId).forUpdate().execute();
+    await this.db.selectFrom('projects').select('id').where('domain_id', '=', target.domainId).forUpdate().execute();
+  }
+
   transaction<T>(fn: (repo: IamRepo, trx: Transaction<Database>) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => fn(new IamRepo(trx as unknown as Kysely<Database>), trx));
+    return this.db.transaction().execute((trx) => fn(new IamRepo(trx as unknown as Kysely<Database>, undefined, this.dialect), trx));
   }
 
   /** Records a one-time marker; false when it was already there. */

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Reader } from '../store/db.js';
+import type { Dialect, Reader } from '../store/db.js';
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../platform/errors.js';
 import type { IdentityProvider, Principal } from '../platform/auth.js';
@@ -58,9 +58,9 @@ export class IamService implements IdentityProvider {
   constructor(
     db: Kysely<Database>,
     private readonly box: SecretBox,
-    private readonly opts: { region: string; tokenTtlSeconds: number; authCacheMs?: number; loginAddressLimit?: number; now?: () => number; reader?: Reader },
+    private readonly opts: { region: string; tokenTtlSeconds: number; authCacheMs?: number; loginAddressLimit?: number; now?: () => number; reader?: Reader; dialect?: Dialect },
   ) {
-    this.repo = new IamRepo(db, opts.reader);
+    this.repo = new IamRepo(db, opts.reader, opts.dialect);
     this.logins = new LoginThrottle(opts.now, opts.loginAddressLimit);
     if (opts.authCacheMs) {
       this.tokenCache = new LRUCache({ max: 10_000, ttl: opts.authCacheMs });
@@ -369,6 +369,7 @@ export class IamService implements IdentityProvider {
       const domain = await repo.domainByName(name);
       if (!domain) throw new AppError('not_found', `domain ${name} does not exist`);
       if (domain.id === (await repo.getMarker('bootstrap_domain'))) throw new AppError('conflict', `domain ${name} is the bootstrap domain, which cannot be deleted`);
+      await repo.lockForDelete({ domainId: domain.id });
       const data = await repo.countApiData(domain.id);
       if (!force) refuseData(`domain ${name}`, data);
       const [projects, users] = [(await repo.listProjects(domain.id)).length, (await repo.listUsers(domain.id)).length];
@@ -387,6 +388,7 @@ export class IamService implements IdentityProvider {
       if (name === this.opts.region && domain.id === (await repo.getMarker('bootstrap_domain'))) {
         throw new AppError('conflict', `project ${name} is the region project of the bootstrap domain, which cannot be deleted`);
       }
+      await repo.lockForDelete({ projectId: project.id });
       const data = await repo.countApiData(domain.id, project.id);
       if (!force) refuseData(`project ${name}`, data);
       await repo.deleteApiData(domain.id, project.id);

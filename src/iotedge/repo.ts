@@ -67,6 +67,10 @@ const APP_GAINED_VERSION = new Prepared(['project', 'app', 'deployType', 'create
     .where('edge_app_id', '=', p.app)
     .returning('edge_app_name'),
 );
+/** The project a new app goes into; PostgreSQL holds its row until the commit, so that a project delete waits. */
+const PROJECT_HELD = new Prepared(['project'] as const, (db: Kysely<Database>, p) => db.selectFrom('projects').select('id').where('id', '=', p.project).forShare());
+const PROJECT_EXISTS = new Prepared(['project'] as const, (db: Kysely<Database>, p) => db.selectFrom('projects').select('id').where('id', '=', p.project));
+
 /** PostgreSQL: the lock every change of an app or its versions takes first (IotEdgeRepo.lockApp). */
 const LOCK_APP = new Prepared(['project', 'app'] as const, (db: Kysely<Database>, p) =>
   db.selectFrom('edge_apps').select('edge_app_id').where('project_id', '=', p.project).where('edge_app_id', '=', p.app).forUpdate(),
@@ -122,6 +126,11 @@ export class IotEdgeRepo {
    * it sees all that the writers before committed. False: there is no such app.
    * On SQLite it issues nothing and answers true: the group commit runs one writer at a time.
    */
+  /** True when the project still exists (a credential may outlive it by the auth cache); on PostgreSQL its row is held to the commit. */
+  async holdProject(projectId: string): Promise<boolean> {
+    return (await (this.dialect === 'postgres' ? PROJECT_HELD : PROJECT_EXISTS).first(this.db, { project: projectId })) !== undefined;
+  }
+
   async lockApp(projectId: string, appId: string): Promise<boolean> {
     if (this.dialect !== 'postgres') return true;
     return (await LOCK_APP.first(this.db, { project: projectId, app: appId })) !== undefined;

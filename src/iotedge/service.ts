@@ -1,4 +1,4 @@
-import { AppError, pinnedError } from '../platform/errors.js';
+import { AppError, pinnedError, tenantForbidden } from '../platform/errors.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../store/db.js';
 import type { EdgeAppTable, EdgeAppVersionTable } from '../store/types.js';
 import type { IotEdgeRepo, VersionRow } from './repo.js';
@@ -107,7 +107,10 @@ export class IotEdgeService {
       update_time: t,
     };
     try {
-      await this.repo.transaction((repo) => repo.insertApp(row));
+      await this.repo.transaction(async (repo) => {
+        if (!(await repo.holdProject(projectId))) throw tenantForbidden(`The credential is not valid for project ${projectId}.`);
+        await repo.insertApp(row);
+      });
     } catch (err) {
       if (isUniqueViolation(err)) throw errors.appExists(`edge_app_id ${body.edge_app_id}`);
       throw err;

@@ -8,6 +8,10 @@ import { keysetPlan, type Boundary, type SortDir } from './paging.js';
 const GET_PROVIDER = new Prepared(['domain', 'name'] as const, (db: Kysely<Database>, p) =>
   db.selectFrom('rfs_providers').selectAll().where('domain_id', '=', p.domain).where('provider_name', '=', p.name),
 );
+/** The domain a new provider goes into; PostgreSQL holds its row until the commit, so that a domain delete waits. */
+const DOMAIN_HELD = new Prepared(['domain'] as const, (db: Kysely<Database>, p) => db.selectFrom('domains').select('id').where('id', '=', p.domain).forShare());
+const DOMAIN_EXISTS = new Prepared(['domain'] as const, (db: Kysely<Database>, p) => db.selectFrom('domains').select('id').where('id', '=', p.domain));
+
 const LOCK_PROVIDER = new Prepared(['domain', 'name'] as const, (db: Kysely<Database>, p) =>
   db.selectFrom('rfs_providers').selectAll().where('domain_id', '=', p.domain).where('provider_name', '=', p.name).forUpdate(),
 );
@@ -53,6 +57,11 @@ export class RfsRepo {
 
   transaction<T>(fn: (repo: RfsRepo) => Promise<T>): Promise<T> {
     return this.transact((trx) => fn(new RfsRepo(trx, this.dialect, this.transact)));
+  }
+
+  /** True when the domain still exists (a credential may outlive it by the auth cache); on PostgreSQL its row is held to the commit. */
+  async holdDomain(domainId: string): Promise<boolean> {
+    return (await (this.dialect === 'postgres' ? DOMAIN_HELD : DOMAIN_EXISTS).first(this.db, { domain: domainId })) !== undefined;
   }
 
   async insertProvider(row: RfsProviderTable): Promise<void> {

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { AppError, pinnedError } from '../platform/errors.js';
+import { AppError, pinnedError, tenantForbidden } from '../platform/errors.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../store/db.js';
 import type { RfsProviderTable } from '../store/types.js';
 import { keysetPage, sortDirection, type MarkerCodec, type PageResult, type SortDir } from './paging.js';
@@ -76,6 +76,7 @@ export class RfsService {
       update_time: t,
     };
     await this.repo.transaction(async (repo) => {
+      if (!(await repo.holdDomain(domain))) throw tenantForbidden('The domain of the credential no longer exists.');
       if (this.opts.providerQuota > 0 && (await repo.countProviders(domain)) >= this.opts.providerQuota) {
         throw errors.quota(`the number of private providers reached the limit of ${this.opts.providerQuota}`);
       }
