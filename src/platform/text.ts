@@ -81,16 +81,19 @@ export function invalidUtf8Offset(buf: Uint8Array): number {
 /**
  * Whether JSON text (already decoded from UTF-8, hence well-formed itself) may parse into a string
  * with a lone surrogate: only a `\uD800`–`\uDFFF` escape can produce one. A quick scan of the text
- * that spares walking the parsed value in all but rare cases.
+ * that spares walking the parsed value in all but rare cases. A NUL escape counts too: NUL is
+ * refused like a lone surrogate.
  */
 export function mayHoldLoneSurrogate(jsonText: string): boolean {
   // indexOf is many times faster than a regular expression over a large body.
+  // One pass over the escapes finds both: a surrogate (\uD800-\uDFFF) and a NUL (\u0000).
   for (let i = jsonText.indexOf('\\u'); i !== -1; i = jsonText.indexOf('\\u', i + 2)) {
+    if (jsonText.startsWith('0000', i + 2)) return true;
     if ((jsonText.charCodeAt(i + 2) | 0x20) !== 0x64) continue; // d or D
     const next = jsonText.charCodeAt(i + 3) | 0x20;
     if (next === 0x38 || next === 0x39 || (next >= 0x61 && next <= 0x66)) return true; // 8, 9, a-f
   }
-  return jsonText.includes('\\u0000');
+  return false;
 }
 
 const LONE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
