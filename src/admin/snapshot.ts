@@ -206,7 +206,8 @@ export class SnapshotService {
       }
       if (!parser.isEnded) parser.end();
     } catch (err) {
-      if (err instanceof AppError) throw err;
+      // A system error (no space left for the spool, say) is the server's trouble, not the snapshot's.
+      if (err instanceof AppError || typeof (err as NodeJS.ErrnoException).code === 'string') throw err;
       throw new AppError('wrong_type', `the snapshot is not valid JSON: ${(err as Error).message}`);
     }
     checkHeader(r.header);

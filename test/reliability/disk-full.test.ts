@@ -80,6 +80,22 @@ describe.skipIf(typeof disk === 'string')('a full disk under SQLite', () => {
       expect([204, 503], res.body).toContain(res.statusCode);
       if (res.statusCode === 204) acknowledged.splice(acknowledged.indexOf(version), 1);
     }
+    // An import spools its records to the temporary directory first: no space there is a 503 too.
+    const exported = await s.app.inject({ method: 'GET', url: '/_versionary/export', headers: { 'x-auth-token': token } });
+    expect(exported.statusCode).toBe(200);
+    const snapshot = exported.body;
+    const tmp = process.env.TMPDIR;
+    process.env.TMPDIR = (disk as { dir: string }).dir;
+    try {
+      const noRoom = await s.app.inject({ method: 'GET', url: '/_versionary/export', headers: { 'x-auth-token': token } });
+      expect(noRoom.statusCode, noRoom.body).toBe(503);
+      const imported = await s.app.inject({ method: 'POST', url: '/_versionary/import?mode=replace', headers: { 'x-auth-token': token, 'content-type': 'application/json' }, payload: snapshot });
+      expect(imported.statusCode, imported.body).toBe(503);
+      expect(imported.headers['retry-after']).toBeDefined();
+    } finally {
+      if (tmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = tmp;
+    }
     const ready = await s.app.inject({ method: 'GET', url: '/readyz' });
     expect(ready.statusCode).toBe(503);
     expect(ready.headers['retry-after']).toBeDefined();
