@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -10,7 +9,7 @@ import { isForeignKeyViolation, isUniqueViolation, isValueRejected, type Store }
 import { AdminRepo, type Scope } from './repo.js';
 import { recordToRow, rowToRecord, TABLES, type ReceivedProvider, type Rows, type Table } from './records.js';
 import { SNAPSHOT_FORMAT, type Counts } from './schemas.js';
-import { Spool } from './spool.js';
+import { snapshotDir, Spool } from './spool.js';
 import { SnapshotGuard, type ValueKind } from './guard.js';
 
 export type { Scope } from './repo.js';
@@ -76,7 +75,7 @@ export class SnapshotService {
    * everything it refers to, or not at all), then sent from there: a slow reader holds nothing open.
    */
   async export(scope: Scope = {}): Promise<Readable> {
-    const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'versionary-export-'));
+    const dir = await snapshotDir('export');
     const file = path.join(dir, 'snapshot.json');
     const removeDir = () => fs.promises.rm(dir, { recursive: true, force: true });
     try {

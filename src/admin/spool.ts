@@ -4,6 +4,23 @@ import path from 'node:path';
 import readline from 'node:readline';
 
 const FLUSH_AT = 1 << 20;
+const STALE_MS = 24 * 3600 * 1000;
+
+/**
+ * A new temporary directory for a snapshot (`versionary-<kind>-…`). Directories of the same kind
+ * left for a day (by a process killed in mid-import or mid-export) are removed first.
+ */
+export async function snapshotDir(kind: 'import' | 'export'): Promise<string> {
+  const prefix = `versionary-${kind}-`;
+  const root = os.tmpdir();
+  const names = await fs.promises.readdir(root).catch(() => [] as string[]);
+  for (const name of names.filter((n) => n.startsWith(prefix))) {
+    const dir = path.join(root, name);
+    const stat = await fs.promises.stat(dir).catch(() => undefined);
+    if (stat && Date.now() - stat.mtimeMs > STALE_MS) await fs.promises.rm(dir, { recursive: true, force: true }).catch(() => {});
+  }
+  return fs.promises.mkdtemp(path.join(root, prefix));
+}
 
 /**
  * Rows of several tables kept in temporary files, one JSON line each, so that a snapshot is
@@ -18,7 +35,7 @@ export class Spool<T extends string> {
   private constructor(private readonly dir: string) {}
 
   static async open<T extends string>(): Promise<Spool<T>> {
-    return new Spool<T>(await fs.promises.mkdtemp(path.join(os.tmpdir(), 'versionary-import-')));
+    return new Spool<T>(await snapshotDir('import'));
   }
 
   /** Keeps a row in memory until the next flush. */
