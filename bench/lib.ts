@@ -12,7 +12,6 @@ export interface LoadResult {
   requests: number;
 }
 
-
 export interface Proc {
   child: ChildProcess;
   url: string;
@@ -22,7 +21,13 @@ export interface Proc {
 }
 
 /** Starts a process and waits until `probe` answers 200 (or the process prints "ready"). */
-export async function startProcess(cmd: string[], env: Record<string, string>, port: number, probe = '/healthz', probeHeaders: Record<string, string> = {}): Promise<Proc & { startMs: number }> {
+export async function startProcess(
+  cmd: string[],
+  env: Record<string, string>,
+  port: number,
+  probe = '/healthz',
+  probeHeaders: Record<string, string> = {},
+): Promise<Proc & { startMs: number }> {
   const started = performance.now();
   const child = spawn(cmd[0]!, cmd.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -101,7 +106,11 @@ export async function load(o: LoadOptions): Promise<LoadResult> {
 }
 
 /** Latency percentiles in milliseconds (sub-millisecond precision) of `n` sequential requests. */
-export async function probeLatency(url: string, headers: Record<string, string>, n: number): Promise<{ p50: number; p99: number; errors: number }> {
+export async function probeLatency(
+  url: string,
+  headers: Record<string, string>,
+  n: number,
+): Promise<{ p50: number; p99: number; errors: number }> {
   const times: number[] = [];
   let errors = 0;
   for (let i = 0; i < n; i++) {

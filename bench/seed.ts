@@ -24,7 +24,14 @@ export function seedVersions(file: string, projectId: string, appId: string, cou
   const batch = db.transaction((from: number, to: number) => {
     for (let i = from; i < to; i++) {
       const time = new Date(base + i * 10).toISOString();
-      insert.run(newVersionRow(projectId, appId, { ...(CREATE_VERSION_EXAMPLE as CreateVersionBody), version: `1.${Math.floor(i / 1000)}.${i % 1000}` }, time));
+      insert.run(
+        newVersionRow(
+          projectId,
+          appId,
+          { ...(CREATE_VERSION_EXAMPLE as CreateVersionBody), version: `1.${Math.floor(i / 1000)}.${i % 1000}` },
+          time,
+        ),
+      );
     }
   });
   for (let i = 0; i < count; i += 50_000) batch(i, Math.min(count, i + 50_000));

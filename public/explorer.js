@@ -25,7 +25,8 @@
 
   if (session) {
     signedIn.hidden = false;
-    document.getElementById('who').textContent = 'Signed in as ' + session.user + ' · project ' + session.projectName + ' (' + session.projectId + ')';
+    document.getElementById('who').textContent =
+      'Signed in as ' + session.user + ' · project ' + session.projectName + ' (' + session.projectId + ')';
   } else {
     form.hidden = false;
   }
@@ -42,11 +43,18 @@
     var scope = f.get('project') ? { project: { name: f.get('project') } } : undefined;
     var body = {
       auth: {
-        identity: { methods: ['password'], password: { user: { domain: { name: f.get('domain') }, name: f.get('user'), password: f.get('password') } } },
+        identity: {
+          methods: ['password'],
+          password: { user: { domain: { name: f.get('domain') }, name: f.get('user'), password: f.get('password') } },
+        },
         scope: scope,
       },
     };
-    fetch('/v3/auth/tokens?nocatalog=true', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
+    fetch('/v3/auth/tokens?nocatalog=true', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    })
       .then(function (res) {
         return res.json().then(function (json) {
           if (res.status !== 201) throw new Error(json.error_msg || 'sign-in failed (' + res.status + ')');
@@ -110,7 +118,24 @@
         showDeveloperTools: 'never',
         hideDownloadButton: false,
         defaultHttpClient: { targetKey: 'shell', clientKey: 'curl' },
-        hiddenClients: { c: true, clojure: true, csharp: true, dart: true, fsharp: true, http: false, java: true, kotlin: true, objc: true, ocaml: true, php: true, powershell: true, r: true, ruby: true, rust: true, swift: true },
+        hiddenClients: {
+          c: true,
+          clojure: true,
+          csharp: true,
+          dart: true,
+          fsharp: true,
+          http: false,
+          java: true,
+          kotlin: true,
+          objc: true,
+          ocaml: true,
+          php: true,
+          powershell: true,
+          r: true,
+          ruby: true,
+          rust: true,
+          swift: true,
+        },
         authentication: session
           ? { preferredSecurityScheme: 'iamToken', securitySchemes: { iamToken: { value: session.token } } }
           : { preferredSecurityScheme: 'iamToken' },

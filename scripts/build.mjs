@@ -24,7 +24,13 @@ await build({
   banner: { js: `"use strict";\nvar __importMetaUrl = require('node:url').pathToFileURL(__filename).href;` },
   define: { 'import.meta.url': '__importMetaUrl' },
 });
-await build({ ...common, entryPoints: ['src/launcher.ts'], outfile: 'dist/cli.js', format: 'esm', banner: { js: SHEBANG } });
+await build({
+  ...common,
+  entryPoints: ['src/launcher.ts'],
+  outfile: 'dist/cli.js',
+  format: 'esm',
+  banner: { js: SHEBANG },
+});
 fs.chmodSync('dist/cli.js', 0o755);
 execFileSync(process.execPath, ['dist/cli.js', '--help'], { stdio: 'ignore' });
 try {

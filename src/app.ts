@@ -25,10 +25,14 @@ export interface Opened {
  * `meanwhile` runs while that identity is created (on a first start, its password is hashed off
  * the main thread): the server is built then.
  */
-export async function openApp(config: Config, meanwhile?: (opened: Omit<Opened, 'bootstrap'>) => Promise<void>): Promise<Opened> {
+export async function openApp(
+  config: Config,
+  meanwhile?: (opened: Omit<Opened, 'bootstrap'>) => Promise<void>,
+): Promise<Opened> {
   // A new SQLite store will need the admin password hashed: begin now, while the schema is created.
   const file = config.database.startsWith('sqlite:') ? config.database.slice('sqlite:'.length) : undefined;
-  const admin = file !== undefined && file !== ':memory:' && !fs.existsSync(file) ? prepareAdmin(config.bootstrap) : undefined;
+  const admin =
+    file !== undefined && file !== ':memory:' && !fs.existsSync(file) ? prepareAdmin(config.bootstrap) : undefined;
   let metrics: Metrics | undefined;
   const store = openStore({
     onQuery: (kind, ms) => metrics?.storeLatency.observe({ kind }, ms / 1000),
@@ -102,7 +106,9 @@ export async function readyServer(config: Config, logger: Logger, opened: Omit<O
 export async function serve(config: Config, logger: Logger, opened: Opened, app?: App): Promise<Running> {
   app ??= buildServer(serverDeps(config, logger, opened));
   const sweep = setInterval(() => {
-    opened.iam.repo.deleteExpiredTokens(nowIso()).catch((err) => logger.warn({ err: String(err) }, 'token sweep failed'));
+    opened.iam.repo
+      .deleteExpiredTokens(nowIso())
+      .catch((err) => logger.warn({ err: String(err) }, 'token sweep failed'));
   }, 3_600_000);
   sweep.unref();
   const url = await app.listen({ host: config.host, port: config.port });

@@ -2,12 +2,21 @@ import type { Config } from './config.js';
 import type { BootstrapResult } from './iam/service.js';
 
 /** Printed once, at the start that created the first identity: generated secrets are never shown again. */
-export function printBootstrap(out: NodeJS.WritableStream, b: BootstrapResult, url: string, config: Config, masterKeyFile?: string): void {
+export function printBootstrap(
+  out: NodeJS.WritableStream,
+  b: BootstrapResult,
+  url: string,
+  config: Config,
+  masterKeyFile?: string,
+): void {
   const base = url.replace('://0.0.0.0', '://127.0.0.1').replace('://[::]', '://127.0.0.1');
   const password = b.generatedPassword ?? '$VERSIONARY_ADMIN_PASSWORD';
   const body = JSON.stringify({
     auth: {
-      identity: { methods: ['password'], password: { user: { domain: { name: b.domain.name }, name: b.user, password } } },
+      identity: {
+        methods: ['password'],
+        password: { user: { domain: { name: b.domain.name }, name: b.user, password } },
+      },
       scope: { project: { name: b.project.name } },
     },
   });

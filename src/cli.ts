@@ -14,11 +14,21 @@ import { SnapshotService, type Scope } from './admin/snapshot.js';
 const program = new Command('versionary')
   .description('Self-hosted, wire-compatible Huawei Cloud IoTEdge edge-app and RFS private-provider API')
   .showHelpAfterError()
-  .addHelpText('after', `\nEach command lists the options it takes: versionary <command> --help (serve takes every setting).\n\nEnvironment only:\n${ENV_ONLY.map(([k, v]) => `  ${k.padEnd(28)} ${v}`).join('\n')}`);
+  .addHelpText(
+    'after',
+    `\nEach command lists the options it takes: versionary <command> --help (serve takes every setting).\n\nEnvironment only:\n${ENV_ONLY.map(([k, v]) => `  ${k.padEnd(28)} ${v}`).join('\n')}`,
+  );
 
 type SettingKey = (typeof SETTINGS)[number]['key'];
 /** The settings of commands that only open the store. */
-const STORE_SETTINGS: SettingKey[] = ['dataDir', 'database', 'sqliteSync', 'pgPoolSize', 'pgStatementTimeoutMs', 'pgConnectTimeoutMs'];
+const STORE_SETTINGS: SettingKey[] = [
+  'dataDir',
+  'database',
+  'sqliteSync',
+  'pgPoolSize',
+  'pgStatementTimeoutMs',
+  'pgConnectTimeoutMs',
+];
 
 /** Adds the settings a command takes (all by default) as flags; returns a function reading them back as a Config. */
 function withSettings(cmd: Command, keys?: SettingKey[]): () => Config {
@@ -80,8 +90,14 @@ serveCmd.action(() =>
 const migrateCmd = program
   .command('migrate')
   .description('bring the database schema up to date and exit')
-  .option('--rfs-rename-duplicates', 'RFS providers of one name in several projects of a domain: the oldest keeps the name, the others become NAME-2, NAME-3 … (default: refuse)')
-  .option('--rfs-drop-orphans', 'RFS providers whose project no longer exists: delete them with their versions (default: refuse)');
+  .option(
+    '--rfs-rename-duplicates',
+    'RFS providers of one name in several projects of a domain: the oldest keeps the name, the others become NAME-2, NAME-3 … (default: refuse)',
+  )
+  .option(
+    '--rfs-drop-orphans',
+    'RFS providers whose project no longer exists: delete them with their versions (default: refuse)',
+  );
 const migrateConfig = withSettings(migrateCmd, STORE_SETTINGS);
 migrateCmd.action(() =>
   run(async () => {
@@ -90,7 +106,9 @@ migrateCmd.action(() =>
     const store = openStore({ database: config.database, sqliteSync: config.sqliteSync, pgPoolSize: 2 });
     try {
       const report = (line: string) => process.stdout.write(`${line}\n`);
-      const applied = await migrate(store, { rfs: { renameDuplicates: o.rfsRenameDuplicates === true, dropOrphans: o.rfsDropOrphans === true, report } });
+      const applied = await migrate(store, {
+        rfs: { renameDuplicates: o.rfsRenameDuplicates === true, dropOrphans: o.rfsDropOrphans === true, report },
+      });
       process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'schema is up to date\n');
     } finally {
       await store.close();
@@ -98,10 +116,17 @@ migrateCmd.action(() =>
   }),
 );
 
-const admin = program.command('admin').description('manage domains, users, access keys and projects directly in the store');
+const admin = program
+  .command('admin')
+  .description('manage domains, users, access keys and projects directly in the store');
 
 /** Declares an admin sub-command that runs with an opened store. */
-function adminCommand(parent: Command, name: string, description: string, body: (opened: Opened, args: string[], opts: Record<string, unknown>, config: Config) => Promise<unknown>) {
+function adminCommand(
+  parent: Command,
+  name: string,
+  description: string,
+  body: (opened: Opened, args: string[], opts: Record<string, unknown>, config: Config) => Promise<unknown>,
+) {
   const cmd = parent.command(name).description(description).option('--json', 'print JSON');
   // The region names the project a first start creates and the region of RFS function URNs.
   const config = withSettings(cmd, [...STORE_SETTINGS, 'region']);
@@ -110,7 +135,8 @@ function adminCommand(parent: Command, name: string, description: string, body: 
       const c = config();
       const opened = await openApp(c);
       try {
-        if (opened.bootstrap) printBootstrap(process.stderr, opened.bootstrap, `http://${c.host}:${c.port}`, c, opened.masterKeyFile);
+        if (opened.bootstrap)
+          printBootstrap(process.stderr, opened.bootstrap, `http://${c.host}:${c.port}`, c, opened.masterKeyFile);
         const args = all.slice(0, -2).filter((a): a is string => typeof a === 'string');
         const out = await body(opened, args, cmd.opts(), c);
         if (out !== undefined) process.stdout.write(cmd.opts().json ? JSON.stringify(out, null, 2) + '\n' : table(out));
@@ -124,32 +150,69 @@ function adminCommand(parent: Command, name: string, description: string, body: 
 function table(out: unknown): string {
   const rows = Array.isArray(out) ? out : [out];
   if (rows.length === 0) return '(none)\n';
-  return rows.map((r) => Object.entries(r as object).map(([k, v]) => `${k}=${v ?? ''}`).join('  ')).join('\n') + '\n';
+  return (
+    rows
+      .map((r) =>
+        Object.entries(r as object)
+          .map(([k, v]) => `${k}=${v ?? ''}`)
+          .join('  '),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 adminCommand(admin, 'show-bootstrap', 'show the bootstrap identity (no secrets)', async ({ iam }) => {
   const id = await iam.bootstrapIdentity();
   if (!id) throw new CliError('the store has no bootstrap identity');
-  return { domain_id: id.domain.id, domain_name: id.domain.name, projects: id.projects.map((p) => `${p.name}:${p.id}`).join(','), admin_user: id.admin, access_keys: id.accessKeys.join(',') };
+  return {
+    domain_id: id.domain.id,
+    domain_name: id.domain.name,
+    projects: id.projects.map((p) => `${p.name}:${p.id}`).join(','),
+    admin_user: id.admin,
+    access_keys: id.accessKeys.join(','),
+  };
 });
 
-const domains = admin.command('domain').description('domains (accounts), each with its own users, access keys and projects');
-adminCommand(domains, 'create', 'create a domain (it has no project until one is created)', async ({ iam }, [name], o) => iam.createDomain({ name: name!, id: o.id as string | undefined }))
+const domains = admin
+  .command('domain')
+  .description('domains (accounts), each with its own users, access keys and projects');
+adminCommand(
+  domains,
+  'create',
+  'create a domain (it has no project until one is created)',
+  async ({ iam }, [name], o) => iam.createDomain({ name: name!, id: o.id as string | undefined }),
+)
   .argument('<name>')
   .option('--id <id>', 'domain id (default: generated, 32 hex)');
 adminCommand(domains, 'list', 'list domains', async ({ iam }) => iam.listDomains());
-adminCommand(domains, 'delete', 'delete a domain with its users, access keys, tokens and projects', async ({ iam }, [name], o) => {
-  if (!o.yes) throw new CliError('deleting a domain deletes its users, access keys, tokens and projects: add --yes to confirm');
-  return iam.deleteDomain(name!, Boolean(o.force));
-})
+adminCommand(
+  domains,
+  'delete',
+  'delete a domain with its users, access keys, tokens and projects',
+  async ({ iam }, [name], o) => {
+    if (!o.yes)
+      throw new CliError('deleting a domain deletes its users, access keys, tokens and projects: add --yes to confirm');
+    return iam.deleteDomain(name!, Boolean(o.force));
+  },
+)
   .argument('<name>')
   .option('--yes', 'confirm')
   .option('--force', 'also delete the edge apps and RFS providers of its projects');
 
 const users = admin.command('user').description('IAM users');
 adminCommand(users, 'create', 'create a user; prints a generated password once', async ({ iam }, [name], o) => {
-  const u = await iam.createUser({ name: name!, password: o.password as string | undefined, admin: Boolean(o.admin), domain: o.domain as string | undefined });
-  return { id: u.id, name: u.name, domain: u.domain, ...(u.generatedPassword ? { password: u.generatedPassword } : {}) };
+  const u = await iam.createUser({
+    name: name!,
+    password: o.password as string | undefined,
+    admin: Boolean(o.admin),
+    domain: o.domain as string | undefined,
+  });
+  return {
+    id: u.id,
+    name: u.name,
+    domain: u.domain,
+    ...(u.generatedPassword ? { password: u.generatedPassword } : {}),
+  };
 })
   .argument('<name>')
   .option('--password <password>', 'password (default: generated)')
@@ -157,7 +220,13 @@ adminCommand(users, 'create', 'create a user; prints a generated password once',
   .option('--domain <name>', 'domain (default: the bootstrap domain)');
 adminCommand(users, 'list', 'list users', async ({ iam }, _a, o) => {
   const domain = o.domain ? (await iam.resolveDomain(o.domain as string)).id : undefined;
-  return (await iam.repo.listUsers(domain)).map((u) => ({ id: u.id, name: u.name, domain: u.domain_name, admin: u.is_admin === 1, created_at: u.created_at }));
+  return (await iam.repo.listUsers(domain)).map((u) => ({
+    id: u.id,
+    name: u.name,
+    domain: u.domain_name,
+    admin: u.is_admin === 1,
+    created_at: u.created_at,
+  }));
 }).option('--domain <name>', 'only this domain');
 adminCommand(users, 'delete', 'delete a user with its access keys and tokens', async ({ iam }, [name], o) => {
   await iam.deleteUser(name!, o.domain as string | undefined);
@@ -167,10 +236,15 @@ adminCommand(users, 'delete', 'delete a user with its access keys and tokens', a
   .option('--domain <name>', 'domain (default: the bootstrap domain)');
 
 const keys = admin.command('key').description('AK/SK access keys');
-adminCommand(keys, 'create', 'create an access key for a user; prints the secret key once', async ({ iam }, [user], o) => {
-  const k = await iam.createKey(user!, o.domain as string | undefined, (o.description as string | undefined) ?? '');
-  return { access_key: k.accessKey, secret_key: k.secretKey, user, domain: k.domain };
-})
+adminCommand(
+  keys,
+  'create',
+  'create an access key for a user; prints the secret key once',
+  async ({ iam }, [user], o) => {
+    const k = await iam.createKey(user!, o.domain as string | undefined, (o.description as string | undefined) ?? '');
+    return { access_key: k.accessKey, secret_key: k.secretKey, user, domain: k.domain };
+  },
+)
   .argument('<user>')
   .option('--domain <name>', 'domain (default: the bootstrap domain)')
   .option('--description <text>', 'what the key is for');
@@ -199,7 +273,16 @@ adminCommand(projects, 'create', 'create a project in a domain', async ({ iam },
   .option('--domain <name>', 'domain (default: the bootstrap domain)');
 adminCommand(projects, 'list', 'list projects', async ({ iam }, _a, o) => {
   const only = o.domain ? [await iam.resolveDomain(o.domain as string)] : await iam.repo.listDomains();
-  const all = await Promise.all(only.map(async (d) => (await iam.repo.listProjects(d.id)).map((p) => ({ id: p.id, name: p.name, domain: d.name, created_at: p.created_at }))));
+  const all = await Promise.all(
+    only.map(async (d) =>
+      (await iam.repo.listProjects(d.id)).map((p) => ({
+        id: p.id,
+        name: p.name,
+        domain: d.name,
+        created_at: p.created_at,
+      })),
+    ),
+  );
   return all.flat();
 }).option('--domain <name>', 'only this domain');
 adminCommand(projects, 'delete', 'delete a project and the tokens scoped to it', async ({ iam }, [name], o) =>
@@ -215,17 +298,25 @@ async function snapshotScope(iam: Opened['iam'], o: Record<string, unknown>): Pr
   const projectId = o.projectId as string | undefined;
   if (projectId !== undefined) {
     const project = await iam.repo.projectById(projectId);
-    if (!project || (domain && project.domain_id !== domain.id)) throw new CliError(`project ${projectId} does not exist${domain ? ` in domain ${domain.name}` : ''}`);
+    if (!project || (domain && project.domain_id !== domain.id))
+      throw new CliError(`project ${projectId} does not exist${domain ? ` in domain ${domain.name}` : ''}`);
   }
   return { domainId: domain?.id, projectId };
 }
 
-adminCommand(admin, 'export', 'write a JSON snapshot of API data (no identities): all of it, one domain or one project', async ({ store, iam }, _a, o, c) => {
-  const scope = await snapshotScope(iam, o);
-  const out = o.out ? fs.createWriteStream(o.out as string) : process.stdout;
-  await pipeline(await new SnapshotService(store, c.region, c.bodyLimit).export(scope), out, { end: out !== process.stdout });
-  return undefined;
-})
+adminCommand(
+  admin,
+  'export',
+  'write a JSON snapshot of API data (no identities): all of it, one domain or one project',
+  async ({ store, iam }, _a, o, c) => {
+    const scope = await snapshotScope(iam, o);
+    const out = o.out ? fs.createWriteStream(o.out as string) : process.stdout;
+    await pipeline(await new SnapshotService(store, c.region, c.bodyLimit).export(scope), out, {
+      end: out !== process.stdout,
+    });
+    return undefined;
+  },
+)
   .option('--domain <name>', 'only the projects of this domain')
   .option('--project-id <id>', 'only this project')
   .option('--out <file>', 'write to this file instead of standard output');
@@ -239,10 +330,15 @@ adminCommand(admin, 'import', 'load a snapshot atomically', async ({ store, iam 
   .argument('<file>', 'snapshot file, or - for standard input')
   .option('--mode <mode>', 'add (refuse existing records) or replace (first delete what the snapshot covers)', 'add')
   .option('--domain <name>', "load into this domain's projects only (replace then deletes only this domain's data)");
-adminCommand(admin, 'reset', 'delete API data (all, one domain or one project); identities are kept', async ({ store, iam }, _a, o, c) => {
-  if (!o.yes) throw new CliError('reset deletes data: add --yes to confirm');
-  return new SnapshotService(store, c.region, c.bodyLimit).reset(await snapshotScope(iam, o));
-})
+adminCommand(
+  admin,
+  'reset',
+  'delete API data (all, one domain or one project); identities are kept',
+  async ({ store, iam }, _a, o, c) => {
+    if (!o.yes) throw new CliError('reset deletes data: add --yes to confirm');
+    return new SnapshotService(store, c.region, c.bodyLimit).reset(await snapshotScope(iam, o));
+  },
+)
   .option('--domain <name>', 'only the projects of this domain')
   .option('--project-id <id>', 'only this project')
   .option('--yes', 'confirm');

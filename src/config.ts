@@ -50,33 +50,168 @@ export interface Setting {
 }
 
 export const SETTINGS: Setting[] = [
-  { key: 'host', flag: '--host <host>', env: 'VERSIONARY_HOST', default: '127.0.0.1', description: 'address to listen on' },
-  { key: 'port', flag: '--port <port>', env: 'VERSIONARY_PORT', default: '8080', description: 'TCP port to listen on (0 = any free port)' },
-  { key: 'dataDir', flag: '--data-dir <dir>', env: 'VERSIONARY_DATA_DIR', default: './data', description: 'directory for the SQLite file and the generated master key' },
-  { key: 'database', flag: '--database <url>', env: 'VERSIONARY_DATABASE_URL', description: 'sqlite:<file> or postgres://user:pass@host:port/db (default sqlite:<data-dir>/versionary.db)' },
-  { key: 'region', flag: '--region <region>', env: 'VERSIONARY_REGION', default: 'cn-north-7', description: 'region this server acts as (project name, RFS URN region check)' },
-  { key: 'logLevel', flag: '--log-level <level>', env: 'VERSIONARY_LOG_LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace or silent' },
-  { key: 'sqliteSync', flag: '--sqlite-sync <mode>', env: 'VERSIONARY_SQLITE_SYNC', default: 'full', description: 'SQLite synchronous mode: full (a 2xx means on disk) or normal' },
-  { key: 'bodyLimit', flag: '--body-limit <bytes>', env: 'VERSIONARY_BODY_LIMIT', default: '1048576', description: 'largest accepted API request body in bytes' },
-  { key: 'importLimit', flag: '--import-limit <bytes>', env: 'VERSIONARY_IMPORT_LIMIT', default: String(256 * 1024 * 1024), description: 'largest admin snapshot import in bytes' },
-  { key: 'tokenTtlSeconds', flag: '--token-ttl <seconds>', env: 'VERSIONARY_TOKEN_TTL', default: '86400', description: 'lifetime of issued IAM tokens' },
-  { key: 'clockSkewSeconds', flag: '--clock-skew <seconds>', env: 'VERSIONARY_CLOCK_SKEW', default: '900', description: 'allowed X-Sdk-Date difference from the server clock' },
-  { key: 'pgPoolSize', flag: '--pg-pool-size <n>', env: 'VERSIONARY_PG_POOL_SIZE', default: '10', description: 'PostgreSQL connection pool size' },
-  { key: 'pgStatementTimeoutMs', flag: '--pg-statement-timeout <ms>', env: 'VERSIONARY_PG_STATEMENT_TIMEOUT', default: '10000', description: 'longest a PostgreSQL statement may run before the request answers 503' },
-  { key: 'pgConnectTimeoutMs', flag: '--pg-connect-timeout <ms>', env: 'VERSIONARY_PG_CONNECT_TIMEOUT', default: '5000', description: 'longest wait for a PostgreSQL connection before the request answers 503' },
-  { key: 'authCacheMs', flag: '--auth-cache <ms>', env: 'VERSIONARY_AUTH_CACHE', default: '2000', description: 'how long a checked token or access key is remembered; a revoked one can pass this long (0 = off)' },
-  { key: 'rateLimit', flag: '--rate-limit <n>', env: 'VERSIONARY_RATE_LIMIT', default: '20000', description: 'requests one credential may make per --rate-window before 429 (0 = off)' },
-  { key: 'rateWindowMs', flag: '--rate-window <ms>', env: 'VERSIONARY_RATE_WINDOW', default: '1000', description: 'the rate-limit window' },
-  { key: 'loginAddressLimit', flag: '--login-address-limit <n>', env: 'VERSIONARY_LOGIN_ADDRESS_LIMIT', default: '30', description: 'wrong passwords one client address may send before 429, then one more every 20 s (0 = off)' },
-  { key: 'requestTimeoutMs', flag: '--request-timeout <ms>', env: 'VERSIONARY_REQUEST_TIMEOUT', default: '30000', description: 'longest time to receive a whole request' },
-  { key: 'responseBudget', flag: '--response-budget <bytes>', env: 'VERSIONARY_RESPONSE_BUDGET', default: String(64 * 1024 * 1024), description: 'bytes of large responses that may be on their way to clients at once; over it a large response answers 503' },
-  { key: 'rfsProviderQuota', flag: '--rfs-provider-quota <n>', env: 'VERSIONARY_RFS_PROVIDER_QUOTA', default: '0', description: 'most RFS private providers per domain (0 = unlimited)' },
-  { key: 'rfsVersionQuota', flag: '--rfs-version-quota <n>', env: 'VERSIONARY_RFS_VERSION_QUOTA', default: '0', description: 'most versions per RFS private provider (0 = unlimited)' },
+  {
+    key: 'host',
+    flag: '--host <host>',
+    env: 'VERSIONARY_HOST',
+    default: '127.0.0.1',
+    description: 'address to listen on',
+  },
+  {
+    key: 'port',
+    flag: '--port <port>',
+    env: 'VERSIONARY_PORT',
+    default: '8080',
+    description: 'TCP port to listen on (0 = any free port)',
+  },
+  {
+    key: 'dataDir',
+    flag: '--data-dir <dir>',
+    env: 'VERSIONARY_DATA_DIR',
+    default: './data',
+    description: 'directory for the SQLite file and the generated master key',
+  },
+  {
+    key: 'database',
+    flag: '--database <url>',
+    env: 'VERSIONARY_DATABASE_URL',
+    description: 'sqlite:<file> or postgres://user:pass@host:port/db (default sqlite:<data-dir>/versionary.db)',
+  },
+  {
+    key: 'region',
+    flag: '--region <region>',
+    env: 'VERSIONARY_REGION',
+    default: 'cn-north-7',
+    description: 'region this server acts as (project name, RFS URN region check)',
+  },
+  {
+    key: 'logLevel',
+    flag: '--log-level <level>',
+    env: 'VERSIONARY_LOG_LEVEL',
+    default: 'info',
+    description: 'fatal, error, warn, info, debug, trace or silent',
+  },
+  {
+    key: 'sqliteSync',
+    flag: '--sqlite-sync <mode>',
+    env: 'VERSIONARY_SQLITE_SYNC',
+    default: 'full',
+    description: 'SQLite synchronous mode: full (a 2xx means on disk) or normal',
+  },
+  {
+    key: 'bodyLimit',
+    flag: '--body-limit <bytes>',
+    env: 'VERSIONARY_BODY_LIMIT',
+    default: '1048576',
+    description: 'largest accepted API request body in bytes',
+  },
+  {
+    key: 'importLimit',
+    flag: '--import-limit <bytes>',
+    env: 'VERSIONARY_IMPORT_LIMIT',
+    default: String(256 * 1024 * 1024),
+    description: 'largest admin snapshot import in bytes',
+  },
+  {
+    key: 'tokenTtlSeconds',
+    flag: '--token-ttl <seconds>',
+    env: 'VERSIONARY_TOKEN_TTL',
+    default: '86400',
+    description: 'lifetime of issued IAM tokens',
+  },
+  {
+    key: 'clockSkewSeconds',
+    flag: '--clock-skew <seconds>',
+    env: 'VERSIONARY_CLOCK_SKEW',
+    default: '900',
+    description: 'allowed X-Sdk-Date difference from the server clock',
+  },
+  {
+    key: 'pgPoolSize',
+    flag: '--pg-pool-size <n>',
+    env: 'VERSIONARY_PG_POOL_SIZE',
+    default: '10',
+    description: 'PostgreSQL connection pool size',
+  },
+  {
+    key: 'pgStatementTimeoutMs',
+    flag: '--pg-statement-timeout <ms>',
+    env: 'VERSIONARY_PG_STATEMENT_TIMEOUT',
+    default: '10000',
+    description: 'longest a PostgreSQL statement may run before the request answers 503',
+  },
+  {
+    key: 'pgConnectTimeoutMs',
+    flag: '--pg-connect-timeout <ms>',
+    env: 'VERSIONARY_PG_CONNECT_TIMEOUT',
+    default: '5000',
+    description: 'longest wait for a PostgreSQL connection before the request answers 503',
+  },
+  {
+    key: 'authCacheMs',
+    flag: '--auth-cache <ms>',
+    env: 'VERSIONARY_AUTH_CACHE',
+    default: '2000',
+    description: 'how long a checked token or access key is remembered; a revoked one can pass this long (0 = off)',
+  },
+  {
+    key: 'rateLimit',
+    flag: '--rate-limit <n>',
+    env: 'VERSIONARY_RATE_LIMIT',
+    default: '20000',
+    description: 'requests one credential may make per --rate-window before 429 (0 = off)',
+  },
+  {
+    key: 'rateWindowMs',
+    flag: '--rate-window <ms>',
+    env: 'VERSIONARY_RATE_WINDOW',
+    default: '1000',
+    description: 'the rate-limit window',
+  },
+  {
+    key: 'loginAddressLimit',
+    flag: '--login-address-limit <n>',
+    env: 'VERSIONARY_LOGIN_ADDRESS_LIMIT',
+    default: '30',
+    description: 'wrong passwords one client address may send before 429, then one more every 20 s (0 = off)',
+  },
+  {
+    key: 'requestTimeoutMs',
+    flag: '--request-timeout <ms>',
+    env: 'VERSIONARY_REQUEST_TIMEOUT',
+    default: '30000',
+    description: 'longest time to receive a whole request',
+  },
+  {
+    key: 'responseBudget',
+    flag: '--response-budget <bytes>',
+    env: 'VERSIONARY_RESPONSE_BUDGET',
+    default: String(64 * 1024 * 1024),
+    description:
+      'bytes of large responses that may be on their way to clients at once; over it a large response answers 503',
+  },
+  {
+    key: 'rfsProviderQuota',
+    flag: '--rfs-provider-quota <n>',
+    env: 'VERSIONARY_RFS_PROVIDER_QUOTA',
+    default: '0',
+    description: 'most RFS private providers per domain (0 = unlimited)',
+  },
+  {
+    key: 'rfsVersionQuota',
+    flag: '--rfs-version-quota <n>',
+    env: 'VERSIONARY_RFS_VERSION_QUOTA',
+    default: '0',
+    description: 'most versions per RFS private provider (0 = unlimited)',
+  },
 ];
 
 /** Settings read only from the environment: secrets and first-start identity. */
 export const ENV_ONLY = [
-  ['VERSIONARY_MASTER_KEY', '64 hex characters; encrypts secret keys at rest (default: generated key file in the data dir)'],
+  [
+    'VERSIONARY_MASTER_KEY',
+    '64 hex characters; encrypts secret keys at rest (default: generated key file in the data dir)',
+  ],
   ['VERSIONARY_DOMAIN_NAME', 'first start: account (domain) name, default "default"'],
   ['VERSIONARY_DOMAIN_ID', 'first start: domain id (default generated, 32 hex)'],
   ['VERSIONARY_PROJECT_ID', 'first start: project id (default generated, 32 hex)'],
@@ -109,7 +244,8 @@ function optional(env: NodeJS.ProcessEnv, name: string, pattern: RegExp, rule: s
  * Throws ConfigError with a one-line message on any bad value.
  */
 export function loadConfig(flags: Record<string, string | undefined>, env: NodeJS.ProcessEnv = process.env): Config {
-  const raw = (s: Setting): string | undefined => flags[s.key] ?? (env[s.env] === '' ? undefined : env[s.env]) ?? s.default;
+  const raw = (s: Setting): string | undefined =>
+    flags[s.key] ?? (env[s.env] === '' ? undefined : env[s.env]) ?? s.default;
   const get = (key: Setting['key']) => {
     const s = SETTINGS.find((x) => x.key === key)!;
     return { name: `${s.flag.split(' ')[0]} / ${s.env}`, value: raw(s) };
@@ -128,18 +264,26 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     throw new ConfigError(`${get('region').name} must be a region id such as cn-north-7, got "${region}"`);
   }
   const logLevel = get('logLevel').value as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`${get('logLevel').name} must be one of ${LOG_LEVELS.join(', ')}`);
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new ConfigError(`${get('logLevel').name} must be one of ${LOG_LEVELS.join(', ')}`);
   const sqliteSync = get('sqliteSync').value!.toLowerCase();
-  if (sqliteSync !== 'full' && sqliteSync !== 'normal') throw new ConfigError(`${get('sqliteSync').name} must be full or normal`);
+  if (sqliteSync !== 'full' && sqliteSync !== 'normal')
+    throw new ConfigError(`${get('sqliteSync').name} must be full or normal`);
 
   const masterKey = optional(env, 'VERSIONARY_MASTER_KEY', /^[0-9a-fA-F]{64}$/, '64 hex characters (32 bytes)');
   const accessKey = optional(env, 'VERSIONARY_ACCESS_KEY', ACCESS_KEY_PATTERN, '8-128 letters and digits');
-  const secretKey = optional(env, 'VERSIONARY_SECRET_KEY', SECRET_KEY_PATTERN, '16-128 printable ASCII characters without spaces');
+  const secretKey = optional(
+    env,
+    'VERSIONARY_SECRET_KEY',
+    SECRET_KEY_PATTERN,
+    '16-128 printable ASCII characters without spaces',
+  );
   if ((accessKey === undefined) !== (secretKey === undefined)) {
     throw new ConfigError('VERSIONARY_ACCESS_KEY and VERSIONARY_SECRET_KEY must be set together');
   }
   const domainName = env.VERSIONARY_DOMAIN_NAME || 'default';
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(domainName)) throw new ConfigError('VERSIONARY_DOMAIN_NAME must be 1-64 letters, digits, "_", "-" or "."');
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(domainName))
+    throw new ConfigError('VERSIONARY_DOMAIN_NAME must be 1-64 letters, digits, "_", "-" or "."');
   const adminPassword = env.VERSIONARY_ADMIN_PASSWORD || undefined;
   if (adminPassword !== undefined && (adminPassword.length < 8 || adminPassword.length > 128)) {
     throw new ConfigError('VERSIONARY_ADMIN_PASSWORD must be 8-128 characters');

@@ -80,16 +80,28 @@ export function buildServer(deps: ServerDeps): App {
     const limiter = deps.rateLimit > 0 ? new RateLimiter(deps.rateLimit, deps.rateWindowMs) : undefined;
     requireAuth(api, { identity: deps.iam, clockSkewSeconds: deps.clockSkewSeconds, limiter, now: deps.now });
     iamRoutes(api, { iam: deps.iam, region: deps.region });
-    iotedgeRoutes(api, new IotEdgeService(new IotEdgeRepo(deps.store.db, deps.store.dialect, deps.store.transact, deps.store.reader)));
+    iotedgeRoutes(
+      api,
+      new IotEdgeService(new IotEdgeRepo(deps.store.db, deps.store.dialect, deps.store.transact, deps.store.reader)),
+    );
     group(api, (rfs) => {
-      const service = new RfsService(new RfsRepo(deps.store.db, deps.store.dialect, deps.store.transact, deps.store.reader), new MarkerCodec(deps.markerKey), {
-        region: deps.region,
-        providerQuota: deps.rfsProviderQuota,
-        versionQuota: deps.rfsVersionQuota,
-      });
+      const service = new RfsService(
+        new RfsRepo(deps.store.db, deps.store.dialect, deps.store.transact, deps.store.reader),
+        new MarkerCodec(deps.markerKey),
+        {
+          region: deps.region,
+          providerQuota: deps.rfsProviderQuota,
+          versionQuota: deps.rfsVersionQuota,
+        },
+      );
       rfsRoutes(rfs, { service });
     });
-    group(api, (admin) => adminRoutes(admin, { snapshots: new SnapshotService(deps.store, deps.region, deps.bodyLimit), importLimit: deps.importLimit }));
+    group(api, (admin) =>
+      adminRoutes(admin, {
+        snapshots: new SnapshotService(deps.store, deps.region, deps.bodyLimit),
+        importLimit: deps.importLimit,
+      }),
+    );
   });
 
   return app;

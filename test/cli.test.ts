@@ -8,7 +8,11 @@ import { MASTER_KEY } from './helpers/server.js';
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
 function cli(args: string[], env: Record<string, string> = {}) {
-  const res = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, VERSIONARY_MASTER_KEY: MASTER_KEY, ...env }, timeout: 30_000 });
+  const res = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, VERSIONARY_MASTER_KEY: MASTER_KEY, ...env },
+    timeout: 30_000,
+  });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
@@ -19,7 +23,16 @@ describe('versionary command', () => {
     for (const cmd of ['serve', 'migrate', 'admin']) expect(top.stdout).toContain(cmd);
     expect(top.stdout).toContain('VERSIONARY_MASTER_KEY');
     const serve = cli(['serve', '--help']);
-    for (const flag of ['--host', '--port', '--data-dir', '--database', '--region', '--log-level', 'VERSIONARY_DATABASE_URL']) expect(serve.stdout).toContain(flag);
+    for (const flag of [
+      '--host',
+      '--port',
+      '--data-dir',
+      '--database',
+      '--region',
+      '--log-level',
+      'VERSIONARY_DATABASE_URL',
+    ])
+      expect(serve.stdout).toContain(flag);
     const admin = cli(['admin', '--help']);
     for (const cmd of ['domain', 'user', 'key', 'project', 'show-bootstrap']) expect(admin.stdout).toContain(cmd);
   });
@@ -31,7 +44,8 @@ describe('versionary command', () => {
     for (const flag of store) expect(migrate).toContain(flag);
     for (const flag of [...serveOnly, '--region']) expect(migrate).not.toContain(flag);
     const create = cli(['admin', 'user', 'create', '--help']).stdout;
-    for (const flag of [...store, '--region', '--domain', '--password', '--admin', '--json']) expect(create).toContain(flag);
+    for (const flag of [...store, '--region', '--domain', '--password', '--admin', '--json'])
+      expect(create).toContain(flag);
     for (const flag of serveOnly) expect(create).not.toContain(flag);
     const top = cli(['--help']).stdout;
     expect(top).toContain('versionary <command> --help');
@@ -68,11 +82,20 @@ describe.each(BACKENDS)('versionary admin on %s', (kind) => {
   });
 
   it('creates the identity on first use and then shows it without secrets', () => {
-    const first = cli(['admin', 'show-bootstrap', '--json', ...db], { VERSIONARY_PROJECT_ID: 'p-cli-1', VERSIONARY_ACCESS_KEY: 'CLIACCESSKEY00000001', VERSIONARY_SECRET_KEY: 'cli-secret-key-000000000001' });
+    const first = cli(['admin', 'show-bootstrap', '--json', ...db], {
+      VERSIONARY_PROJECT_ID: 'p-cli-1',
+      VERSIONARY_ACCESS_KEY: 'CLIACCESSKEY00000001',
+      VERSIONARY_SECRET_KEY: 'cli-secret-key-000000000001',
+    });
     expect(first.code).toBe(0);
     expect(first.stderr).toContain('created its first identity');
     const shown = JSON.parse(first.stdout);
-    expect(shown).toMatchObject({ domain_name: 'default', admin_user: 'admin', access_keys: 'CLIACCESSKEY00000001', projects: 'cn-north-7:p-cli-1' });
+    expect(shown).toMatchObject({
+      domain_name: 'default',
+      admin_user: 'admin',
+      access_keys: 'CLIACCESSKEY00000001',
+      projects: 'cn-north-7:p-cli-1',
+    });
     const again = cli(['admin', 'show-bootstrap', ...db]);
     expect(again.code).toBe(0);
     expect(again.stderr).not.toContain('created its first identity');
@@ -84,13 +107,19 @@ describe.each(BACKENDS)('versionary admin on %s', (kind) => {
     const created = cli(['admin', 'user', 'create', 'dave', '--json', ...db]);
     expect(created.code).toBe(0);
     const dave = JSON.parse(created.stdout);
-    expect(dave).toMatchObject({ name: 'dave', domain: 'default', password: expect.stringMatching(/^[A-Za-z0-9]{20}$/) });
+    expect(dave).toMatchObject({
+      name: 'dave',
+      domain: 'default',
+      password: expect.stringMatching(/^[A-Za-z0-9]{20}$/),
+    });
     expect(cli(['admin', 'user', 'create', 'dave', ...db]).code).toBe(1);
     const listed = JSON.parse(cli(['admin', 'user', 'list', '--json', ...db]).stdout);
     expect(listed.map((u: { name: string }) => u.name)).toEqual(['admin', 'dave']);
     expect(JSON.stringify(listed)).not.toContain(dave.password);
     expect(cli(['admin', 'user', 'delete', 'dave', ...db]).code).toBe(0);
-    expect(JSON.parse(cli(['admin', 'user', 'list', '--json', ...db]).stdout).map((u: { name: string }) => u.name)).toEqual(['admin']);
+    expect(
+      JSON.parse(cli(['admin', 'user', 'list', '--json', ...db]).stdout).map((u: { name: string }) => u.name),
+    ).toEqual(['admin']);
     const missing = cli(['admin', 'user', 'delete', 'dave', ...db]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('user dave does not exist');
@@ -113,7 +142,9 @@ describe.each(BACKENDS)('versionary admin on %s', (kind) => {
     const p = JSON.parse(cli(['admin', 'project', 'create', 'cn-east-3', '--id', 'east3', '--json', ...db]).stdout);
     expect(p).toEqual({ id: 'east3', name: 'cn-east-3', domain: 'default' });
     expect(cli(['admin', 'project', 'create', 'cn-east-3', ...db]).code).toBe(1);
-    const names = JSON.parse(cli(['admin', 'project', 'list', '--json', ...db]).stdout).map((x: { name: string }) => x.name);
+    const names = JSON.parse(cli(['admin', 'project', 'list', '--json', ...db]).stdout).map(
+      (x: { name: string }) => x.name,
+    );
     expect(names).toEqual(['cn-east-3', 'cn-north-7']);
   });
 });
@@ -127,7 +158,9 @@ describe('versionary serve', () => {
 
   /** Starts serve, waits for the listening line, returns what it printed; stops it with SIGTERM. */
   async function runServe(): Promise<{ out: string; url: string; code: number | null }> {
-    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', backend.dataDir], { env: { ...process.env, VERSIONARY_MASTER_KEY: '' } });
+    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', backend.dataDir], {
+      env: { ...process.env, VERSIONARY_MASTER_KEY: '' },
+    });
     let out = '';
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no listening line: ${out}`)), 20_000);
@@ -163,7 +196,9 @@ describe('versionary serve', () => {
     // The printed request works against the restarted server.
     const body = curl[2]!;
     const res = await new Promise<number>((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', backend.dataDir], { env: { ...process.env, VERSIONARY_MASTER_KEY: '' } });
+      const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', backend.dataDir], {
+        env: { ...process.env, VERSIONARY_MASTER_KEY: '' },
+      });
       let out = '';
       child.stdout.on('data', async (d) => {
         out += d;
@@ -171,7 +206,11 @@ describe('versionary serve', () => {
         if (m && !out.includes('#sent')) {
           out += '#sent';
           try {
-            const r = await fetch(`${m[1]}/v3/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+            const r = await fetch(`${m[1]}/v3/auth/tokens`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body,
+            });
             resolve(r.status);
           } catch (e) {
             reject(e);
@@ -198,7 +237,12 @@ describe.each(BACKENDS)('versionary admin export, import and reset on %s', (kind
     const { startServer, adminToken } = await import('./helpers/server.js');
     const s = await startServer(kind, { backend, env: { VERSIONARY_MASTER_KEY: MASTER_KEY } });
     const token = await adminToken(s);
-    const res = await s.app.inject({ method: 'POST', url: `/v2/${s.opened.bootstrap!.project.id}/edge-apps`, headers: { 'x-auth-token': token }, payload: { edge_app_id: 'cli-app' } });
+    const res = await s.app.inject({
+      method: 'POST',
+      url: `/v2/${s.opened.bootstrap!.project.id}/edge-apps`,
+      headers: { 'x-auth-token': token },
+      payload: { edge_app_id: 'cli-app' },
+    });
     expect(res.statusCode).toBe(201);
     await s.app.close();
     await s.opened.store.close();
@@ -210,10 +254,18 @@ describe.each(BACKENDS)('versionary admin export, import and reset on %s', (kind
     const refused = cli(['admin', 'reset', ...db]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('--yes');
-    expect(JSON.parse(cli(['admin', 'reset', '--yes', '--json', ...db]).stdout)).toEqual({ edge_apps: 1, rfs_providers: 0 });
+    expect(JSON.parse(cli(['admin', 'reset', '--yes', '--json', ...db]).stdout)).toEqual({
+      edge_apps: 1,
+      rfs_providers: 0,
+    });
     const imported = cli(['admin', 'import', file, '--json', ...db]);
     expect(imported.code, imported.stderr).toBe(0);
-    expect(JSON.parse(imported.stdout)).toEqual({ edge_apps: 1, edge_app_versions: 0, rfs_providers: 0, rfs_provider_versions: 0 });
+    expect(JSON.parse(imported.stdout)).toEqual({
+      edge_apps: 1,
+      edge_app_versions: 0,
+      rfs_providers: 0,
+      rfs_provider_versions: 0,
+    });
     const conflict = cli(['admin', 'import', file, ...db]);
     expect(conflict.code).toBe(1);
     expect(conflict.stderr).toContain('already exists');

@@ -5,14 +5,27 @@ import { ConfigError, loadConfig } from '../src/config.js';
 describe('configuration', () => {
   it('has the documented defaults', () => {
     const c = loadConfig({}, {});
-    expect(c).toMatchObject({ host: '127.0.0.1', port: 8080, region: 'cn-north-7', logLevel: 'info', sqliteSync: 'full', bodyLimit: 1048576, tokenTtlSeconds: 86400 });
+    expect(c).toMatchObject({
+      host: '127.0.0.1',
+      port: 8080,
+      region: 'cn-north-7',
+      logLevel: 'info',
+      sqliteSync: 'full',
+      bodyLimit: 1048576,
+      tokenTtlSeconds: 86400,
+    });
     expect(c.dataDir).toBe(path.resolve('data'));
     expect(c.database).toBe(`sqlite:${path.resolve('data', 'versionary.db')}`);
     expect(c.bootstrap.domainName).toBe('default');
   });
 
   it('reads every setting from the environment, and a flag wins over it', () => {
-    const env = { VERSIONARY_PORT: '9000', VERSIONARY_REGION: 'cn-east-3', VERSIONARY_DATABASE_URL: 'postgres://u:p@db:5432/v', VERSIONARY_SQLITE_SYNC: 'NORMAL' };
+    const env = {
+      VERSIONARY_PORT: '9000',
+      VERSIONARY_REGION: 'cn-east-3',
+      VERSIONARY_DATABASE_URL: 'postgres://u:p@db:5432/v',
+      VERSIONARY_SQLITE_SYNC: 'NORMAL',
+    };
     const c = loadConfig({ port: '9100' }, env);
     expect(c.port).toBe(9100);
     expect(c.region).toBe('cn-east-3');

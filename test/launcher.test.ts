@@ -21,10 +21,17 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function run(flags: string[] = []) {
-  const res = spawnSync(process.execPath, [...flags, path.join(dir, 'cli.js'), 'serve', '--help'], { encoding: 'utf8', timeout: 30_000 });
+  const res = spawnSync(process.execPath, [...flags, path.join(dir, 'cli.js'), 'serve', '--help'], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
-const caches = () => fs.readdirSync(dir).filter((f) => f.endsWith('.cache')).sort();
+const caches = () =>
+  fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.cache'))
+    .sort();
 const stamp = (f: string) => fs.statSync(path.join(dir, f)).mtimeMs;
 
 describe('the versionary command and its code cache', () => {

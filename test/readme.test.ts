@@ -22,7 +22,10 @@ function shellBlocks(from: string, to: string): string[] {
 function readmeCommands(): string[] {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
-  return blocks.flatMap((b) => b.split('\n')).map((l) => l.replace(/\s+#.*$/, '').trim()).filter((l) => l.startsWith('./dist/cli.js '));
+  return blocks
+    .flatMap((b) => b.split('\n'))
+    .map((l) => l.replace(/\s+#.*$/, '').trim())
+    .filter((l) => l.startsWith('./dist/cli.js '));
 }
 
 describe("the README's commands", () => {
@@ -63,7 +66,10 @@ describe("the README's curl walk-through", () => {
         .join('\n')
         .replaceAll('http://127.0.0.1:8080', server.url)
         .replace("PASSWORD='…'", `PASSWORD='${ADMIN_PASSWORD}'`);
-      const res = spawnSync('bash', ['-c', `set -euo pipefail\n${script}\necho "project=$PROJECT_ID"`], { encoding: 'utf8', timeout: 60_000 });
+      const res = spawnSync('bash', ['-c', `set -euo pipefail\n${script}\necho "project=$PROJECT_ID"`], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
       expect(res.status, res.stderr).toBe(0);
       expect(res.stdout).toContain(`project=${PROJECT_ID}`);
       expect(res.stdout).not.toContain('error_code');

@@ -32,7 +32,10 @@ export class SnapshotGuard {
   private escaped = false;
   private stringBytes = 0;
   private recordBytes = 0;
-  /** Inside the top-level object: whether the next string is a key, the key being read, and the key waiting for its value. */
+  /**
+   * Inside the top-level object: whether the next string is a key, the key being read, and the key waiting for its
+   * value.
+   */
   private expectKey = false;
   private key: number[] | null = null;
   private pendingKey: string | null = null;
@@ -99,7 +102,8 @@ export class SnapshotGuard {
       }
     } else if (OPEN.has(b)) {
       this.depth++;
-      if (this.depth > this.limits.depth) this.refuse(`arrays and objects nest deeper than ${this.limits.depth} levels`);
+      if (this.depth > this.limits.depth)
+        this.refuse(`arrays and objects nest deeper than ${this.limits.depth} levels`);
       if (this.depth === 1) this.expectKey = b === 0x7b;
       if (this.depth === 3) this.recordBytes = 1;
     } else if (CLOSE.has(b)) {
@@ -116,8 +120,10 @@ export class SnapshotGuard {
   }
 
   private checkSizes(): void {
-    if (this.inString && this.stringBytes > this.limits.recordBytes) this.refuse(`a string is longer than ${this.limits.recordBytes} bytes`);
-    if (this.depth >= 3 && this.recordBytes > this.limits.recordBytes) this.refuse(`a record is larger than ${this.limits.recordBytes} bytes`);
+    if (this.inString && this.stringBytes > this.limits.recordBytes)
+      this.refuse(`a string is longer than ${this.limits.recordBytes} bytes`);
+    if (this.depth >= 3 && this.recordBytes > this.limits.recordBytes)
+      this.refuse(`a record is larger than ${this.limits.recordBytes} bytes`);
   }
 
   private refuse(what: string): never {

@@ -43,18 +43,28 @@ const SCHEMAS: Record<Table, TSchema> = {
 
 type Validate = ((v: unknown) => boolean) & { errors?: unknown };
 const validators = Object.fromEntries(
-  TABLES.map((t) => [t, validatorCompiler({ schema: SCHEMAS[t], httpPart: 'body', method: 'POST', url: '/_versionary/import' })]),
+  TABLES.map((t) => [
+    t,
+    validatorCompiler({ schema: SCHEMAS[t], httpPart: 'body', method: 'POST', url: '/_versionary/import' }),
+  ]),
 ) as unknown as Record<Table, Validate>;
 
 const orNull = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
 
 function versionRow(r: EdgeAppVersionRecord): EdgeAppVersionTable {
   const { state, publish_time: published, off_shelf_time: offShelf } = r;
-  if (state === 'DRAFT' && (published || offShelf)) throw new AppError('invalid', 'a DRAFT version has no publish_time or off_shelf_time');
+  if (state === 'DRAFT' && (published || offShelf))
+    throw new AppError('invalid', 'a DRAFT version has no publish_time or off_shelf_time');
   if (state !== 'DRAFT' && !published) throw new AppError('invalid', `publish_time is required for a ${state} version`);
-  if (state === 'OFF_SHELF' && !offShelf) throw new AppError('invalid', 'off_shelf_time is required for an OFF_SHELF version');
+  if (state === 'OFF_SHELF' && !offShelf)
+    throw new AppError('invalid', 'off_shelf_time is required for an OFF_SHELF version');
   const body = { ...r.spec, version: r.version, deploy_type: r.deploy_type, arch: r.arch } as CreateVersionBody;
-  return newVersionRow(r.project_id, r.edge_app_id, body, r.create_time, { state, update_time: r.update_time, publish_time: orNull(published), off_shelf_time: orNull(offShelf) });
+  return newVersionRow(r.project_id, r.edge_app_id, body, r.create_time, {
+    state,
+    update_time: r.update_time,
+    publish_time: orNull(published),
+    off_shelf_time: orNull(offShelf),
+  });
 }
 
 const toRow: { [T in Table]: (record: any, region: string) => Rows[T] } = {
@@ -77,7 +87,10 @@ const toRow: { [T in Table]: (record: any, region: string) => Rows[T] } = {
   rfs_providers: (r: ProviderRecord, region): ReceivedProvider => {
     checkProvider(r, region);
     if ((r.domain_id === undefined) === (r.project_id === undefined)) {
-      throw new AppError('invalid', 'a provider names its domain_id (or, in a snapshot of an earlier release, its project_id), not both');
+      throw new AppError(
+        'invalid',
+        'a provider names its domain_id (or, in a snapshot of an earlier release, its project_id), not both',
+      );
     }
     return {
       ...(r.domain_id !== undefined ? { domain_id: r.domain_id } : { project_id: r.project_id! }),
@@ -92,7 +105,13 @@ const toRow: { [T in Table]: (record: any, region: string) => Rows[T] } = {
   },
   rfs_provider_versions: (r: ProviderVersionRecord, region) => {
     checkUrn(r.function_graph_urn, region);
-    return withDoc({ provider_id: r.provider_id, provider_version: r.provider_version, version_description: orNull(r.version_description), function_graph_urn: r.function_graph_urn, create_time: r.create_time });
+    return withDoc({
+      provider_id: r.provider_id,
+      provider_version: r.provider_version,
+      version_description: orNull(r.version_description),
+      function_graph_urn: r.function_graph_urn,
+      create_time: r.create_time,
+    });
   },
 };
 
@@ -112,7 +131,12 @@ export function recordToRow<T extends Table>(table: T, index: number, record: un
 /** The snapshot record of a stored row. */
 export const rowToRecord: { [T in Table]: (row: any) => unknown } = {
   edge_apps: (r) => ({ ...r, delivered_app: r.delivered_app === null ? null : r.delivered_app === 1 }),
-  edge_app_versions: ({ doc, brief: _brief, ...r }) => ({ ...r, deploy_multi_instance: r.deploy_multi_instance === 1, arch: JSON.parse(r.arch), spec: specOfDoc(doc) }),
+  edge_app_versions: ({ doc, brief: _brief, ...r }) => ({
+    ...r,
+    deploy_multi_instance: r.deploy_multi_instance === 1,
+    arch: JSON.parse(r.arch),
+    spec: specOfDoc(doc),
+  }),
   rfs_providers: ({ domain_id, ...r }) => ({ domain_id, ...r }),
   rfs_provider_versions: ({ doc: _doc, ...r }) => r,
 };

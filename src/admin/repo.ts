@@ -1,5 +1,11 @@
 import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
-import type { Database, EdgeAppTable, EdgeAppVersionTable, RfsProviderTable, RfsProviderVersionTable } from '../store/types.js';
+import type {
+  Database,
+  EdgeAppTable,
+  EdgeAppVersionTable,
+  RfsProviderTable,
+  RfsProviderVersionTable,
+} from '../store/types.js';
 
 const BATCH = 1000;
 /** Most values one `in (…)` list binds (SQLite binds at most 32,766 parameters a statement). */
@@ -25,7 +31,10 @@ type Eb = ExpressionBuilder<any, any>;
 
 /** The condition that a project id column lies within the scope (true for the whole store). */
 function within(eb: Eb, column: string, scope: Scope) {
-  const ofDomain = scope.domainId === undefined ? undefined : eb(column, 'in', eb.selectFrom('projects').select('id').where('domain_id', '=', scope.domainId));
+  const ofDomain =
+    scope.domainId === undefined
+      ? undefined
+      : eb(column, 'in', eb.selectFrom('projects').select('id').where('domain_id', '=', scope.domainId));
   if (scope.projectId === undefined) return ofDomain ?? eb.lit(true);
   const ofProject = eb(column, '=', scope.projectId);
   return ofDomain ? eb.and([ofProject, ofDomain]) : ofProject;
@@ -44,7 +53,9 @@ export class AdminRepo {
 
   /** The projects with these ids, with their domains. */
   async projects(ids: string[]): Promise<{ id: string; domain_id: string }[]> {
-    return inSlices(ids, (slice) => this.db.selectFrom('projects').select(['id', 'domain_id']).where('id', 'in', slice).execute());
+    return inSlices(ids, (slice) =>
+      this.db.selectFrom('projects').select(['id', 'domain_id']).where('id', 'in', slice).execute(),
+    );
   }
 
   /** The domains with these ids. */
@@ -54,17 +65,28 @@ export class AdminRepo {
 
   /** The providers with these ids, with their domains. */
   async providerDomains(ids: string[]): Promise<{ provider_id: string; domain_id: string }[]> {
-    return inSlices(ids, (slice) => this.db.selectFrom('rfs_providers').select(['provider_id', 'domain_id']).where('provider_id', 'in', slice).execute());
+    return inSlices(ids, (slice) =>
+      this.db
+        .selectFrom('rfs_providers')
+        .select(['provider_id', 'domain_id'])
+        .where('provider_id', 'in', slice)
+        .execute(),
+    );
   }
 
   /** Edge apps in primary-key order, a batch at a time. */
   async *edgeApps(scope: Scope): AsyncGenerator<EdgeAppTable> {
     let after: [string, string] | undefined;
     for (;;) {
-      let q = this.db.selectFrom('edge_apps').selectAll().where((eb) => within(eb, 'project_id', scope));
+      let q = this.db
+        .selectFrom('edge_apps')
+        .selectAll()
+        .where((eb) => within(eb, 'project_id', scope));
       if (after) {
         const [p, a] = after;
-        q = q.where((eb) => eb.or([eb('project_id', '>', p), eb.and([eb('project_id', '=', p), eb('edge_app_id', '>', a)])]));
+        q = q.where((eb) =>
+          eb.or([eb('project_id', '>', p), eb.and([eb('project_id', '=', p), eb('edge_app_id', '>', a)])]),
+        );
       }
       const rows = await q.orderBy('project_id').orderBy('edge_app_id').limit(BATCH).execute();
       yield* rows;
@@ -76,7 +98,10 @@ export class AdminRepo {
   async *edgeAppVersions(scope: Scope): AsyncGenerator<EdgeAppVersionTable> {
     let after: [string, string, string] | undefined;
     for (;;) {
-      let q = this.db.selectFrom('edge_app_versions').selectAll().where((eb) => within(eb, 'project_id', scope));
+      let q = this.db
+        .selectFrom('edge_app_versions')
+        .selectAll()
+        .where((eb) => within(eb, 'project_id', scope));
       if (after) {
         const [p, a, v] = after;
         q = q.where((eb) =>
@@ -98,7 +123,10 @@ export class AdminRepo {
   async *providers(scope: Scope): AsyncGenerator<RfsProviderTable> {
     let after: string | undefined;
     for (;;) {
-      let q = this.db.selectFrom('rfs_providers').selectAll().where((eb) => withinDomain(eb, 'domain_id', scope));
+      let q = this.db
+        .selectFrom('rfs_providers')
+        .selectAll()
+        .where((eb) => withinDomain(eb, 'domain_id', scope));
       if (after) q = q.where('provider_id', '>', after);
       const rows = await q.orderBy('provider_id').limit(BATCH).execute();
       yield* rows;
@@ -117,7 +145,12 @@ export class AdminRepo {
         .where((eb) => withinDomain(eb, 'p.domain_id', scope));
       if (after) {
         const [id, ver] = after;
-        q = q.where((eb) => eb.or([eb('v.provider_id', '>', id), eb.and([eb('v.provider_id', '=', id), eb('v.provider_version', '>', ver)])]));
+        q = q.where((eb) =>
+          eb.or([
+            eb('v.provider_id', '>', id),
+            eb.and([eb('v.provider_id', '=', id), eb('v.provider_version', '>', ver)]),
+          ]),
+        );
       }
       const rows = await q.orderBy('v.provider_id').orderBy('v.provider_version').limit(BATCH).execute();
       yield* rows;
@@ -126,8 +159,15 @@ export class AdminRepo {
     }
   }
 
-  async insert<T extends 'edge_apps' | 'edge_app_versions' | 'rfs_providers' | 'rfs_provider_versions'>(table: T, rows: Database[T][]): Promise<void> {
-    if (rows.length) await this.db.insertInto(table).values(rows as never).execute();
+  async insert<T extends 'edge_apps' | 'edge_app_versions' | 'rfs_providers' | 'rfs_provider_versions'>(
+    table: T,
+    rows: Database[T][],
+  ): Promise<void> {
+    if (rows.length)
+      await this.db
+        .insertInto(table)
+        .values(rows as never)
+        .execute();
   }
 
   /**
@@ -157,8 +197,14 @@ export class AdminRepo {
 
   /** Deletes the API data of a scope (a project's: its edge apps only); versions go with their apps and providers. */
   async deleteAll(scope: Scope): Promise<{ edge_apps: number; rfs_providers: number }> {
-    const a = await this.db.deleteFrom('edge_apps').where((eb) => within(eb, 'project_id', scope)).executeTakeFirst();
-    const p = await this.db.deleteFrom('rfs_providers').where((eb) => withinDomain(eb, 'domain_id', scope)).executeTakeFirst();
+    const a = await this.db
+      .deleteFrom('edge_apps')
+      .where((eb) => within(eb, 'project_id', scope))
+      .executeTakeFirst();
+    const p = await this.db
+      .deleteFrom('rfs_providers')
+      .where((eb) => withinDomain(eb, 'domain_id', scope))
+      .executeTakeFirst();
     return { edge_apps: Number(a.numDeletedRows), rfs_providers: Number(p.numDeletedRows) };
   }
 }

@@ -16,7 +16,8 @@ async function* limited(body: AsyncIterable<Buffer>, limit: number): AsyncGenera
   let total = 0;
   for await (const chunk of body) {
     total += chunk.length;
-    if (total > limit) throw new AppError('too_large', `the snapshot is larger than the import limit of ${limit} bytes`);
+    if (total > limit)
+      throw new AppError('too_large', `the snapshot is larger than the import limit of ${limit} bytes`);
     yield chunk;
   }
 }
@@ -24,11 +25,15 @@ async function* limited(body: AsyncIterable<Buffer>, limit: number): AsyncGenera
 const tags = ['Admin'];
 
 /** An administrator reaches its own domain only; another domain's project answers as a missing one. */
-async function scopeOf(req: { caller: { domainId: string } | null; query: { project_id?: string } }, snapshots: SnapshotService): Promise<Scope> {
+async function scopeOf(
+  req: { caller: { domainId: string } | null; query: { project_id?: string } },
+  snapshots: SnapshotService,
+): Promise<Scope> {
   const scope: Scope = { domainId: req.caller!.domainId };
   const project = req.query.project_id;
   if (project === undefined) return scope;
-  if (!(await snapshots.hasProject(project, scope))) throw new AppError('not_found', `project ${project} does not exist in your domain`);
+  if (!(await snapshots.hasProject(project, scope)))
+    throw new AppError('not_found', `project ${project} does not exist in your domain`);
   return { ...scope, projectId: project };
 }
 
@@ -40,7 +45,9 @@ export function adminRoutes(app: App, { snapshots, importLimit }: AdminRouteOpti
 
   // The import body is streamed to the snapshot reader instead of being parsed whole.
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { bodyLimit: importLimit }, (_req, payload, done) => done(null, payload));
+  app.addContentTypeParser('application/json', { bodyLimit: importLimit }, (_req, payload, done) =>
+    done(null, payload),
+  );
 
   app.get(
     '/_versionary/export',
@@ -49,7 +56,8 @@ export function adminRoutes(app: App, { snapshots, importLimit }: AdminRouteOpti
         operationId: 'ExportSnapshot',
         tags,
         summary: 'Export a snapshot',
-        description: "All API data of the administrator's domain (or one of its projects) as a JSON snapshot; identities are not included.",
+        description:
+          "All API data of the administrator's domain (or one of its projects) as a JSON snapshot; identities are not included.",
         querystring: ProjectQuery,
         response: { 200: { description: 'the snapshot', content: { 'application/json': { schema: Snapshot } } } },
       },
@@ -71,7 +79,8 @@ export function adminRoutes(app: App, { snapshots, importLimit }: AdminRouteOpti
         operationId: 'ImportSnapshot',
         tags,
         summary: 'Import a snapshot',
-        description: "Loads a snapshot into the administrator's domain atomically: mode=add refuses existing records; mode=replace first deletes what the snapshot covers.",
+        description:
+          "Loads a snapshot into the administrator's domain atomically: mode=add refuses existing records; mode=replace first deletes what the snapshot covers.",
         querystring: ImportQuery,
         body: Snapshot,
         response: { 200: Type200 },
@@ -80,8 +89,13 @@ export function adminRoutes(app: App, { snapshots, importLimit }: AdminRouteOpti
       validatorCompiler: (route) => (route.httpPart === 'body' ? () => true : validatorCompiler(route)),
     },
     async (req) => {
-      if (!(req.body instanceof Readable)) throw new AppError('wrong_type', 'the snapshot must be sent as application/json');
-      return { imported: await snapshots.import(limited(req.body as AsyncIterable<Buffer>, importLimit), req.query.mode, { domainId: req.caller!.domainId }) };
+      if (!(req.body instanceof Readable))
+        throw new AppError('wrong_type', 'the snapshot must be sent as application/json');
+      return {
+        imported: await snapshots.import(limited(req.body as AsyncIterable<Buffer>, importLimit), req.query.mode, {
+          domainId: req.caller!.domainId,
+        }),
+      };
     },
   );
 
@@ -92,7 +106,8 @@ export function adminRoutes(app: App, { snapshots, importLimit }: AdminRouteOpti
         operationId: 'ResetData',
         tags,
         summary: 'Reset data',
-        description: "Deletes all API data of the administrator's domain (or one of its projects); identities are kept.",
+        description:
+          "Deletes all API data of the administrator's domain (or one of its projects); identities are kept.",
         querystring: ProjectQuery,
       },
     },

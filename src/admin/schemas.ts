@@ -15,7 +15,13 @@ const strict = { additionalProperties: false } as const;
 const opt = Type.Optional;
 
 const ProjectId = iot.ProjectParams.properties.project_id;
-const DomainId = Type.String({ minLength: 1, maxLength: 64, pattern: RX_PROJECT_ID.source, 'x-rule': 'letters, digits, "_" and "-"', description: 'domain (account) id' });
+const DomainId = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: RX_PROJECT_ID.source,
+  'x-rule': 'letters, digits, "_" and "-"',
+  description: 'domain (account) id',
+});
 const AppId = iot.CreateAppBody.properties.edge_app_id;
 
 /** What a version stores besides its columns: the create body without version, deploy_type and arch. */
@@ -58,7 +64,10 @@ export const EdgeAppVersionRecord = Type.Object(
   strict,
 );
 
-/** A provider belongs to a domain; a snapshot of an earlier release names its project instead (loaded into that project's domain). */
+/**
+ * A provider belongs to a domain; a snapshot of an earlier release names its project instead (loaded into that
+ * project's domain).
+ */
 export const ProviderRecord = Type.Object(
   {
     domain_id: opt(DomainId),
@@ -98,7 +107,11 @@ export const Snapshot = Type.Object({
   version: Type.Literal(1, { description: 'comes second' }),
   exported_at: opt(Time),
   project_id: opt(Type.Union([ProjectId, Type.Null()], { description: 'the one project exported, or null' })),
-  domain_id: opt(Type.Union([Type.String({ maxLength: 64 }), Type.Null()], { description: 'the domain exported, or null for a whole store' })),
+  domain_id: opt(
+    Type.Union([Type.String({ maxLength: 64 }), Type.Null()], {
+      description: 'the domain exported, or null for a whole store',
+    }),
+  ),
   edge_apps: Type.Array(EdgeAppRecord),
   edge_app_versions: Type.Array(EdgeAppVersionRecord),
   rfs_providers: Type.Array(ProviderRecord),

@@ -97,7 +97,13 @@ export class SnapshotService {
   }
 
   private async *pieces(repo: AdminRepo, scope: Scope): AsyncGenerator<string> {
-    const head = { format: SNAPSHOT_FORMAT, version: 1, exported_at: new Date().toISOString(), project_id: scope.projectId ?? null, domain_id: scope.domainId ?? null };
+    const head = {
+      format: SNAPSHOT_FORMAT,
+      version: 1,
+      exported_at: new Date().toISOString(),
+      project_id: scope.projectId ?? null,
+      domain_id: scope.domainId ?? null,
+    };
     yield JSON.stringify(head).slice(0, -1);
     const sources: Record<Table, AsyncGenerator<unknown>> = {
       edge_apps: repo.edgeApps(scope),
@@ -162,7 +168,10 @@ export class SnapshotService {
       providerRefs: new Map(),
     };
     const header = r.header as Record<string, unknown>;
-    const parser = new JSONParser({ paths: ['$.format', '$.version', '$.project_id', '$.domain_id', ...TABLES.map((t) => `$.${t}.*`)], keepStack: false });
+    const parser = new JSONParser({
+      paths: ['$.format', '$.version', '$.project_id', '$.domain_id', ...TABLES.map((t) => `$.${t}.*`)],
+      keepStack: false,
+    });
     let checkedHeader = false;
     parser.onValue = ({ value, key, stack }) => {
       if (stack.length === 1) {
@@ -218,7 +227,10 @@ export class SnapshotService {
     if (typeof header.project_id === 'string') {
       const [p] = await this.repo.projects([header.project_id]);
       if (!p || (scope.domainId !== undefined && p.domain_id !== scope.domainId)) {
-        throw notInScope('project_id', `project ${header.project_id} does not exist${scope.domainId ? ' in your domain' : ''}`);
+        throw notInScope(
+          'project_id',
+          `project ${header.project_id} does not exist${scope.domainId ? ' in your domain' : ''}`,
+        );
       }
       return { projectId: p.id, domainId: p.domain_id };
     }
@@ -234,7 +246,9 @@ export class SnapshotService {
    */
   private async check(r: Received, covered: Scope): Promise<Map<string, string>> {
     const inside = (p: { id: string; domain_id: string } | undefined) =>
-      !!p && (covered.projectId === undefined || p.id === covered.projectId) && (covered.domainId === undefined || p.domain_id === covered.domainId);
+      !!p &&
+      (covered.projectId === undefined || p.id === covered.projectId) &&
+      (covered.domainId === undefined || p.domain_id === covered.domainId);
     const found = new Map((await this.repo.projects([...r.projects.keys()])).map((p) => [p.id, p]));
     for (const [project, where] of r.projects) {
       if (!inside(found.get(project))) throw notInScope(where, `project ${project} does not exist${describe(covered)}`);
@@ -243,7 +257,8 @@ export class SnapshotService {
     const existing = new Set((await this.repo.domains([...r.domains.keys()])).map((d) => d.id));
     for (const [domain, where] of r.domains) {
       // Another domain is refused alike whether it exists or not.
-      if (!domainInside(domain)) throw notInScope(where, `domain ${domain} is not the domain ${covered.domainId} this snapshot loads into`);
+      if (!domainInside(domain))
+        throw notInScope(where, `domain ${domain} is not the domain ${covered.domainId} this snapshot loads into`);
       if (!existing.has(domain)) throw notInScope(where, `domain ${domain} does not exist`);
     }
     const domainOf = new Map([...found.values()].map((p) => [p.id, p.domain_id]));
@@ -253,7 +268,10 @@ export class SnapshotService {
       const key = `${domain}\u0000${name}`;
       const first = names.get(key);
       if (first !== undefined) {
-        throw new AppError('conflict', `${where}: provider ${name} is also ${first} in domain ${domain}; provider names are unique per domain (rename or leave out one of them)`);
+        throw new AppError(
+          'conflict',
+          `${where}: provider ${name} is also ${first} in domain ${domain}; provider names are unique per domain (rename or leave out one of them)`,
+        );
       }
       names.set(key, where.slice(0, -'.provider_name'.length));
     }
@@ -262,14 +280,23 @@ export class SnapshotService {
     for (const id of outside) {
       const domain = stored.get(id);
       if (domain === undefined || !domainInside(domain)) {
-        throw notInScope(r.providerRefs.get(id)!, `provider ${id} is neither in the snapshot nor in the store${describe(covered)}`);
+        throw notInScope(
+          r.providerRefs.get(id)!,
+          `provider ${id} is neither in the snapshot nor in the store${describe(covered)}`,
+        );
       }
     }
     return domainOf;
   }
 
   /** Loads the spooled rows in one transaction, a batch at a time, letting other work run between batches. */
-  private async apply(r: Received, spool: Spool<Table>, mode: 'add' | 'replace', covered: Scope, domainOf: Map<string, string>): Promise<Counts> {
+  private async apply(
+    r: Received,
+    spool: Spool<Table>,
+    mode: 'add' | 'replace',
+    covered: Scope,
+    domainOf: Map<string, string>,
+  ): Promise<Counts> {
     // A provider of an earlier release's snapshot goes to the domain of its project.
     const owned = (row: ReceivedProvider) => {
       if (!('project_id' in row)) return row;
@@ -280,7 +307,11 @@ export class SnapshotService {
     // provider, the domain a project's replace keeps) can hold it again.
     const twice = 'the snapshot holds it twice, or another domain has this id';
     const again =
-      mode === 'add' ? 'import with mode=replace, or reset first' : covered.projectId !== undefined ? `${twice}; RFS providers belong to the domain, which a project's replace keeps: reset the domain first` : twice;
+      mode === 'add'
+        ? 'import with mode=replace, or reset first'
+        : covered.projectId !== undefined
+          ? `${twice}; RFS providers belong to the domain, which a project's replace keeps: reset the domain first`
+          : twice;
     const againForApps = mode === 'add' ? 'import with mode=replace, or reset first' : 'the snapshot holds it twice';
     return this.store.transact(async (trx) => {
       const repo = new AdminRepo(trx);
@@ -311,12 +342,16 @@ export class SnapshotService {
 function topLevelCheck(): (name: string, kind: ValueKind) => void {
   const seen = new Set<string>();
   return (name, kind) => {
-    if (seen.size === 0 && name !== 'format') throw new AppError('invalid', `not a snapshot: it must begin with "format": "${SNAPSHOT_FORMAT}", not "${name}"`);
+    if (seen.size === 0 && name !== 'format')
+      throw new AppError('invalid', `not a snapshot: it must begin with "format": "${SNAPSHOT_FORMAT}", not "${name}"`);
     if (seen.has(name)) throw new AppError('invalid', `"${name}" appears twice in the snapshot`);
     seen.add(name);
     const table = (TABLES as readonly string[]).includes(name);
     if (!table && !HEADER_KEYS.has(name)) {
-      throw new AppError('unknown_field', `"${name}" is not a field of a snapshot (${[...HEADER_KEYS, ...TABLES].join(', ')})`);
+      throw new AppError(
+        'unknown_field',
+        `"${name}" is not a field of a snapshot (${[...HEADER_KEYS, ...TABLES].join(', ')})`,
+      );
     }
     if (table && kind !== 'array') throw new AppError('wrong_type', `${name} must be an array of records`);
     if (!table && kind !== 'scalar') throw new AppError('wrong_type', `${name} must be a string, a number or null`);
@@ -331,10 +366,15 @@ function refuseLoneSurrogate(value: unknown, where: string): void {
 
 function checkHeader(h: Header): void {
   if (h.format !== SNAPSHOT_FORMAT || h.version !== 1) {
-    throw new AppError('invalid', `not a snapshot: "format": "${SNAPSHOT_FORMAT}" and "version": 1 must come before the first record`);
+    throw new AppError(
+      'invalid',
+      `not a snapshot: "format": "${SNAPSHOT_FORMAT}" and "version": 1 must come before the first record`,
+    );
   }
-  if (h.project_id !== undefined && h.project_id !== null && typeof h.project_id !== 'string') throw new AppError('wrong_type', 'project_id must be a string or null');
-  if (h.domain_id !== undefined && h.domain_id !== null && typeof h.domain_id !== 'string') throw new AppError('wrong_type', 'domain_id must be a string or null');
+  if (h.project_id !== undefined && h.project_id !== null && typeof h.project_id !== 'string')
+    throw new AppError('wrong_type', 'project_id must be a string or null');
+  if (h.domain_id !== undefined && h.domain_id !== null && typeof h.domain_id !== 'string')
+    throw new AppError('wrong_type', 'domain_id must be a string or null');
 }
 
 function describe(covered: Scope): string {
@@ -349,7 +389,11 @@ async function insert(repo: AdminRepo, table: Table, rows: unknown[], offset: nu
   } catch (err) {
     const where = `${table}[${offset}..${offset + rows.length - 1}]`;
     if (isUniqueViolation(err)) throw new AppError('conflict', `${where}: a record already exists (${again})`);
-    if (isForeignKeyViolation(err)) throw new AppError('invalid', `${where}: a version refers to an app or provider that is neither in the snapshot nor in the store`);
+    if (isForeignKeyViolation(err))
+      throw new AppError(
+        'invalid',
+        `${where}: a version refers to an app or provider that is neither in the snapshot nor in the store`,
+      );
     if (isValueRejected(err)) throw new AppError('invalid', `${where}: a value the database cannot store`);
     throw err;
   }

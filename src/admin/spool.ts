@@ -17,7 +17,8 @@ export async function snapshotDir(kind: 'import' | 'export'): Promise<string> {
   for (const name of names.filter((n) => n.startsWith(prefix))) {
     const dir = path.join(root, name);
     const stat = await fs.promises.stat(dir).catch(() => undefined);
-    if (stat && Date.now() - stat.mtimeMs > STALE_MS) await fs.promises.rm(dir, { recursive: true, force: true }).catch(() => {});
+    if (stat && Date.now() - stat.mtimeMs > STALE_MS)
+      await fs.promises.rm(dir, { recursive: true, force: true }).catch(() => {});
   }
   return fs.promises.mkdtemp(path.join(root, prefix));
 }

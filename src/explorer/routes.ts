@@ -14,9 +14,15 @@ const read = (name: string) => fs.readFileSync(path.join(packageRoot(), 'public'
 let scalarScript: Promise<string> | undefined;
 function loadScalarScript(): Promise<string> {
   scalarScript ??= (async () => {
-    const { default: scalar } = await importEsm('@scalar/fastify-api-reference', () => import('@scalar/fastify-api-reference'));
+    const { default: scalar } = await importEsm(
+      '@scalar/fastify-api-reference',
+      () => import('@scalar/fastify-api-reference'),
+    );
     const probe = Fastify();
-    await probe.register(scalar, { routePrefix: '/reference', configuration: { content: { openapi: '3.1.0', info: { title: '', version: '' }, paths: {} } } as never });
+    await probe.register(scalar, {
+      routePrefix: '/reference',
+      configuration: { content: { openapi: '3.1.0', info: { title: '', version: '' }, paths: {} } } as never,
+    });
     const res = await probe.inject('/reference/js/scalar.js');
     await probe.close();
     if (res.statusCode !== 200) throw new Error(`cannot load the Scalar script (${res.statusCode})`);
@@ -37,10 +43,15 @@ export function explorerRoutes(app: App, opts: { region: string }): void {
   };
 
   app.get('/explorer/reference/js/scalar.js', { schema: { hide: true } }, async (_req, reply) =>
-    reply.type('application/javascript; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(await loadScalarScript()),
+    reply
+      .type('application/javascript; charset=utf-8')
+      .header('Cache-Control', 'public, max-age=3600')
+      .send(await loadScalarScript()),
   );
 
-  app.get('/explorer', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(page));
+  app.get('/explorer', { schema: { hide: true } }, async (_req, reply) =>
+    reply.type('text/html; charset=utf-8').send(page),
+  );
   app.get<{ Params: { name: string } }>('/explorer/assets/:name', { schema: { hide: true } }, async (req, reply) => {
     const asset = assets[req.params.name];
     if (!asset) return reply.callNotFound();

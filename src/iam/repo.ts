@@ -3,8 +3,6 @@ import type { Dialect, Reader } from '../store/db.js';
 import { Prepared } from '../store/prepared.js';
 import type { Database, DomainTable, ProjectTable, UserTable } from '../store/types.js';
 
-type Db = Kysely<Database> | Transaction<Database>;
-
 export interface KeyRow {
   access_key: string;
   secret_enc: string;
@@ -46,7 +44,9 @@ const keyQuery = (db: Kysely<Database>) =>
       'domains.name as domain_name',
     ]);
 
-const KEY_BY_ID = new Prepared(['key'] as const, (db: Kysely<Database>, p) => keyQuery(db).where('access_keys.access_key', '=', p.key));
+const KEY_BY_ID = new Prepared(['key'] as const, (db: Kysely<Database>, p) =>
+  keyQuery(db).where('access_keys.access_key', '=', p.key),
+);
 
 const TOKEN_BY_HASH = new Prepared(['hash'] as const, (db: Kysely<Database>, p) =>
   db
@@ -68,13 +68,18 @@ const TOKEN_BY_HASH = new Prepared(['hash'] as const, (db: Kysely<Database>, p) 
     .where('tokens.token_hash', '=', p.hash),
 );
 
-const PROJECT_BY_ID = new Prepared(['id'] as const, (db: Kysely<Database>, p) => db.selectFrom('projects').selectAll().where('id', '=', p.id));
+const PROJECT_BY_ID = new Prepared(['id'] as const, (db: Kysely<Database>, p) =>
+  db.selectFrom('projects').selectAll().where('id', '=', p.id),
+);
 
 /** SQL for domains, projects, users, access keys and tokens. */
 export class IamRepo {
   constructor(
     private readonly db: Kysely<Database>,
-    /** The look-ups of every authenticated request go to the SQLite reader, when there is one: they never wait behind a write. */
+    /**
+     * The look-ups of every authenticated request go to the SQLite reader, when there is one: they never wait behind a
+     * write.
+     */
     private readonly reader?: Reader,
     private readonly dialect?: Dialect,
   ) {}
@@ -95,17 +100,28 @@ export class IamRepo {
   }
 
   transaction<T>(fn: (repo: IamRepo, trx: Transaction<Database>) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => fn(new IamRepo(trx as unknown as Kysely<Database>, undefined, this.dialect), trx));
+    return this.db
+      .transaction()
+      .execute((trx) => fn(new IamRepo(trx as unknown as Kysely<Database>, undefined, this.dialect), trx));
   }
 
   /** Records a one-time marker; false when it was already there. */
   async claimMarker(key: string, value: string): Promise<boolean> {
-    const res = await this.db.insertInto('versionary_meta').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).executeTakeFirst();
+    const res = await this.db
+      .insertInto('versionary_meta')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .executeTakeFirst();
     return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
   }
 
   getMarker(key: string): Promise<string | undefined> {
-    return this.db.selectFrom('versionary_meta').select('value').where('key', '=', key).executeTakeFirst().then((r) => r?.value);
+    return this.db
+      .selectFrom('versionary_meta')
+      .select('value')
+      .where('key', '=', key)
+      .executeTakeFirst()
+      .then((r) => r?.value);
   }
 
   async insertDomain(row: DomainTable): Promise<void> {
@@ -120,7 +136,13 @@ export class IamRepo {
     await this.db.insertInto('users').values(row).execute();
   }
 
-  async insertKey(row: { access_key: string; user_id: string; secret_enc: string; description: string; created_at: string }): Promise<void> {
+  async insertKey(row: {
+    access_key: string;
+    user_id: string;
+    secret_enc: string;
+    description: string;
+    created_at: string;
+  }): Promise<void> {
     await this.db.insertInto('access_keys').values(row).execute();
   }
 
@@ -141,30 +163,54 @@ export class IamRepo {
   }
 
   /** Domains by name, with how many projects and users each has. */
-  async listDomainSummaries(): Promise<{ id: string; name: string; created_at: string; projects: number; users: number }[]> {
+  async listDomainSummaries(): Promise<
+    { id: string; name: string; created_at: string; projects: number; users: number }[]
+  > {
     const rows = await this.db
       .selectFrom('domains as d')
       .select((eb) => [
         'd.id',
         'd.name',
         'd.created_at',
-        eb.selectFrom('projects').select(eb.fn.countAll<number | string>().as('n')).whereRef('projects.domain_id', '=', 'd.id').as('projects'),
-        eb.selectFrom('users').select(eb.fn.countAll<number | string>().as('n')).whereRef('users.domain_id', '=', 'd.id').as('users'),
+        eb
+          .selectFrom('projects')
+          .select(eb.fn.countAll<number | string>().as('n'))
+          .whereRef('projects.domain_id', '=', 'd.id')
+          .as('projects'),
+        eb
+          .selectFrom('users')
+          .select(eb.fn.countAll<number | string>().as('n'))
+          .whereRef('users.domain_id', '=', 'd.id')
+          .as('users'),
       ])
       .orderBy('d.name')
       .execute();
     return rows.map((r) => ({ ...r, projects: Number(r.projects), users: Number(r.users) }));
   }
 
-  /** How many edge apps the projects of a domain (or one of them) hold, and RFS providers the domain holds (a project holds none: they are the domain's). */
+  /**
+   * How many edge apps the projects of a domain (or one of them) hold, and RFS providers the domain holds (a project
+   * holds none: they are the domain's).
+   */
   async countApiData(domainId: string, projectId?: string): Promise<{ edge_apps: number; rfs_providers: number }> {
-    const apps = await this.db.selectFrom('edge_apps').select((eb) => eb.fn.countAll<number | string>().as('n')).where('project_id', 'in', this.projectIds(domainId, projectId)).executeTakeFirstOrThrow();
+    const apps = await this.db
+      .selectFrom('edge_apps')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('project_id', 'in', this.projectIds(domainId, projectId))
+      .executeTakeFirstOrThrow();
     if (projectId !== undefined) return { edge_apps: Number(apps.n), rfs_providers: 0 };
-    const providers = await this.db.selectFrom('rfs_providers').select((eb) => eb.fn.countAll<number | string>().as('n')).where('domain_id', '=', domainId).executeTakeFirstOrThrow();
+    const providers = await this.db
+      .selectFrom('rfs_providers')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('domain_id', '=', domainId)
+      .executeTakeFirstOrThrow();
     return { edge_apps: Number(apps.n), rfs_providers: Number(providers.n) };
   }
 
-  /** Deletes the edge apps of the projects of a domain (or one of them), and the domain's RFS providers with a whole domain; their versions go with them. */
+  /**
+   * Deletes the edge apps of the projects of a domain (or one of them), and the domain's RFS providers with a whole
+   * domain; their versions go with them.
+   */
   async deleteApiData(domainId: string, projectId?: string): Promise<void> {
     await this.db.deleteFrom('edge_apps').where('project_id', 'in', this.projectIds(domainId, projectId)).execute();
     if (projectId === undefined) await this.db.deleteFrom('rfs_providers').where('domain_id', '=', domainId).execute();
@@ -199,7 +245,12 @@ export class IamRepo {
   }
 
   userByName(domainId: string, name: string) {
-    return this.db.selectFrom('users').selectAll().where('domain_id', '=', domainId).where('name', '=', name).executeTakeFirst();
+    return this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('domain_id', '=', domainId)
+      .where('name', '=', name)
+      .executeTakeFirst();
   }
 
   userById(id: string) {
@@ -210,7 +261,14 @@ export class IamRepo {
     let q = this.db
       .selectFrom('users')
       .innerJoin('domains', 'domains.id', 'users.domain_id')
-      .select(['users.id', 'users.name', 'users.is_admin', 'users.created_at', 'domains.id as domain_id', 'domains.name as domain_name']);
+      .select([
+        'users.id',
+        'users.name',
+        'users.is_admin',
+        'users.created_at',
+        'domains.id as domain_id',
+        'domains.name as domain_name',
+      ]);
     if (domainId !== undefined) q = q.where('users.domain_id', '=', domainId);
     return q.orderBy('domains.name').orderBy('users.name').execute();
   }

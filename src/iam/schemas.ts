@@ -3,42 +3,56 @@ import { Type, type Static } from 'typebox';
 const Name = Type.String({ minLength: 1, maxLength: 255 });
 const IdOrName = Type.Object({ id: Type.Optional(Name), name: Type.Optional(Name) });
 
-export const PasswordAuthBody = Type.Object({
-  auth: Type.Object({
-    identity: Type.Object({
-      methods: Type.Array(Type.String({ maxLength: 64 }), { minItems: 1, maxItems: 8 }),
-      password: Type.Object({
-        user: Type.Object({
-          id: Type.Optional(Name),
-          name: Type.Optional(Name),
-          password: Type.String({ minLength: 1, maxLength: 1024 }),
-          domain: Type.Optional(IdOrName),
+export const PasswordAuthBody = Type.Object(
+  {
+    auth: Type.Object({
+      identity: Type.Object({
+        methods: Type.Array(Type.String({ maxLength: 64 }), { minItems: 1, maxItems: 8 }),
+        password: Type.Object({
+          user: Type.Object({
+            id: Type.Optional(Name),
+            name: Type.Optional(Name),
+            password: Type.String({ minLength: 1, maxLength: 1024 }),
+            domain: Type.Optional(IdOrName),
+          }),
         }),
       }),
+      scope: Type.Optional(
+        Type.Object({
+          project: Type.Optional(
+            Type.Object({ id: Type.Optional(Name), name: Type.Optional(Name), domain: Type.Optional(IdOrName) }),
+          ),
+          domain: Type.Optional(IdOrName),
+        }),
+      ),
     }),
-    scope: Type.Optional(
-      Type.Object({
-        project: Type.Optional(Type.Object({ id: Type.Optional(Name), name: Type.Optional(Name), domain: Type.Optional(IdOrName) })),
-        domain: Type.Optional(IdOrName),
-      }),
-    ),
-  }),
-}, {
-  examples: [
-    {
-      auth: {
-        identity: { methods: ['password'], password: { user: { domain: { name: 'default' }, name: 'admin', password: 'your-password' } } },
-        scope: { project: { name: 'cn-north-7' } },
+  },
+  {
+    examples: [
+      {
+        auth: {
+          identity: {
+            methods: ['password'],
+            password: { user: { domain: { name: 'default' }, name: 'admin', password: 'your-password' } },
+          },
+          scope: { project: { name: 'cn-north-7' } },
+        },
       },
-    },
-  ],
-});
+    ],
+  },
+);
 export type PasswordAuthBody = Static<typeof PasswordAuthBody>;
 
 export const TokenQuery = Type.Object({ nocatalog: Type.Optional(Type.String({ maxLength: 64 })) });
 
 const Ref = Type.Object({ id: Type.String(), name: Type.String() });
-const Endpoint = Type.Object({ id: Type.String(), interface: Type.String(), region: Type.String(), region_id: Type.String(), url: Type.String() });
+const Endpoint = Type.Object({
+  id: Type.String(),
+  interface: Type.String(),
+  region: Type.String(),
+  region_id: Type.String(),
+  url: Type.String(),
+});
 
 export const TokenBody = Type.Object({
   token: Type.Object({
@@ -50,13 +64,19 @@ export const TokenBody = Type.Object({
     domain: Type.Optional(Ref),
     roles: Type.Array(Ref),
     catalog: Type.Optional(
-      Type.Array(Type.Object({ id: Type.String(), name: Type.String(), type: Type.String(), endpoints: Type.Array(Endpoint) })),
+      Type.Array(
+        Type.Object({ id: Type.String(), name: Type.String(), type: Type.String(), endpoints: Type.Array(Endpoint) }),
+      ),
     ),
   }),
 });
 export type TokenBody = Static<typeof TokenBody>;
 
-const Links = Type.Object({ self: Type.String(), next: Type.Optional(Type.Union([Type.String(), Type.Null()])), previous: Type.Optional(Type.Union([Type.String(), Type.Null()])) });
+const Links = Type.Object({
+  self: Type.String(),
+  next: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  previous: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+});
 
 export const CreateProjectBody = Type.Object({
   project: Type.Object({
@@ -81,11 +101,22 @@ const Project = Type.Object({
 });
 export const ProjectList = Type.Object({ projects: Type.Array(Project), links: Links });
 /** KeystoneListAuthProjects: the projects, and a `links` with `self` only. */
-export const AuthProjectList = Type.Object({ projects: Type.Array(Project), links: Type.Object({ self: Type.String() }) });
+export const AuthProjectList = Type.Object({
+  projects: Type.Array(Project),
+  links: Type.Object({ self: Type.String() }),
+});
 export const ProjectCreated = Type.Object({ project: Project });
 
 export const DomainList = Type.Object({
-  domains: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), enabled: Type.Boolean(), description: Type.String(), links: Type.Object({ self: Type.String() }) })),
+  domains: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      name: Type.String(),
+      enabled: Type.Boolean(),
+      description: Type.String(),
+      links: Type.Object({ self: Type.String() }),
+    }),
+  ),
   links: Links,
 });
 

@@ -6,7 +6,17 @@ import type { IdentityProvider, Principal } from '../platform/auth.js';
 import { ID_PATTERN, type BootstrapSettings } from '../config.js';
 import { isUniqueViolation } from '../store/db.js';
 import type { Database, UserTable } from '../store/types.js';
-import { hashPassword, newAccessKey, newId, newPassword, newSecretKey, newToken, SecretBox, sha256Hex, verifyPassword } from './crypto.js';
+import {
+  hashPassword,
+  newAccessKey,
+  newId,
+  newPassword,
+  newSecretKey,
+  newToken,
+  SecretBox,
+  sha256Hex,
+  verifyPassword,
+} from './crypto.js';
 import { IamRepo, type KeyRow, type TokenRow } from './repo.js';
 import type { PasswordAuthBody } from './schemas.js';
 import { LoginThrottle } from './throttle.js';
@@ -58,7 +68,15 @@ export class IamService implements IdentityProvider {
   constructor(
     db: Kysely<Database>,
     private readonly box: SecretBox,
-    private readonly opts: { region: string; tokenTtlSeconds: number; authCacheMs?: number; loginAddressLimit?: number; now?: () => number; reader?: Reader; dialect?: Dialect },
+    private readonly opts: {
+      region: string;
+      tokenTtlSeconds: number;
+      authCacheMs?: number;
+      loginAddressLimit?: number;
+      now?: () => number;
+      reader?: Reader;
+      dialect?: Dialect;
+    },
   ) {
     this.repo = new IamRepo(db, opts.reader, opts.dialect);
     this.logins = new LoginThrottle(opts.now, opts.loginAddressLimit);
@@ -73,7 +91,10 @@ export class IamService implements IdentityProvider {
    * Creates the first identity on an empty store; null when the store already has one. `admin` is
    * the admin password and its hash when they were prepared ahead (see prepareAdmin).
    */
-  async bootstrap(settings: BootstrapSettings, admin?: Promise<{ password: string; hash: string }>): Promise<BootstrapResult | null> {
+  async bootstrap(
+    settings: BootstrapSettings,
+    admin?: Promise<{ password: string; hash: string }>,
+  ): Promise<BootstrapResult | null> {
     const result = await this.repo.transaction(async (repo) => {
       if (!(await repo.claimMarker('bootstrap', nowIso()))) return null;
       await repo.claimMarker(KEY_CHECK, this.box.seal('versionary'));
@@ -84,10 +105,23 @@ export class IamService implements IdentityProvider {
       await repo.insertProject({ ...project, domain_id: domain.id, created_at: now });
       const { password, hash } = await (admin ?? prepareAdmin(settings));
       const userId = newId();
-      await repo.insertUser({ id: userId, domain_id: domain.id, name: 'admin', password_hash: hash, is_admin: 1, created_at: now });
+      await repo.insertUser({
+        id: userId,
+        domain_id: domain.id,
+        name: 'admin',
+        password_hash: hash,
+        is_admin: 1,
+        created_at: now,
+      });
       const accessKey = settings.accessKey ?? newAccessKey();
       const secretKey = settings.secretKey ?? newSecretKey();
-      await repo.insertKey({ access_key: accessKey, user_id: userId, secret_enc: this.box.seal(secretKey), description: 'bootstrap', created_at: now });
+      await repo.insertKey({
+        access_key: accessKey,
+        user_id: userId,
+        secret_enc: this.box.seal(secretKey),
+        description: 'bootstrap',
+        created_at: now,
+      });
       await repo.claimMarker('bootstrap_domain', domain.id);
       return {
         domain,
@@ -109,7 +143,9 @@ export class IamService implements IdentityProvider {
     try {
       this.box.open(sealed);
     } catch {
-      throw new Error('the master key does not match the one this database was created with (set VERSIONARY_MASTER_KEY to the original key)');
+      throw new Error(
+        'the master key does not match the one this database was created with (set VERSIONARY_MASTER_KEY to the original key)',
+      );
     }
   }
 
@@ -125,14 +161,24 @@ export class IamService implements IdentityProvider {
     }
   }
 
-  async bootstrapIdentity(): Promise<{ domain: { id: string; name: string }; projects: { id: string; name: string }[]; admin?: string; accessKeys: string[] } | null> {
+  async bootstrapIdentity(): Promise<{
+    domain: { id: string; name: string };
+    projects: { id: string; name: string }[];
+    admin?: string;
+    accessKeys: string[];
+  } | null> {
     const domainId = await this.repo.getMarker('bootstrap_domain');
     const domain = domainId ? await this.repo.domainById(domainId) : undefined;
     if (!domain) return null;
     const admin = (await this.repo.listUsers(domain.id)).find((u) => u.is_admin === 1);
     const keys = admin ? await this.repo.listKeys(admin.id) : [];
     const projects = await this.repo.listProjects(domain.id);
-    return { domain: { id: domain.id, name: domain.name }, projects: projects.map((p) => ({ id: p.id, name: p.name })), admin: admin?.name, accessKeys: keys.map((k) => k.access_key) };
+    return {
+      domain: { id: domain.id, name: domain.name },
+      projects: projects.map((p) => ({ id: p.id, name: p.name })),
+      admin: admin?.name,
+      accessKeys: keys.map((k) => k.access_key),
+    };
   }
 
   // --- tokens -------------------------------------------------------------------------------
@@ -170,10 +216,14 @@ export class IamService implements IdentityProvider {
       const project = scope.project.id
         ? await this.repo.projectById(scope.project.id)
         : (await this.repo.listProjects(domain.id, scope.project.name ?? '')).at(0);
-      if (!project || project.domain_id !== domain.id) throw new AppError('unauthorized', 'The scoped project is not available to this user.');
+      if (!project || project.domain_id !== domain.id)
+        throw new AppError('unauthorized', 'The scoped project is not available to this user.');
       projectId = project.id;
     } else if (scope?.domain) {
-      if ((scope.domain.id && scope.domain.id !== domain.id) || (scope.domain.name && scope.domain.name !== domain.name)) {
+      if (
+        (scope.domain.id && scope.domain.id !== domain.id) ||
+        (scope.domain.name && scope.domain.name !== domain.name)
+      ) {
         throw new AppError('unauthorized', 'The scoped domain is not available to this user.');
       }
     }
@@ -246,7 +296,9 @@ export class IamService implements IdentityProvider {
     });
   }
 
-  principalForKey(accessKey: string): { principal: Principal; secretKey: string } | null | Promise<{ principal: Principal; secretKey: string } | null> {
+  principalForKey(
+    accessKey: string,
+  ): { principal: Principal; secretKey: string } | null | Promise<{ principal: Principal; secretKey: string } | null> {
     if (accessKey.length > 128) return null;
     const cached = this.keyCache?.get(accessKey);
     if (cached) return { principal: { ...cached.principal }, secretKey: cached.secretKey };
@@ -258,8 +310,12 @@ export class IamService implements IdentityProvider {
     });
   }
 
-  projectOfDomain(projectId: string, domainId: string): { id: string; name: string } | null | Promise<{ id: string; name: string } | null> {
-    const ofDomain = (p: { id: string; name: string; domainId: string }) => (p.domainId === domainId ? { id: p.id, name: p.name } : null);
+  projectOfDomain(
+    projectId: string,
+    domainId: string,
+  ): { id: string; name: string } | null | Promise<{ id: string; name: string } | null> {
+    const ofDomain = (p: { id: string; name: string; domainId: string }) =>
+      p.domainId === domainId ? { id: p.id, name: p.name } : null;
     const cached = this.projectCache?.get(projectId);
     if (cached) return ofDomain(cached);
     return this.repo.projectById(projectId).then((p) => {
@@ -278,13 +334,21 @@ export class IamService implements IdentityProvider {
   // --- administration -------------------------------------------------------------------------
 
   async resolveDomain(name?: string): Promise<{ id: string; name: string }> {
-    const domain = name ? await this.repo.domainByName(name) : await this.repo.getMarker('bootstrap_domain').then((id) => (id ? this.repo.domainById(id) : undefined));
+    const domain = name
+      ? await this.repo.domainByName(name)
+      : await this.repo.getMarker('bootstrap_domain').then((id) => (id ? this.repo.domainById(id) : undefined));
     if (!domain) throw new AppError('not_found', `domain ${name ?? '(bootstrap)'} does not exist`);
     return domain;
   }
 
-  async createUser(input: { name: string; password?: string; admin?: boolean; domain?: string }): Promise<{ id: string; name: string; domain: string; generatedPassword?: string }> {
-    if (!NAME.test(input.name)) throw new AppError('invalid', 'user name must be 1-64 letters, digits, "_", "-" or "."');
+  async createUser(input: {
+    name: string;
+    password?: string;
+    admin?: boolean;
+    domain?: string;
+  }): Promise<{ id: string; name: string; domain: string; generatedPassword?: string }> {
+    if (!NAME.test(input.name))
+      throw new AppError('invalid', 'user name must be 1-64 letters, digits, "_", "-" or "."');
     if (input.password !== undefined && (input.password.length < 8 || input.password.length > 128)) {
       throw new AppError('invalid', 'password must be 8-128 characters');
     }
@@ -292,23 +356,38 @@ export class IamService implements IdentityProvider {
     const password = input.password ?? newPassword();
     const id = newId();
     try {
-      await this.repo.insertUser({ id, domain_id: domain.id, name: input.name, password_hash: await hashPassword(password), is_admin: input.admin ? 1 : 0, created_at: nowIso() });
+      await this.repo.insertUser({
+        id,
+        domain_id: domain.id,
+        name: input.name,
+        password_hash: await hashPassword(password),
+        is_admin: input.admin ? 1 : 0,
+        created_at: nowIso(),
+      });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new AppError('conflict', `user ${input.name} already exists in domain ${domain.name}`);
+      if (isUniqueViolation(err))
+        throw new AppError('conflict', `user ${input.name} already exists in domain ${domain.name}`);
       throw err;
     }
     return { id, name: input.name, domain: domain.name, generatedPassword: input.password ? undefined : password };
   }
 
-  async createProject(input: { name: string; id?: string; domain?: string }): Promise<{ id: string; name: string; domain: string }> {
-    if (!NAME.test(input.name)) throw new AppError('invalid', 'project name must be 1-64 letters, digits, "_", "-" or "."');
-    if (input.id !== undefined && !ID_PATTERN.test(input.id)) throw new AppError('invalid', 'project id must be 1-64 letters, digits, "_" or "-"');
+  async createProject(input: {
+    name: string;
+    id?: string;
+    domain?: string;
+  }): Promise<{ id: string; name: string; domain: string }> {
+    if (!NAME.test(input.name))
+      throw new AppError('invalid', 'project name must be 1-64 letters, digits, "_", "-" or "."');
+    if (input.id !== undefined && !ID_PATTERN.test(input.id))
+      throw new AppError('invalid', 'project id must be 1-64 letters, digits, "_" or "-"');
     const domain = await this.resolveDomain(input.domain);
     const id = input.id ?? newId();
     try {
       await this.repo.insertProject({ id, domain_id: domain.id, name: input.name, created_at: nowIso() });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new AppError('conflict', `a project with id ${id} or name ${input.name} already exists`);
+      if (isUniqueViolation(err))
+        throw new AppError('conflict', `a project with id ${id} or name ${input.name} already exists`);
       throw err;
     }
     return { id, name: input.name, domain: domain.name };
@@ -317,21 +396,36 @@ export class IamService implements IdentityProvider {
   async deleteUser(name: string, domainName?: string): Promise<void> {
     const domain = await this.resolveDomain(domainName);
     const user = await this.repo.userByName(domain.id, name);
-    if (!user || !(await this.repo.deleteUser(user.id))) throw new AppError('not_found', `user ${name} does not exist in domain ${domain.name}`);
+    if (!user || !(await this.repo.deleteUser(user.id)))
+      throw new AppError('not_found', `user ${name} does not exist in domain ${domain.name}`);
   }
 
-  async createKey(userName: string, domainName?: string, description = ''): Promise<{ accessKey: string; secretKey: string; domain: string }> {
+  async createKey(
+    userName: string,
+    domainName?: string,
+    description = '',
+  ): Promise<{ accessKey: string; secretKey: string; domain: string }> {
     const domain = await this.resolveDomain(domainName);
     const user = await this.repo.userByName(domain.id, userName);
     if (!user) throw new AppError('not_found', `user ${userName} does not exist in domain ${domain.name}`);
     const accessKey = newAccessKey();
     const secretKey = newSecretKey();
-    await this.repo.insertKey({ access_key: accessKey, user_id: user.id, secret_enc: this.box.seal(secretKey), description, created_at: nowIso() });
+    await this.repo.insertKey({
+      access_key: accessKey,
+      user_id: user.id,
+      secret_enc: this.box.seal(secretKey),
+      description,
+      created_at: nowIso(),
+    });
     return { accessKey, secretKey, domain: domain.name };
   }
 
   async listKeys(userName?: string, domainName?: string): Promise<KeyRow[]> {
-    if (userName === undefined) return this.repo.listKeys(undefined, domainName === undefined ? undefined : (await this.resolveDomain(domainName)).id);
+    if (userName === undefined)
+      return this.repo.listKeys(
+        undefined,
+        domainName === undefined ? undefined : (await this.resolveDomain(domainName)).id,
+      );
     const domain = await this.resolveDomain(domainName);
     const user = await this.repo.userByName(domain.id, userName);
     if (!user) throw new AppError('not_found', `user ${userName} does not exist in domain ${domain.name}`);
@@ -339,36 +433,53 @@ export class IamService implements IdentityProvider {
   }
 
   async deleteKey(accessKey: string): Promise<void> {
-    if (!(await this.repo.deleteKey(accessKey))) throw new AppError('not_found', `access key ${accessKey} does not exist`);
+    if (!(await this.repo.deleteKey(accessKey)))
+      throw new AppError('not_found', `access key ${accessKey} does not exist`);
   }
 
   async createDomain(input: { name: string; id?: string }): Promise<{ id: string; name: string }> {
-    if (!NAME.test(input.name)) throw new AppError('invalid', 'domain name must be 1-64 letters, digits, "_", "-" or "."');
-    if (input.id !== undefined && !ID_PATTERN.test(input.id)) throw new AppError('invalid', 'domain id must be 1-64 letters, digits, "_" or "-"');
+    if (!NAME.test(input.name))
+      throw new AppError('invalid', 'domain name must be 1-64 letters, digits, "_", "-" or "."');
+    if (input.id !== undefined && !ID_PATTERN.test(input.id))
+      throw new AppError('invalid', 'domain id must be 1-64 letters, digits, "_" or "-"');
     const domain = { id: input.id ?? newId(), name: input.name };
     try {
       await this.repo.insertDomain({ ...domain, created_at: nowIso() });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new AppError('conflict', `a domain with id ${domain.id} or name ${domain.name} already exists`);
+      if (isUniqueViolation(err))
+        throw new AppError('conflict', `a domain with id ${domain.id} or name ${domain.name} already exists`);
       throw err;
     }
     return domain;
   }
 
-  async listDomains(): Promise<{ id: string; name: string; bootstrap: boolean; projects: number; users: number; created_at: string }[]> {
+  async listDomains(): Promise<
+    { id: string; name: string; bootstrap: boolean; projects: number; users: number; created_at: string }[]
+  > {
     const bootstrap = await this.repo.getMarker('bootstrap_domain');
-    return (await this.repo.listDomainSummaries()).map((d) => ({ id: d.id, name: d.name, bootstrap: d.id === bootstrap, projects: d.projects, users: d.users, created_at: d.created_at }));
+    return (await this.repo.listDomainSummaries()).map((d) => ({
+      id: d.id,
+      name: d.name,
+      bootstrap: d.id === bootstrap,
+      projects: d.projects,
+      users: d.users,
+      created_at: d.created_at,
+    }));
   }
 
   /**
    * Deletes a domain with its users, access keys, tokens and projects, in one transaction. Refused
    * for the bootstrap domain, and while its projects hold API data unless `force` deletes it too.
    */
-  async deleteDomain(name: string, force = false): Promise<{ deleted: string; projects: number; users: number; edge_apps: number; rfs_providers: number }> {
+  async deleteDomain(
+    name: string,
+    force = false,
+  ): Promise<{ deleted: string; projects: number; users: number; edge_apps: number; rfs_providers: number }> {
     return this.repo.transaction(async (repo) => {
       const domain = await repo.domainByName(name);
       if (!domain) throw new AppError('not_found', `domain ${name} does not exist`);
-      if (domain.id === (await repo.getMarker('bootstrap_domain'))) throw new AppError('conflict', `domain ${name} is the bootstrap domain, which cannot be deleted`);
+      if (domain.id === (await repo.getMarker('bootstrap_domain')))
+        throw new AppError('conflict', `domain ${name} is the bootstrap domain, which cannot be deleted`);
       await repo.lockForDelete({ domainId: domain.id });
       const data = await repo.countApiData(domain.id);
       if (!force) refuseData(`domain ${name}`, data);
@@ -380,13 +491,20 @@ export class IamService implements IdentityProvider {
   }
 
   /** Deletes a project and the tokens scoped to it; refused while it holds API data unless `force` deletes it too. */
-  async deleteProject(name: string, domainName?: string, force = false): Promise<{ deleted: string; id: string; domain: string; edge_apps: number; rfs_providers: number }> {
+  async deleteProject(
+    name: string,
+    domainName?: string,
+    force = false,
+  ): Promise<{ deleted: string; id: string; domain: string; edge_apps: number; rfs_providers: number }> {
     const domain = await this.resolveDomain(domainName);
     return this.repo.transaction(async (repo) => {
       const project = (await repo.listProjects(domain.id, name)).at(0);
       if (!project) throw new AppError('not_found', `project ${name} does not exist in domain ${domain.name}`);
       if (name === this.opts.region && domain.id === (await repo.getMarker('bootstrap_domain'))) {
-        throw new AppError('conflict', `project ${name} is the region project of the bootstrap domain, which cannot be deleted`);
+        throw new AppError(
+          'conflict',
+          `project ${name} is the region project of the bootstrap domain, which cannot be deleted`,
+        );
       }
       await repo.lockForDelete({ projectId: project.id });
       const data = await repo.countApiData(domain.id, project.id);
@@ -400,7 +518,10 @@ export class IamService implements IdentityProvider {
 
 function refuseData(what: string, data: { edge_apps: number; rfs_providers: number }): void {
   if (data.edge_apps + data.rfs_providers === 0) return;
-  throw new AppError('conflict', `${what} holds API data (${data.edge_apps} edge apps, ${data.rfs_providers} RFS providers): delete it first, or force (--force) to delete it too`);
+  throw new AppError(
+    'conflict',
+    `${what} holds API data (${data.edge_apps} edge apps, ${data.rfs_providers} RFS providers): delete it first, or force (--force) to delete it too`,
+  );
 }
 
 function principalOf(

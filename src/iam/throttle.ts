@@ -13,11 +13,14 @@ export const KEPT = 100_000;
 
 const tooMany = (wait: number) => {
   const seconds = Math.max(1, Math.ceil(wait / 1000));
-  return new AppError('too_many', `Too many wrong passwords; retry after ${seconds} s.`, undefined, { 'Retry-After': String(seconds) });
+  return new AppError('too_many', `Too many wrong passwords; retry after ${seconds} s.`, undefined, {
+    'Retry-After': String(seconds),
+  });
 };
 
 /** How long a user waits after its count-th wrong password in a row. */
-const userDelay = (count: number): number => (count < USER_FREE_FAILURES ? 0 : Math.min(300_000, 1000 * 2 ** (count - USER_FREE_FAILURES)));
+const userDelay = (count: number): number =>
+  count < USER_FREE_FAILURES ? 0 : Math.min(300_000, 1000 * 2 ** (count - USER_FREE_FAILURES));
 
 /**
  * One login attempt let through the throttle. Until it is settled (failed, succeeded or released)
@@ -175,5 +178,8 @@ export function network(ip: string): string {
   const h = head ? head.split(':') : [];
   const t = tail ? tail.split(':') : [];
   const groups = ip.includes('::') ? [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t] : h;
-  return `${groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => parseInt(g, 16).toString(16))
+    .join(':')}::/64`;
 }

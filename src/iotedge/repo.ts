@@ -13,67 +13,111 @@ const GET_APP = new Prepared(['project', 'app'] as const, (db: Kysely<Database>,
 const versionOfApp = (db: Kysely<Database>, p: Record<'project' | 'app' | 'version', string>) =>
   db
     .selectFrom('edge_app_versions as v')
-    .innerJoin('edge_apps as a', (j) => j.onRef('a.project_id', '=', 'v.project_id').onRef('a.edge_app_id', '=', 'v.edge_app_id'))
+    .innerJoin('edge_apps as a', (j) =>
+      j.onRef('a.project_id', '=', 'v.project_id').onRef('a.edge_app_id', '=', 'v.edge_app_id'),
+    )
     .where('v.project_id', '=', p.project)
     .where('v.edge_app_id', '=', p.app)
     .where('v.version', '=', p.version);
-const GET_VERSION = new Prepared(['project', 'app', 'version'] as const, (db: Kysely<Database>, p) => versionOfApp(db, p).selectAll('v').select('a.edge_app_name as app_name'));
-const APP_LISTING = new Prepared(['project', 'app'] as const, (db: Kysely<Database>, p) =>
-  db.selectFrom('edge_apps').select(['edge_app_name', 'version_count']).where('project_id', '=', p.project).where('edge_app_id', '=', p.app),
+const GET_VERSION = new Prepared(['project', 'app', 'version'] as const, (db: Kysely<Database>, p) =>
+  versionOfApp(db, p).selectAll('v').select('a.edge_app_name as app_name'),
 );
-const SHOW_VERSION = new Prepared(['project', 'app', 'version'] as const, (db: Kysely<Database>, p) => versionOfApp(db, p).select(['v.doc', 'a.edge_app_name as app_name']));
+const APP_LISTING = new Prepared(['project', 'app'] as const, (db: Kysely<Database>, p) =>
+  db
+    .selectFrom('edge_apps')
+    .select(['edge_app_name', 'version_count'])
+    .where('project_id', '=', p.project)
+    .where('edge_app_id', '=', p.app),
+);
+const SHOW_VERSION = new Prepared(['project', 'app', 'version'] as const, (db: Kysely<Database>, p) =>
+  versionOfApp(db, p).select(['v.doc', 'a.edge_app_name as app_name']),
+);
 // The list order. The list index has this order and, on SQLite, ends with the list rendering (it
 // covers the query), so a page is read straight from the index.
-const newestFirst = <Q extends { orderBy: (...a: any[]) => Q }>(q: Q): Q => q.orderBy('v.create_time', 'desc').orderBy('v.version', 'asc');
+const newestFirst = <Q extends { orderBy: (...a: any[]) => Q }>(q: Q): Q =>
+  q.orderBy('v.create_time', 'desc').orderBy('v.version', 'asc');
 const LIST_VERSIONS = new Prepared(['project', 'app', 'limit', 'offset'] as const, (db: Kysely<Database>, p) =>
-  newestFirst(db.selectFrom('edge_app_versions as v').select('v.brief').where('v.project_id', '=', p.project).where('v.edge_app_id', '=', p.app))
+  newestFirst(
+    db
+      .selectFrom('edge_app_versions as v')
+      .select('v.brief')
+      .where('v.project_id', '=', p.project)
+      .where('v.edge_app_id', '=', p.app),
+  )
     .limit(p.limit)
     .offset(p.offset),
 );
 const VERSION_COLUMNS = [
-  'project_id', 'edge_app_id', 'version', 'state', 'deploy_type', 'arch', 'ai_card_type', 'description', 'sdk_version',
-  'deploy_multi_instance', 'create_time', 'update_time', 'publish_time', 'off_shelf_time', 'doc', 'brief',
+  'project_id',
+  'edge_app_id',
+  'version',
+  'state',
+  'deploy_type',
+  'arch',
+  'ai_card_type',
+  'description',
+  'sdk_version',
+  'deploy_multi_instance',
+  'create_time',
+  'update_time',
+  'publish_time',
+  'off_shelf_time',
+  'doc',
+  'brief',
 ] as const;
-const INSERT_VERSION = new Prepared(VERSION_COLUMNS, (db: Kysely<Database>, p) => db.insertInto('edge_app_versions').values(p));
+const INSERT_VERSION = new Prepared(VERSION_COLUMNS, (db: Kysely<Database>, p) =>
+  db.insertInto('edge_app_versions').values(p),
+);
 /**
  * After a new version: the app counts it, and takes its deploy_type unless a version it already
  * has is newer (list order: create_time desc, version asc; the list index answers that).
  */
-const APP_GAINED_VERSION = new Prepared(['project', 'app', 'deployType', 'createTime', 'version'] as const, (db: Kysely<Database>, p) =>
-  db
-    .updateTable('edge_apps')
-    .set((eb) => ({
-      update_time: p.createTime,
-      version_count: eb('version_count', '+', 1),
-      deploy_type: eb
-        .case()
-        .when(
-          eb.exists(
-            db
-              .selectFrom('edge_app_versions as v')
-              .select('v.version')
-              .where('v.project_id', '=', p.project)
-              .where('v.edge_app_id', '=', p.app)
-              // Written as a range on create_time, so that the list index seeks instead of scanning.
-              .where('v.create_time', '>=', p.createTime)
-              .where((w) => w.or([w('v.create_time', '>', p.createTime), w('v.version', '<', p.version)])),
-          ),
-        )
-        .then(eb.ref('deploy_type'))
-        .else(p.deployType)
-        .end(),
-    }))
-    .where('project_id', '=', p.project)
-    .where('edge_app_id', '=', p.app)
-    .returning('edge_app_name'),
+const APP_GAINED_VERSION = new Prepared(
+  ['project', 'app', 'deployType', 'createTime', 'version'] as const,
+  (db: Kysely<Database>, p) =>
+    db
+      .updateTable('edge_apps')
+      .set((eb) => ({
+        update_time: p.createTime,
+        version_count: eb('version_count', '+', 1),
+        deploy_type: eb
+          .case()
+          .when(
+            eb.exists(
+              db
+                .selectFrom('edge_app_versions as v')
+                .select('v.version')
+                .where('v.project_id', '=', p.project)
+                .where('v.edge_app_id', '=', p.app)
+                // Written as a range on create_time, so that the list index seeks instead of scanning.
+                .where('v.create_time', '>=', p.createTime)
+                .where((w) => w.or([w('v.create_time', '>', p.createTime), w('v.version', '<', p.version)])),
+            ),
+          )
+          .then(eb.ref('deploy_type'))
+          .else(p.deployType)
+          .end(),
+      }))
+      .where('project_id', '=', p.project)
+      .where('edge_app_id', '=', p.app)
+      .returning('edge_app_name'),
 );
 /** The project a new app goes into; PostgreSQL holds its row until the commit, so that a project delete waits. */
-const PROJECT_HELD = new Prepared(['project'] as const, (db: Kysely<Database>, p) => db.selectFrom('projects').select('id').where('id', '=', p.project).forShare());
-const PROJECT_EXISTS = new Prepared(['project'] as const, (db: Kysely<Database>, p) => db.selectFrom('projects').select('id').where('id', '=', p.project));
+const PROJECT_HELD = new Prepared(['project'] as const, (db: Kysely<Database>, p) =>
+  db.selectFrom('projects').select('id').where('id', '=', p.project).forShare(),
+);
+const PROJECT_EXISTS = new Prepared(['project'] as const, (db: Kysely<Database>, p) =>
+  db.selectFrom('projects').select('id').where('id', '=', p.project),
+);
 
 /** PostgreSQL: the lock every change of an app or its versions takes first (IotEdgeRepo.lockApp). */
 const LOCK_APP = new Prepared(['project', 'app'] as const, (db: Kysely<Database>, p) =>
-  db.selectFrom('edge_apps').select('edge_app_id').where('project_id', '=', p.project).where('edge_app_id', '=', p.app).forUpdate(),
+  db
+    .selectFrom('edge_apps')
+    .select('edge_app_id')
+    .where('project_id', '=', p.project)
+    .where('edge_app_id', '=', p.app)
+    .forUpdate(),
 );
 
 export interface AppFilter {
@@ -111,7 +155,9 @@ export class IotEdgeRepo {
 
   /** Case-sensitive substring match, on both databases. */
   private contains(column: string, needle: string): Expression<SqlBool> {
-    return this.dialect === 'postgres' ? sql<SqlBool>`strpos(${sql.ref(column)}, ${needle}) > 0` : sql<SqlBool>`instr(${sql.ref(column)}, ${needle}) > 0`;
+    return this.dialect === 'postgres'
+      ? sql<SqlBool>`strpos(${sql.ref(column)}, ${needle}) > 0`
+      : sql<SqlBool>`instr(${sql.ref(column)}, ${needle}) > 0`;
   }
 
   async insertApp(row: EdgeAppTable): Promise<void> {
@@ -126,9 +172,15 @@ export class IotEdgeRepo {
    * it sees all that the writers before committed. False: there is no such app.
    * On SQLite it issues nothing and answers true: the group commit runs one writer at a time.
    */
-  /** True when the project still exists (a credential may outlive it by the auth cache); on PostgreSQL its row is held to the commit. */
+  /**
+   * True when the project still exists (a credential may outlive it by the auth cache); on PostgreSQL its row is held
+   * to the commit.
+   */
   async holdProject(projectId: string): Promise<boolean> {
-    return (await (this.dialect === 'postgres' ? PROJECT_HELD : PROJECT_EXISTS).first(this.db, { project: projectId })) !== undefined;
+    return (
+      (await (this.dialect === 'postgres' ? PROJECT_HELD : PROJECT_EXISTS).first(this.db, { project: projectId })) !==
+      undefined
+    );
   }
 
   async lockApp(projectId: string, appId: string): Promise<boolean> {
@@ -138,8 +190,15 @@ export class IotEdgeRepo {
 
   /** The app; `lock`: on PostgreSQL, locked as lockApp does. */
   getApp(projectId: string, appId: string, lock = false): Promise<EdgeAppTable | undefined> {
-    if (!lock || this.dialect !== 'postgres') return GET_APP.first(this.db, { project: projectId, app: appId }, this.reader);
-    return this.db.selectFrom('edge_apps').selectAll().where('project_id', '=', projectId).where('edge_app_id', '=', appId).forUpdate().executeTakeFirst();
+    if (!lock || this.dialect !== 'postgres')
+      return GET_APP.first(this.db, { project: projectId, app: appId }, this.reader);
+    return this.db
+      .selectFrom('edge_apps')
+      .selectAll()
+      .where('project_id', '=', projectId)
+      .where('edge_app_id', '=', appId)
+      .forUpdate()
+      .executeTakeFirst();
   }
 
   async listApps(projectId: string, f: AppFilter, page: Page): Promise<{ count: number; rows: EdgeAppTable[] }> {
@@ -152,7 +211,12 @@ export class IotEdgeRepo {
       .clearSelect()
       .select((eb) => eb.fn.countAll<number | string>().as('count'))
       .executeTakeFirstOrThrow();
-    const rows = await q.orderBy('create_time', 'desc').orderBy('edge_app_id', 'asc').limit(page.limit).offset(page.offset).execute();
+    const rows = await q
+      .orderBy('create_time', 'desc')
+      .orderBy('edge_app_id', 'asc')
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute();
     return { count: Number(count), rows };
   }
 
@@ -170,7 +234,11 @@ export class IotEdgeRepo {
 
   /** Deletes the app; its versions go with it (foreign key cascade). */
   async deleteApp(projectId: string, appId: string): Promise<boolean> {
-    const res = await this.db.deleteFrom('edge_apps').where('project_id', '=', projectId).where('edge_app_id', '=', appId).executeTakeFirst();
+    const res = await this.db
+      .deleteFrom('edge_apps')
+      .where('project_id', '=', projectId)
+      .where('edge_app_id', '=', appId)
+      .executeTakeFirst();
     return Number(res.numDeletedRows) > 0;
   }
 
@@ -181,7 +249,10 @@ export class IotEdgeRepo {
    */
   async refreshApp(projectId: string, appId: string, now: string, added = 0): Promise<void> {
     const scoped = (state?: string) => {
-      let q = this.db.selectFrom('edge_app_versions as v').where('v.project_id', '=', projectId).where('v.edge_app_id', '=', appId);
+      let q = this.db
+        .selectFrom('edge_app_versions as v')
+        .where('v.project_id', '=', projectId)
+        .where('v.edge_app_id', '=', appId);
       if (state) q = q.where('v.state', '=', state);
       return q;
     };
@@ -190,8 +261,16 @@ export class IotEdgeRepo {
       .set({
         update_time: now,
         version_count: (eb) => eb('version_count', '+', added),
-        deploy_type: scoped().select('v.deploy_type').orderBy('v.create_time', 'desc').orderBy('v.version', 'asc').limit(1),
-        last_published_version: scoped('PUBLISHED').select('v.version').orderBy('v.publish_time', 'desc').orderBy('v.version', 'asc').limit(1),
+        deploy_type: scoped()
+          .select('v.deploy_type')
+          .orderBy('v.create_time', 'desc')
+          .orderBy('v.version', 'asc')
+          .limit(1),
+        last_published_version: scoped('PUBLISHED')
+          .select('v.version')
+          .orderBy('v.publish_time', 'desc')
+          .orderBy('v.version', 'asc')
+          .limit(1),
       })
       .where('project_id', '=', projectId)
       .where('edge_app_id', '=', appId)
@@ -202,9 +281,18 @@ export class IotEdgeRepo {
     await INSERT_VERSION.execute(this.db, row);
   }
 
-  /** After inserting row: the app counts it and derives its deploy_type anew. Returns the app's name (undefined: no such app). */
+  /**
+   * After inserting row: the app counts it and derives its deploy_type anew. Returns the app's name (undefined: no such
+   * app).
+   */
   appGainedVersion(row: EdgeAppVersionTable): Promise<{ edge_app_name: string | null } | undefined> {
-    return APP_GAINED_VERSION.first(this.db, { project: row.project_id, app: row.edge_app_id, deployType: row.deploy_type, createTime: row.create_time, version: row.version });
+    return APP_GAINED_VERSION.first(this.db, {
+      project: row.project_id,
+      app: row.edge_app_id,
+      deployType: row.deploy_type,
+      createTime: row.create_time,
+      version: row.version,
+    });
   }
 
   getVersion(projectId: string, appId: string, version: string): Promise<VersionRow | undefined> {
@@ -212,23 +300,44 @@ export class IotEdgeRepo {
   }
 
   /** What a list of versions needs of their app: its name and version count. */
-  appListing(projectId: string, appId: string): Promise<Pick<EdgeAppTable, 'edge_app_name' | 'version_count'> | undefined> {
+  appListing(
+    projectId: string,
+    appId: string,
+  ): Promise<Pick<EdgeAppTable, 'edge_app_name' | 'version_count'> | undefined> {
     return APP_LISTING.first(this.db, { project: projectId, app: appId }, this.reader);
   }
 
   /** What a show needs: the stored rendering and the app's name. */
-  showVersion(projectId: string, appId: string, version: string): Promise<{ doc: string; app_name: string | null } | undefined> {
+  showVersion(
+    projectId: string,
+    appId: string,
+    version: string,
+  ): Promise<{ doc: string; app_name: string | null } | undefined> {
     return SHOW_VERSION.first(this.db, { project: projectId, app: appId, version }, this.reader);
   }
 
   /** A page of list renderings; `knownCount` (the app's version_count) spares counting when nothing filters. */
-  async listVersions(projectId: string, appId: string, f: VersionFilter, page: Page, knownCount: number): Promise<{ count: number; briefs: string[] }> {
+  async listVersions(
+    projectId: string,
+    appId: string,
+    f: VersionFilter,
+    page: Page,
+    knownCount: number,
+  ): Promise<{ count: number; briefs: string[] }> {
     const filtered = f.versionContains || f.aiCardType || f.arch || f.state;
     if (!filtered) {
-      const briefs = await LIST_VERSIONS.column(this.db, { project: projectId, app: appId, limit: page.limit, offset: page.offset }, 'brief', this.reader);
+      const briefs = await LIST_VERSIONS.column(
+        this.db,
+        { project: projectId, app: appId, limit: page.limit, offset: page.offset },
+        'brief',
+        this.reader,
+      );
       return { count: knownCount, briefs };
     }
-    let q = this.db.selectFrom('edge_app_versions as v').where('v.project_id', '=', projectId).where('v.edge_app_id', '=', appId);
+    let q = this.db
+      .selectFrom('edge_app_versions as v')
+      .where('v.project_id', '=', projectId)
+      .where('v.edge_app_id', '=', appId);
     if (f.versionContains) q = q.where(this.contains('v.version', f.versionContains));
     if (f.aiCardType) q = q.where('v.ai_card_type', '=', f.aiCardType);
     if (f.arch) q = q.where(this.contains('v.arch', JSON.stringify(f.arch)));
@@ -239,7 +348,13 @@ export class IotEdgeRepo {
   }
 
   /** Writes the changed columns of a version, only while it is still in the expected state. */
-  async updateVersion(projectId: string, appId: string, version: string, expectedState: string, changes: Partial<EdgeAppVersionTable>): Promise<boolean> {
+  async updateVersion(
+    projectId: string,
+    appId: string,
+    version: string,
+    expectedState: string,
+    changes: Partial<EdgeAppVersionTable>,
+  ): Promise<boolean> {
     const res = await this.db
       .updateTable('edge_app_versions')
       .set(changes)

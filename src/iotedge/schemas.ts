@@ -3,13 +3,18 @@ import * as RX from './patterns.js';
 import { CREATE_APP_EXAMPLE, CREATE_VERSION_EXAMPLE, STATE_EXAMPLE, UPDATE_VERSION_EXAMPLE } from './examples.js';
 
 /**
- * IoTEdge request and response schemas (iotedge.md §3–§5): validation, TypeScript types and the
+ * IoTEdge request and response schemas (docs/api/iotedge.md §3–§5): validation, TypeScript types and the
  * OpenAPI document come from these. `x-lenient-list` and `x-empty-is-absent` drive the tolerance
  * rules of normalize.ts (lone string = one-item list, `{}`/`[]` = absent, `""` = absent).
  */
 
 const str = (min: number, max: number, pattern?: RegExp, extra: object = {}) =>
-  Type.String({ minLength: min, maxLength: max, ...(pattern ? { pattern: pattern.source, 'x-rule': RX.PATTERN_RULES.get(pattern) } : {}), ...extra });
+  Type.String({
+    minLength: min,
+    maxLength: max,
+    ...(pattern ? { pattern: pattern.source, 'x-rule': RX.PATTERN_RULES.get(pattern) } : {}),
+    ...extra,
+  });
 const oneOf = <T extends string>(values: readonly T[], extra: object = {}) =>
   Type.Unsafe<T>({ type: 'string', enum: [...values], ...extra });
 const int = (min: number, max: number, extra: object = {}) => Type.Integer({ minimum: min, maximum: max, ...extra });
@@ -17,8 +22,26 @@ const num = (min: number, max: number) => Type.Number({ minimum: min, maximum: m
 const list = <T extends TSchema>(item: T, extra: object = {}) => Type.Array(item, { 'x-lenient-list': true, ...extra });
 const opt = Type.Optional;
 
-export const FUNCTION_TYPES = ['DATA_PROCESSING', 'PROTOCOL_PARSING', 'ON_PREMISE_INTEGRATION', 'GATEWAY_MANAGER', 'COMPOSITE_APPLICATION', 'DATA_COLLECTION', 'MODEL_INFERENCE'] as const;
-export const PROTOCOLS = ['OPCUA', 'Modbus-TCP', 'Modbus-RTU', 'IEC104', 'OPCDA', 'Http', 'JDBC', 'Other', 'ONVIF'] as const;
+export const FUNCTION_TYPES = [
+  'DATA_PROCESSING',
+  'PROTOCOL_PARSING',
+  'ON_PREMISE_INTEGRATION',
+  'GATEWAY_MANAGER',
+  'COMPOSITE_APPLICATION',
+  'DATA_COLLECTION',
+  'MODEL_INFERENCE',
+] as const;
+export const PROTOCOLS = [
+  'OPCUA',
+  'Modbus-TCP',
+  'Modbus-RTU',
+  'IEC104',
+  'OPCDA',
+  'Http',
+  'JDBC',
+  'Other',
+  'ONVIF',
+] as const;
 export const APP_TYPES = ['SYSTEM_REQUIRED', 'SYSTEM_OPTIONAL', 'USER'] as const;
 export const ARCHES = ['x86_64', 'arm32', 'arm64'] as const;
 export const STATES = ['DRAFT', 'PUBLISHED', 'OFF_SHELF'] as const;
@@ -27,11 +50,17 @@ export type VersionState = (typeof STATES)[number];
 
 // --- path and query ---------------------------------------------------------------------------
 
-const ProjectId = str(1, 64, RX.RX_PROJECT_ID, { description: 'project id: token.project.id of your token, or the X-Project-Id of your AK/SK credentials' });
+const ProjectId = str(1, 64, RX.RX_PROJECT_ID, {
+  description: 'project id: token.project.id of your token, or the X-Project-Id of your AK/SK credentials',
+});
 const AppId = str(1, 32, undefined, { examples: ['my-edge-app'] });
 export const AppParams = Type.Object({ project_id: ProjectId, edge_app_id: AppId });
 export const ProjectParams = Type.Object({ project_id: ProjectId });
-export const VersionParams = Type.Object({ project_id: ProjectId, edge_app_id: AppId, version: str(1, 32, undefined, { examples: ['1.0.0'] }) });
+export const VersionParams = Type.Object({
+  project_id: ProjectId,
+  edge_app_id: AppId,
+  version: str(1, 32, undefined, { examples: ['1.0.0'] }),
+});
 
 const Offset = int(0, 1000000, { default: 0 });
 const Limit = int(1, 1000, { default: 10 });
@@ -59,14 +88,17 @@ export type ListVersionsQuery = Static<typeof ListVersionsQuery>;
 
 // --- edge apps --------------------------------------------------------------------------------
 
-export const CreateAppBody = Type.Object({
-  edge_app_id: str(4, 32, RX.RX_ID),
-  edge_app_name: opt(str(4, 64, RX.RX_APPNAME)),
-  description: opt(str(0, 255, RX.RX_TEXT)),
-  function_type: opt(oneOf(FUNCTION_TYPES, { default: 'DATA_PROCESSING' })),
-  protocol: opt(oneOf(PROTOCOLS)),
-  delivered_app: opt(Type.Boolean()),
-}, { examples: [CREATE_APP_EXAMPLE] });
+export const CreateAppBody = Type.Object(
+  {
+    edge_app_id: str(4, 32, RX.RX_ID),
+    edge_app_name: opt(str(4, 64, RX.RX_APPNAME)),
+    description: opt(str(0, 255, RX.RX_TEXT)),
+    function_type: opt(oneOf(FUNCTION_TYPES, { default: 'DATA_PROCESSING' })),
+    protocol: opt(oneOf(PROTOCOLS)),
+    delivered_app: opt(Type.Boolean()),
+  },
+  { examples: [CREATE_APP_EXAMPLE] },
+);
 export type CreateAppBody = Static<typeof CreateAppBody>;
 
 export const EdgeApp = Type.Object({
@@ -90,13 +122,17 @@ export const AppPage = Type.Object({ count: Type.Integer(), page_info: PageInfo,
 // --- version building blocks (§4) -------------------------------------------------------------
 
 /**
- * Size bounds (iotedge.md §5.2 "Size bounds"): every list and map of a version has an upper
+ * Size bounds (docs/api/iotedge.md §5.2 "Size bounds"): every list and map of a version has an upper
  * bound, so that one stored version stays small and a list page of 1000 stays bounded in memory.
  * `arch` also holds distinct items only.
  */
 export const BOUNDS = { arch: 3, command: 256, routes: 64, volumes: 40, devices: 64, ports: 64, envs: 256 } as const;
 
-const ContainerPort = Type.Object({ container_port: opt(int(1, 65535)), host_port: opt(int(1, 65535)), host_ip: opt(str(0, 64)) });
+const ContainerPort = Type.Object({
+  container_port: opt(int(1, 65535)),
+  host_port: opt(int(1, 65535)),
+  host_ip: opt(str(0, 64)),
+});
 const ContainerConfigs = Type.Object({
   privileged: opt(Type.Boolean({ default: false })),
   host_network: opt(Type.Boolean({ default: true })),
@@ -110,13 +146,27 @@ const Volume = Type.Object({
   destination: str(1, 4096, RX.RX_VOLDEST),
   read_only: opt(Type.Boolean({ default: true })),
 });
-const ResourceConfig = Type.Object({ cpu: opt(num(0.01, 1000)), memory: opt(num(0.01, 1024000)), gpu: opt(num(0.01, 1024000)), npu: opt(num(0.01, 1000)) });
+const ResourceConfig = Type.Object({
+  cpu: opt(num(0.01, 1000)),
+  memory: opt(num(0.01, 1024000)),
+  gpu: opt(num(0.01, 1024000)),
+  npu: opt(num(0.01, 1000)),
+});
 const Resource = Type.Object({ limits: opt(ResourceConfig), requests: opt(ResourceConfig) });
-const ExtDevice = Type.Object({ source: str(1, 4096, RX.RX_ABSPATH), destination: str(1, 4096, RX.RX_ABSPATH), cgroup_permissions: opt(str(0, 64)) });
+const ExtDevice = Type.Object({
+  source: str(1, 4096, RX.RX_ABSPATH),
+  destination: str(1, 4096, RX.RX_ABSPATH),
+  cgroup_permissions: opt(str(0, 64)),
+});
 const Envs = Type.Unsafe<Record<string, string>>({
   type: 'object',
   propertyNames: { maxLength: 1024, pattern: RX.RX_ENV_KEY.source, 'x-rule': RX.PATTERN_RULES.get(RX.RX_ENV_KEY) },
-  additionalProperties: { type: 'string', maxLength: 65536, pattern: RX.RX_ENV_VAL.source, 'x-rule': RX.PATTERN_RULES.get(RX.RX_ENV_VAL) },
+  additionalProperties: {
+    type: 'string',
+    maxLength: 65536,
+    pattern: RX.RX_ENV_VAL.source,
+    'x-rule': RX.PATTERN_RULES.get(RX.RX_ENV_VAL),
+  },
   maxProperties: BOUNDS.envs,
 });
 
@@ -126,7 +176,9 @@ export const ContainerSettings = Type.Object({
   envs: opt(Envs),
   volumes: opt(Type.Array(Volume, { maxItems: BOUNDS.volumes })),
   npu_type: opt(oneOf(['D310', 'D910', 'D310P'])),
-  vnpu_template: opt(oneOf(['vir01', 'vir02', 'vir04', 'vir08', 'vir02_1c', 'vir04_3c', 'vir04_3c_ndvpp', 'vir04_4c_dvpp'])),
+  vnpu_template: opt(
+    oneOf(['vir01', 'vir02', 'vir04', 'vir08', 'vir02_1c', 'vir04_3c', 'vir04_3c_ndvpp', 'vir04_4c_dvpp']),
+  ),
   resources: opt(Resource),
   ext_devices: opt(Type.Array(ExtDevice, { maxItems: BOUNDS.devices })),
 });
@@ -149,7 +201,12 @@ export const Probe = Type.Object({
   failure_threshold: opt(int(1, 3600, { default: 3 })),
 });
 
-const Arch = list(oneOf(ARCHES), { minItems: 1, maxItems: BOUNDS.arch, uniqueItems: true, 'x-lenient-list': 'keep-empty' });
+const Arch = list(oneOf(ARCHES), {
+  minItems: 1,
+  maxItems: BOUNDS.arch,
+  uniqueItems: true,
+  'x-lenient-list': 'keep-empty',
+});
 const Command = list(str(0, 1024, RX.RX_CMD), { maxItems: BOUNDS.command });
 const Args = list(str(0, 1024, RX.RX_ARGS), { maxItems: BOUNDS.command });
 const Routes = list(str(0, 1024, RX.RX_ROUTE), { maxItems: BOUNDS.routes });
@@ -179,22 +236,28 @@ export const VersionSpec = Type.Object({
   supplier: opt(str(1, 128, RX.RX_TEXT)),
 });
 
-export const CreateVersionBody = Type.Object({
-  ...versionSpec,
-  version: str(1, 32, RX.RX_VER),
-  deploy_type: opt({ ...DeployType, default: 'docker' }),
-  deploy_multi_instance: opt(Type.Boolean({ default: false })),
-  container_settings: ContainerSettings,
-  arch: Arch,
-  supplier: opt(str(1, 128, RX.RX_TEXT)),
-}, { examples: [CREATE_VERSION_EXAMPLE] });
+export const CreateVersionBody = Type.Object(
+  {
+    ...versionSpec,
+    version: str(1, 32, RX.RX_VER),
+    deploy_type: opt({ ...DeployType, default: 'docker' }),
+    deploy_multi_instance: opt(Type.Boolean({ default: false })),
+    container_settings: ContainerSettings,
+    arch: Arch,
+    supplier: opt(str(1, 128, RX.RX_TEXT)),
+  },
+  { examples: [CREATE_VERSION_EXAMPLE] },
+);
 export type CreateVersionBody = Static<typeof CreateVersionBody>;
 
-export const UpdateVersionBody = Type.Object({
-  ...versionSpec,
-  deploy_type: opt(DeployType),
-  deploy_multi_instance: opt(Type.Boolean()),
-}, { examples: [UPDATE_VERSION_EXAMPLE] });
+export const UpdateVersionBody = Type.Object(
+  {
+    ...versionSpec,
+    deploy_type: opt(DeployType),
+    deploy_multi_instance: opt(Type.Boolean()),
+  },
+  { examples: [UPDATE_VERSION_EXAMPLE] },
+);
 export type UpdateVersionBody = Static<typeof UpdateVersionBody>;
 
 export const StateBody = Type.Object({ state: oneOf(['PUBLISHED', 'OFF_SHELF']) }, { examples: [STATE_EXAMPLE] });
@@ -249,4 +312,8 @@ export const FullVersion = Type.Object({
 });
 export type FullVersion = Static<typeof FullVersion>;
 
-export const VersionPage = Type.Object({ count: Type.Integer(), page_info: PageInfo, versions: Type.Array(BriefVersion) });
+export const VersionPage = Type.Object({
+  count: Type.Integer(),
+  page_info: PageInfo,
+  versions: Type.Array(BriefVersion),
+});

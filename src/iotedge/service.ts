@@ -15,7 +15,6 @@ import type {
   VersionState,
 } from './schemas.js';
 
-
 export const errors = {
   appExists: pinnedError(400, 'IoTEdge.02100601', 'The app has already existed.'),
   appNotFound: pinnedError(404, 'IoTEdge.02100602', 'The app does not exist.'),
@@ -25,8 +24,7 @@ export const errors = {
   notPublished: pinnedError(403, 'IoTEdge.02100606', 'The app software package version has not publish yet.'),
 };
 
-
-/** iotedge.md §5.3: which accelerator a version needs. */
+/** docs/api/iotedge.md §5.3: which accelerator a version needs. */
 export function aiCardType(cs: ContainerSettings | undefined): string {
   const r = cs?.resources;
   if (cs?.npu_type || (r?.limits?.npu ?? 0) > 0 || (r?.requests?.npu ?? 0) > 0) return 'NPU';
@@ -61,7 +59,13 @@ export interface VersionHistory {
 }
 
 /** The stored row of a version created with body at time: a new DRAFT, unless its history is given. */
-export function newVersionRow(projectId: string, appId: string, body: CreateVersionBody, time: string, history?: VersionHistory): EdgeAppVersionTable {
+export function newVersionRow(
+  projectId: string,
+  appId: string,
+  body: CreateVersionBody,
+  time: string,
+  history?: VersionHistory,
+): EdgeAppVersionTable {
   const spec = specOf({ ...body, deploy_multi_instance: body.deploy_multi_instance ?? false });
   const columns = {
     project_id: projectId,
@@ -80,7 +84,11 @@ export function newVersionRow(projectId: string, appId: string, body: CreateVers
 }
 
 /** The row of a version after some of its columns or its spec changed, with fresh renderings. */
-function changedRow(current: VersionRow, columns: Partial<EdgeAppVersionTable>, spec: Spec = specOfDoc(current.doc)): EdgeAppVersionTable {
+function changedRow(
+  current: VersionRow,
+  columns: Partial<EdgeAppVersionTable>,
+  spec: Spec = specOfDoc(current.doc),
+): EdgeAppVersionTable {
   const { app_name: _name, doc: _doc, brief: _brief, ...kept } = current;
   return withDocs({ ...kept, ...columns }, spec);
 }
@@ -108,7 +116,8 @@ export class IotEdgeService {
     };
     try {
       await this.repo.transaction(async (repo) => {
-        if (!(await repo.holdProject(projectId))) throw tenantForbidden(`The credential is not valid for project ${projectId}.`);
+        if (!(await repo.holdProject(projectId)))
+          throw tenantForbidden(`The credential is not valid for project ${projectId}.`);
         await repo.insertApp(row);
       });
     } catch (err) {
@@ -123,8 +132,14 @@ export class IotEdgeService {
   }
 
   async listApps(projectId: string, q: ListAppsQuery) {
-    const functionTypes = [q.function_type, ...(q.function_types ?? []).flatMap((v) => v.split(','))].filter((v): v is string => !!v);
-    const { count, rows } = await this.repo.listApps(projectId, { idContains: q.edge_app_id, appType: q.app_type, functionTypes, protocol: q.protocol }, q);
+    const functionTypes = [q.function_type, ...(q.function_types ?? []).flatMap((v) => v.split(','))].filter(
+      (v): v is string => !!v,
+    );
+    const { count, rows } = await this.repo.listApps(
+      projectId,
+      { idContains: q.edge_app_id, appType: q.app_type, functionTypes, protocol: q.protocol },
+      q,
+    );
     return { count, page_info: { offset: q.offset, limit: q.limit }, edge_apps: rows.map(appView) };
   }
 
@@ -132,7 +147,8 @@ export class IotEdgeService {
     await this.repo.transaction(async (repo) => {
       // The app row first, then its versions (the cascade): the lock order of the version writes.
       await this.mustGetApp(repo, projectId, appId, true);
-      if (await repo.hasPublishedVersion(projectId, appId)) throw errors.published('The app has a published version; take it off the shelf first.');
+      if (await repo.hasPublishedVersion(projectId, appId))
+        throw errors.published('The app has a published version; take it off the shelf first.');
       await repo.deleteApp(projectId, appId);
     });
   }
@@ -181,7 +197,7 @@ export class IotEdgeService {
     return versionPageJson(count, q.offset, q.limit, appId, app.edge_app_name ?? appId, briefs);
   }
 
-  /** Top-level merge (README Q7): a field given replaces the stored one wholesale. */
+  /** Top-level merge (docs/api/README.md Q7): a field given replaces the stored one wholesale. */
   async updateVersion(projectId: string, appId: string, version: string, body: UpdateVersionBody): Promise<string> {
     return this.repo.transaction(async (repo) => {
       const current = await this.lockedVersion(repo, projectId, appId, version);
@@ -201,7 +217,8 @@ export class IotEdgeService {
         },
         spec,
       );
-      if (!(await repo.updateVersion(projectId, appId, version, current.state, row))) throw await this.raced(repo, projectId, appId, version);
+      if (!(await repo.updateVersion(projectId, appId, version, current.state, row)))
+        throw await this.raced(repo, projectId, appId, version);
       await repo.refreshApp(projectId, appId, t);
       return versionJson(appId, current.app_name ?? appId, row.brief);
     });
@@ -211,12 +228,13 @@ export class IotEdgeService {
     await this.repo.transaction(async (repo) => {
       const current = await this.lockedVersion(repo, projectId, appId, version);
       if (current.state === 'PUBLISHED') throw errors.published('Take the version off the shelf before deleting it.');
-      if (!(await repo.deleteVersion(projectId, appId, version, current.state))) throw await this.raced(repo, projectId, appId, version);
+      if (!(await repo.deleteVersion(projectId, appId, version, current.state)))
+        throw await this.raced(repo, projectId, appId, version);
       await repo.refreshApp(projectId, appId, now(), -1);
     });
   }
 
-  /** iotedge.md §5.9: DRAFT/OFF_SHELF → PUBLISHED, PUBLISHED → OFF_SHELF; never back to DRAFT. */
+  /** docs/api/iotedge.md §5.9: DRAFT/OFF_SHELF → PUBLISHED, PUBLISHED → OFF_SHELF; never back to DRAFT. */
   async changeState(projectId: string, appId: string, version: string, { state: target }: StateBody): Promise<string> {
     return this.repo.transaction(async (repo) => {
       const current = await this.lockedVersion(repo, projectId, appId, version);
@@ -224,8 +242,14 @@ export class IotEdgeService {
       if (target === 'PUBLISHED' && from === 'PUBLISHED') throw errors.published();
       if (target === 'OFF_SHELF' && from !== 'PUBLISHED') throw errors.notPublished();
       const t = now();
-      const row = changedRow(current, target === 'PUBLISHED' ? { state: target, publish_time: t, update_time: t } : { state: target, off_shelf_time: t, update_time: t });
-      if (!(await repo.updateVersion(projectId, appId, version, from, row))) throw await this.raced(repo, projectId, appId, version);
+      const row = changedRow(
+        current,
+        target === 'PUBLISHED'
+          ? { state: target, publish_time: t, update_time: t }
+          : { state: target, off_shelf_time: t, update_time: t },
+      );
+      if (!(await repo.updateVersion(projectId, appId, version, from, row)))
+        throw await this.raced(repo, projectId, appId, version);
       await repo.refreshApp(projectId, appId, t);
       return versionJson(appId, current.app_name ?? appId, row.brief);
     });
@@ -238,12 +262,22 @@ export class IotEdgeService {
   }
 
   /** The version, read after locking its app (the lock order of createVersion). */
-  private async lockedVersion(repo: IotEdgeRepo, projectId: string, appId: string, version: string): Promise<VersionRow> {
+  private async lockedVersion(
+    repo: IotEdgeRepo,
+    projectId: string,
+    appId: string,
+    version: string,
+  ): Promise<VersionRow> {
     if (!(await repo.lockApp(projectId, appId))) throw errors.appNotFound(`edge_app_id ${appId}`);
     return this.mustGetVersion(repo, projectId, appId, version);
   }
 
-  private async mustGetVersion(repo: IotEdgeRepo, projectId: string, appId: string, version: string): Promise<VersionRow> {
+  private async mustGetVersion(
+    repo: IotEdgeRepo,
+    projectId: string,
+    appId: string,
+    version: string,
+  ): Promise<VersionRow> {
     const row = await repo.getVersion(projectId, appId, version);
     if (row) return row;
     await this.mustGetApp(repo, projectId, appId);

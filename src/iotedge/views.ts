@@ -12,8 +12,19 @@ import { BriefVersion, FullVersion, type CreateVersionBody } from './schemas.js'
 export type Spec = Omit<CreateVersionBody, 'version' | 'deploy_type' | 'arch'>;
 
 export const SPEC_KEYS = [
-  'description', 'sdk_version', 'deploy_multi_instance', 'container_settings', 'liveness_probe', 'readiness_probe',
-  'command', 'args', 'outputs', 'inputs', 'services', 'supplier', 'tpl_id',
+  'description',
+  'sdk_version',
+  'deploy_multi_instance',
+  'container_settings',
+  'liveness_probe',
+  'readiness_probe',
+  'command',
+  'args',
+  'outputs',
+  'inputs',
+  'services',
+  'supplier',
+  'tpl_id',
 ] as const;
 
 /** A version row before its renderings are made. */
@@ -51,12 +62,22 @@ export function withDocs(row: VersionColumns, spec: Spec): EdgeAppVersionTable {
   return { ...row, doc: full.render(view), brief: brief.render(view) };
 }
 
-/** The response text of one version: its stored rendering with edge_app_id and name (the app's edge_app_name, else its id) put in front. */
+/**
+ * The response text of one version: its stored rendering with edge_app_id and name (the app's edge_app_name, else its
+ * id) put in front.
+ */
 export function versionJson(appId: string, name: string, rendering: string): string {
   return full.splice(full.headJson(appId, name), rendering);
 }
 
 /** The response text of a page of versions (VersionPage), from their stored list renderings. */
-export function versionPageJson(count: number, offset: number, limit: number, appId: string, name: string, briefs: string[]): string {
+export function versionPageJson(
+  count: number,
+  offset: number,
+  limit: number,
+  appId: string,
+  name: string,
+  briefs: string[],
+): string {
   return `{"count":${count},"page_info":{"offset":${offset},"limit":${limit}},"versions":${brief.spliceAll(brief.headJson(appId, name), briefs)}}`;
 }

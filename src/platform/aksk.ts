@@ -50,7 +50,13 @@ export function parseAuthorization(value: string): ParsedAuthorization | null {
   const credential = fields.get('Credential');
   const slash = credential?.indexOf('/') ?? -1;
   if (!credential || slash <= 0) return null;
-  return { algorithm, accessKey: credential.slice(0, slash), info: credential.slice(slash + 1), signedHeaders: headers, signature };
+  return {
+    algorithm,
+    accessKey: credential.slice(0, slash),
+    info: credential.slice(slash + 1),
+    signedHeaders: headers,
+    signature,
+  };
 }
 
 /** Parses `YYYYMMDDTHHMMSSZ`; epoch milliseconds, or null when malformed. */
@@ -83,17 +89,26 @@ function decodeToBytes(s: string): Buffer {
 }
 
 function isUnreserved(b: number): boolean {
-  return (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || (b >= 0x30 && b <= 0x39) || b === 0x2d || b === 0x5f || b === 0x2e || b === 0x7e;
+  return (
+    (b >= 0x41 && b <= 0x5a) ||
+    (b >= 0x61 && b <= 0x7a) ||
+    (b >= 0x30 && b <= 0x39) ||
+    b === 0x2d ||
+    b === 0x5f ||
+    b === 0x2e ||
+    b === 0x7e
+  );
 }
 
 function encodeBytes(bytes: Buffer): string {
   let out = '';
-  for (const b of bytes) out += isUnreserved(b) ? String.fromCharCode(b) : '%' + b.toString(16).toUpperCase().padStart(2, '0');
+  for (const b of bytes)
+    out += isUnreserved(b) ? String.fromCharCode(b) : '%' + b.toString(16).toUpperCase().padStart(2, '0');
   return out;
 }
 
 /**
- * How the canonical URI is built from the path as received (auth.md §2.3):
+ * How the canonical URI is built from the path as received (docs/api/auth.md §2.3):
  * - `decode`: each segment percent-decoded, then encoded (every SDK on ordinary paths);
  * - `raw`: each segment encoded as received, so `%` becomes `%25` (the Node SDK's escaped path
  *   parameters);
@@ -107,7 +122,9 @@ const lenientUtf8 = new TextDecoder('utf-8');
 
 export function canonicalUri(path: string, rule: UriRule = 'decode'): string {
   const segments = rule === 'unescape-path' ? lenientUtf8.decode(decodeToBytes(path)).split('/') : path.split('/');
-  const uri = segments.map((seg) => encodeBytes(rule === 'decode' ? decodeToBytes(seg) : Buffer.from(seg, 'utf8'))).join('/');
+  const uri = segments
+    .map((seg) => encodeBytes(rule === 'decode' ? decodeToBytes(seg) : Buffer.from(seg, 'utf8')))
+    .join('/');
   return uri.endsWith('/') ? uri : uri + '/';
 }
 
@@ -141,7 +158,7 @@ function headerValue(headers: SignedRequest['headers'], name: string): string | 
   return Array.isArray(v) ? v.join(',') : v;
 }
 
-/** The canonical request of auth.md §2.1, or null when a signed header is absent. */
+/** The canonical request of docs/api/auth.md §2.1, or null when a signed header is absent. */
 export function canonicalRequest(req: SignedRequest, signedHeaders: string[], rule: UriRule = 'decode'): string | null {
   const q = req.target.indexOf('?');
   const path = q < 0 ? req.target : req.target.slice(0, q);
@@ -153,23 +170,43 @@ export function canonicalRequest(req: SignedRequest, signedHeaders: string[], ru
     headerLines += `${name}:${v}\n`;
   }
   const declared = headerValue(req.headers, 'x-sdk-content-sha256');
-  const payloadHash = declared ?? (req.body && req.body.length > 0 ? crypto.createHash('sha256').update(req.body).digest('hex') : EMPTY_SHA256);
-  return [req.method.toUpperCase(), canonicalUri(path, rule), canonicalQuery(query), headerLines, signedHeaders.join(';'), payloadHash].join('\n');
+  const payloadHash =
+    declared ??
+    (req.body && req.body.length > 0 ? crypto.createHash('sha256').update(req.body).digest('hex') : EMPTY_SHA256);
+  return [
+    req.method.toUpperCase(),
+    canonicalUri(path, rule),
+    canonicalQuery(query),
+    headerLines,
+    signedHeaders.join(';'),
+    payloadHash,
+  ].join('\n');
 }
 
 function signingKey(auth: ParsedAuthorization, secretKey: string): Buffer | string {
   if (auth.algorithm === 'SDK-HMAC-SHA256') return secretKey;
-  const derived = crypto.hkdfSync('sha256', Buffer.from(secretKey, 'utf8'), Buffer.from(auth.accessKey, 'utf8'), Buffer.from(auth.info ?? '', 'utf8'), 32);
+  const derived = crypto.hkdfSync(
+    'sha256',
+    Buffer.from(secretKey, 'utf8'),
+    Buffer.from(auth.accessKey, 'utf8'),
+    Buffer.from(auth.info ?? '', 'utf8'),
+    32,
+  );
   return Buffer.from(derived).toString('hex');
 }
 
 export function stringToSign(auth: ParsedAuthorization, sdkDate: string, canonical: string): string {
   const hash = crypto.createHash('sha256').update(canonical, 'utf8').digest('hex');
-  return auth.algorithm === 'SDK-HMAC-SHA256' ? `${auth.algorithm}\n${sdkDate}\n${hash}` : `${auth.algorithm}\n${sdkDate}\n${auth.info}\n${hash}`;
+  return auth.algorithm === 'SDK-HMAC-SHA256'
+    ? `${auth.algorithm}\n${sdkDate}\n${hash}`
+    : `${auth.algorithm}\n${sdkDate}\n${auth.info}\n${hash}`;
 }
 
 export function sign(auth: ParsedAuthorization, secretKey: string, sdkDate: string, canonical: string): string {
-  return crypto.createHmac('sha256', signingKey(auth, secretKey)).update(stringToSign(auth, sdkDate, canonical), 'utf8').digest('hex');
+  return crypto
+    .createHmac('sha256', signingKey(auth, secretKey))
+    .update(stringToSign(auth, sdkDate, canonical), 'utf8')
+    .digest('hex');
 }
 
 /**
@@ -185,7 +222,11 @@ export function verifySignature(req: SignedRequest, auth: ParsedAuthorization, s
   const expected = Buffer.from(auth.signature, 'hex');
   const q = req.target.indexOf('?');
   const path = q < 0 ? req.target : req.target.slice(0, q);
-  const rules: UriRule[] = !path.includes('%') ? ['decode'] : ENCODED_SLASH.test(path) ? ['decode', 'raw', 'unescape-path'] : ['decode', 'raw'];
+  const rules: UriRule[] = !path.includes('%')
+    ? ['decode']
+    : ENCODED_SLASH.test(path)
+      ? ['decode', 'raw', 'unescape-path']
+      : ['decode', 'raw'];
   for (const rule of rules) {
     const canonical = canonicalRequest(req, auth.signedHeaders, rule);
     if (canonical === null) return false;

@@ -1,5 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isSignatureHeader, parseAuthorization, parseSdkDate, verifySignature, EMPTY_SHA256, type ParsedAuthorization } from './aksk.js';
+import {
+  isSignatureHeader,
+  parseAuthorization,
+  parseSdkDate,
+  verifySignature,
+  EMPTY_SHA256,
+  type ParsedAuthorization,
+} from './aksk.js';
 import { AppError, tenantForbidden } from './errors.js';
 import { sha256Hex } from '../iam/crypto.js';
 import type { RateLimiter } from './rate-limit.js';
@@ -95,10 +102,12 @@ export function requireAuth(app: FastifyInstance, opts: AuthOptions): void {
         if (!auth) throw unauthorized('The Authorization header is malformed.');
         const date = parseSdkDate(header(req, 'x-sdk-date'));
         if (date === null) throw unauthorized('X-Sdk-Date is missing or malformed.');
-        if (Math.abs(now() - date) > opts.clockSkewSeconds * 1000) throw unauthorized('X-Sdk-Date is too far from the server time.');
+        if (Math.abs(now() - date) > opts.clockSkewSeconds * 1000)
+          throw unauthorized('X-Sdk-Date is too far from the server time.');
         return then(opts.identity.principalForKey(auth.accessKey), (key) => {
           if (!key) throw unauthorized('The access key does not exist.');
-          if (header(req, 'x-security-token') !== undefined) throw unauthorized('Temporary security credentials are not supported.');
+          if (header(req, 'x-security-token') !== undefined)
+            throw unauthorized('Temporary security credentials are not supported.');
           req.pendingSignature = { auth, secretKey: key.secretKey, principal: key.principal };
         });
       }
@@ -130,12 +139,13 @@ export function requireAuth(app: FastifyInstance, opts: AuthOptions): void {
   );
 }
 
-const isStreamed = (req: FastifyRequest) => (req.routeOptions.config as { streamingBody?: boolean }).streamingBody === true;
+const isStreamed = (req: FastifyRequest) =>
+  (req.routeOptions.config as { streamingBody?: boolean }).streamingBody === true;
 
 /**
  * The body of a signed request that no content-type parser has read: the bytes a GET (or HEAD)
  * carries, such as the `{}` the Node SDK core sends on its IAM look-ups, are signed like any other
- * body (auth.md §2.6). They are read here, up to the route's body limit, hashed by the signature
+ * body (docs/api/auth.md §2.6). They are read here, up to the route's body limit, hashed by the signature
  * check and otherwise ignored. Undefined when there is no such body (the usual case, answered
  * synchronously).
  */
@@ -185,8 +195,11 @@ function verifyBodySignature(req: FastifyRequest, pending: PendingSignature, bod
 function scopeToTenant(req: FastifyRequest, identity: IdentityProvider): Maybe<void> {
   const caller = req.caller!;
   const domainHeader = header(req, 'x-domain-id');
-  if (domainHeader !== undefined && domainHeader !== caller.domainId) throw tenantForbidden('X-Domain-Id is not the domain of the credential.');
-  const wanted = [header(req, 'x-project-id'), (req.params as Record<string, string> | undefined)?.project_id].filter((p) => p !== undefined);
+  if (domainHeader !== undefined && domainHeader !== caller.domainId)
+    throw tenantForbidden('X-Domain-Id is not the domain of the credential.');
+  const wanted = [header(req, 'x-project-id'), (req.params as Record<string, string> | undefined)?.project_id].filter(
+    (p) => p !== undefined,
+  );
   const refused = (projectId: string) =>
     tenantForbidden(
       projectId === ''

@@ -1,6 +1,6 @@
 /**
  * Errors are values with a kind. Each API family renders a kind with its own status, error_code
- * and canonical message (../shared/api/errors.md); a service may also pin an exact code.
+ * and canonical message (docs/api/errors.md); a service may also pin an exact code.
  */
 export type ErrorKind =
   | 'missing' // a required parameter, header or field is absent
@@ -42,7 +42,11 @@ export class AppError extends Error {
 const GATEWAY: Partial<Record<ErrorKind, Rendered>> = {
   unauthorized: { status: 401, code: 'APIGW.0301', message: 'Incorrect IAM authentication information.' },
   forbidden: { status: 403, code: 'APIGW.0302', message: 'The IAM user is not authorized to access the API.' },
-  no_route: { status: 404, code: 'APIGW.0101', message: 'The API does not exist or has not been published in the environment.' },
+  no_route: {
+    status: 404,
+    code: 'APIGW.0101',
+    message: 'The API does not exist or has not been published in the environment.',
+  },
   too_large: { status: 413, code: 'APIGW.0201', message: 'Request entity too large.' },
   too_many: { status: 429, code: 'APIGW.0308', message: 'The throttling threshold has been reached.' },
 };
@@ -111,7 +115,7 @@ export function familyOf(url: string): Family {
 
 /**
  * Tenant checks are the gateway's on every family: a credential for another project is 403
- * APIGW.0302 (errors.md §6), even on RFS whose own 403 code is for quotas.
+ * APIGW.0302 (docs/api/errors.md §6), even on RFS whose own 403 code is for quotas.
  */
 export function tenantForbidden(detail: string): AppError {
   return new AppError('forbidden', detail, GATEWAY.forbidden);

@@ -4,6 +4,7 @@
  * its own import().
  */
 export function importEsm<T>(specifier: string, direct: () => Promise<T>): Promise<T> {
-  const viaLauncher = (globalThis as Record<symbol, unknown>)[Symbol.for('versionary.import')] as ((s: string) => Promise<T>) | undefined;
+  const viaLauncher = (globalThis as Record<symbol, unknown>)[Symbol.for('versionary.import')] as
+    ((s: string) => Promise<T>) | undefined;
   return viaLauncher ? viaLauncher(specifier) : direct();
 }

@@ -1,5 +1,13 @@
 import crypto from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type RawServerDefault,
+} from 'fastify';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -9,9 +17,28 @@ import type { Logger } from 'pino';
 import { AppError, envelope, familyOf, render, type ErrorKind } from './errors.js';
 import { validationError, validatorCompiler } from './validation.js';
 import { accessLogger } from './logger.js';
-import { contentTypeProblem, invalidUtf8Offset, loneSurrogateProblem, mayHoldLoneSurrogate, SEND_JSON_UTF8 } from './text.js';
-import { closeAfterResponse, closeGently, connectionOf, connectionOfRequest, requestStarted, responseFinished } from './connections.js';
-import { DEFAULT_RESPONSE_BUDGET, LARGE_RESPONSE_BYTES, MAX_RESPONSE_BYTES, mib, ResponseBudget } from './response-budget.js';
+import {
+  contentTypeProblem,
+  invalidUtf8Offset,
+  loneSurrogateProblem,
+  mayHoldLoneSurrogate,
+  SEND_JSON_UTF8,
+} from './text.js';
+import {
+  closeAfterResponse,
+  closeGently,
+  connectionOf,
+  connectionOfRequest,
+  requestStarted,
+  responseFinished,
+} from './connections.js';
+import {
+  DEFAULT_RESPONSE_BUDGET,
+  LARGE_RESPONSE_BYTES,
+  MAX_RESPONSE_BYTES,
+  mib,
+  ResponseBudget,
+} from './response-budget.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -56,14 +83,22 @@ const newRequestId = () => crypto.randomUUID().replaceAll('-', '');
  * the error waits for their responses. A response already under way for the broken request itself
  * is not interrupted by an error text (as Node itself does); the connection is just closed.
  */
-function answerClientError(err: NodeJS.ErrnoException, socket: Socket & { _httpMessage?: { headersSent?: boolean } }, logger: Logger): void {
+function answerClientError(
+  err: NodeJS.ErrnoException,
+  socket: Socket & { _httpMessage?: { headersSent?: boolean } },
+  logger: Logger,
+): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const c = connectionOf(socket);
   // The parser stays broken: every later byte (and the client's end) is reported again.
   if (c.closing || c.pendingError) return;
   const [status, reason, message] =
     err.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'Request Header Fields Too Large', `Request headers too large. All headers together must stay within ${MAX_HEADER_BYTES / 1024} KiB.`]
+      ? [
+          431,
+          'Request Header Fields Too Large',
+          `Request headers too large. All headers together must stay within ${MAX_HEADER_BYTES / 1024} KiB.`,
+        ]
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? [408, 'Request Timeout', 'Request timeout. The whole request must arrive within the request timeout.']
         : [400, 'Bad Request', 'Bad request. The request is not valid HTTP/1.1.'];
@@ -91,7 +126,13 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket & { _httpM
   send();
 }
 
-export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+export type App = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
 
 /** Registers an encapsulated group of routes: hooks added inside apply to that group only. */
 export function group(app: App, fn: (child: App) => void | Promise<void>): void {
@@ -115,7 +156,12 @@ export function createHttp(opts: HttpOptions): App {
     serverFactory: (handler) => {
       const timeout = opts.requestTimeoutMs ?? 30_000;
       const server = http.createServer(
-        { requestTimeout: timeout, connectionsCheckingInterval: Math.min(1000, timeout), keepAliveTimeout: 72_000, maxHeaderSize: MAX_HEADER_BYTES },
+        {
+          requestTimeout: timeout,
+          connectionsCheckingInterval: Math.min(1000, timeout),
+          keepAliveTimeout: 72_000,
+          maxHeaderSize: MAX_HEADER_BYTES,
+        },
         (req, res) => {
           if (requestStarted(req)) handler(req, res);
         },
@@ -130,7 +176,10 @@ export function createHttp(opts: HttpOptions): App {
     return503OnClosing: false,
     // Malformed URLs and over-long path segments never reach a route: answer them in the envelope too.
     frameworkErrors: (err, req, reply) => {
-      const detail = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path segment is longer than 1024 characters' : 'the URL is malformed';
+      const detail =
+        err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? 'a path segment is longer than 1024 characters'
+          : 'the URL is malformed';
       sendError(req, reply, new AppError('invalid', detail));
     },
     ajv: undefined,
@@ -181,14 +230,18 @@ export function createHttp(opts: HttpOptions): App {
     responseFinished(req.raw);
     const ms = reply.elapsedTime;
     opts.observe?.(req, reply, ms);
-    access?.info({ reqId: req.id, method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+    access?.info(
+      { reqId: req.id, method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(ms * 10) / 10 },
+      'request',
+    );
     done();
   });
 
   // A body is JSON in UTF-8 and nothing else (415 otherwise, saying what to send). Checked once
   // the credentials are (after every onRequest hook) and before any content-type parser, so that
   // it holds for routes with parsers of their own too (the streamed snapshot import). A request
-  // without a body needs no content type; GET bodies are never parsed (a signed one is only read to check its hash, in auth.ts).
+  // without a body needs no content type; GET bodies are never parsed (a signed one is only read to check its hash, in
+  // auth.ts).
   app.addHook('preParsing', (req, _reply, payload, done) => {
     const type = req.headers['content-type'];
     if (type === 'application/json' || !BODY_METHODS.has(req.method) || req.is404) return done(null, payload);
@@ -215,7 +268,8 @@ export function createHttp(opts: HttpOptions): App {
   app.setErrorHandler(async (err: FastifyError | AppError, req, reply) => {
     const appErr = toAppError(err, opts);
     if (appErr.kind === 'internal') opts.logger.error({ reqId: req.id, err }, 'unexpected error');
-    else if (appErr.kind === 'unavailable') opts.logger.warn({ reqId: req.id, err: (err as Error).message }, 'store unavailable');
+    else if (appErr.kind === 'unavailable')
+      opts.logger.warn({ reqId: req.id, err: (err as Error).message }, 'store unavailable');
     sendError(req, reply, appErr);
   });
 
@@ -234,14 +288,28 @@ function skippable(raw: IncomingMessage, bodyLimit: number): boolean {
  * budget (503 with Retry-After otherwise, in the family's envelope); one larger than
  * MAX_RESPONSE_BYTES never goes out (500: only data stored before the size bounds can make one).
  */
-function withinBudget(req: FastifyRequest, reply: FastifyReply, payload: string | Buffer, budget: ResponseBudget, logger: Logger): string | Buffer {
+function withinBudget(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  payload: string | Buffer,
+  budget: ResponseBudget,
+  logger: Logger,
+): string | Buffer {
   const bytes = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
   let refusal: AppError;
   if (bytes > MAX_RESPONSE_BYTES) {
-    refusal = new AppError('internal', `The response would be ${mib(bytes)} MiB, more than one response may carry (${mib(MAX_RESPONSE_BYTES)} MiB).`);
+    refusal = new AppError(
+      'internal',
+      `The response would be ${mib(bytes)} MiB, more than one response may carry (${mib(MAX_RESPONSE_BYTES)} MiB).`,
+    );
     logger.error({ reqId: req.id, bytes }, 'response too large');
   } else if (!budget.take(reply.raw, bytes)) {
-    refusal = new AppError('unavailable', 'The server is sending too many large responses at once; retry shortly.', undefined, { 'Retry-After': '1' });
+    refusal = new AppError(
+      'unavailable',
+      'The server is sending too many large responses at once; retry shortly.',
+      undefined,
+      { 'Retry-After': '1' },
+    );
     logger.warn({ reqId: req.id, bytes, inFlight: budget.bytesInFlight }, 'response budget exhausted');
   } else return payload;
   const r = render(familyOf(req.url), refusal);
@@ -272,7 +340,8 @@ function drainIdleConnections(server: http.Server, closing: () => boolean): void
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'QUERY']);
 const hasBody = (req: FastifyRequest) =>
-  req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+  req.headers['transfer-encoding'] !== undefined ||
+  (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
 const JSON_OPTIONS = { protoAction: 'error', constructorAction: 'error' } as const;
 
 /**
@@ -286,7 +355,10 @@ function parseJsonBody(req: FastifyRequest, buf: Buffer): unknown {
   try {
     text = utf8.decode(buf);
   } catch {
-    req.bodyError = new AppError('wrong_type', `The body is not valid UTF-8 (byte ${invalidUtf8Offset(buf)}). ${SEND_JSON_UTF8}`);
+    req.bodyError = new AppError(
+      'wrong_type',
+      `The body is not valid UTF-8 (byte ${invalidUtf8Offset(buf)}). ${SEND_JSON_UTF8}`,
+    );
     return undefined;
   }
   let value: unknown;
@@ -309,7 +381,11 @@ function parseJsonBody(req: FastifyRequest, buf: Buffer): unknown {
  * Sends JSON text that is already serialized (stored renderings). Every request starts with the
  * JSON content type, so Fastify sends the text as it is.
  */
-export function sendJsonText(reply: { code(status: number): { send(payload: never): unknown } }, text: string, status = 200): void {
+export function sendJsonText(
+  reply: { code(status: number): { send(payload: never): unknown } },
+  text: string,
+  status = 200,
+): void {
   reply.code(status).send(text as never);
 }
 
@@ -335,7 +411,9 @@ function toAppError(err: FastifyError | AppError, { isUnavailable, isValueReject
   const kind = FASTIFY_KINDS[err.code];
   if (kind) return new AppError(kind, kind === 'too_large' ? undefined : err.message);
   if (isUnavailable?.(err)) return new AppError('unavailable');
-  if (isValueRejected?.(err)) return new AppError('invalid', 'a value contains a character or size the store cannot hold');
-  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) return new AppError('invalid', err.message);
+  if (isValueRejected?.(err))
+    return new AppError('invalid', 'a value contains a character or size the store cannot hold');
+  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500)
+    return new AppError('invalid', err.message);
   return new AppError('internal');
 }

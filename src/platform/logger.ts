@@ -32,7 +32,10 @@ export function flushLogger(logger: Logger): Promise<void> {
   return new Promise((resolve) => logger.flush(() => resolve()));
 }
 
-/** The logger of the per-request access lines: same level and destination, without redaction (those lines hold no secrets). */
+/**
+ * The logger of the per-request access lines: same level and destination, without redaction (those lines hold no
+ * secrets).
+ */
 export function accessLogger(logger: Logger): Logger {
   const stream = (logger as unknown as Record<symbol, pino.DestinationStream>)[pino.symbols.streamSym];
   return pino({ level: logger.level, base: { service: 'versionary' } }, stream);

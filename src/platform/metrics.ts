@@ -7,7 +7,12 @@ let processMetrics = false;
 /** Prometheus metrics of one server process, served at GET /metrics. */
 export class Metrics {
   readonly registry = new client.Registry();
-  private readonly requests = new client.Counter({ name: 'versionary_http_requests_total', help: 'HTTP requests by operation and status', labelNames: ['operation', 'status'], registers: [this.registry] });
+  private readonly requests = new client.Counter({
+    name: 'versionary_http_requests_total',
+    help: 'HTTP requests by operation and status',
+    labelNames: ['operation', 'status'],
+    registers: [this.registry],
+  });
   private readonly latency = new client.Histogram({
     name: 'versionary_http_request_duration_seconds',
     help: 'HTTP request latency by operation',
@@ -51,12 +56,17 @@ export class Metrics {
     }
   }
 
-  private readonly byOperation = new Map<string, { latency: client.Histogram.Internal<string>; byStatus: Map<number, client.Counter.Internal> }>();
+  private readonly byOperation = new Map<
+    string,
+    { latency: client.Histogram.Internal<string>; byStatus: Map<number, client.Counter.Internal> }
+  >();
 
   /** Counts a response by its operation id (or route) and status, and records its latency. */
   observe(req: FastifyRequest, reply: FastifyReply, ms: number): void {
     const route = req.routeOptions; // a getter that builds an object: read it once
-    const operation = (route.schema as { operationId?: string } | undefined)?.operationId ?? (route.url ? `${req.method} ${route.url}` : 'unknown');
+    const operation =
+      (route.schema as { operationId?: string } | undefined)?.operationId ??
+      (route.url ? `${req.method} ${route.url}` : 'unknown');
     let op = this.byOperation.get(operation);
     if (op === undefined) {
       op = { latency: this.latency.labels(operation), byStatus: new Map() };
@@ -74,6 +84,8 @@ export class Metrics {
   /** Serves /metrics. */
   register(app: App): void {
     const all = client.Registry.merge([this.registry, client.register]);
-    app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => reply.type(all.contentType).send(await all.metrics()));
+    app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
+      reply.type(all.contentType).send(await all.metrics()),
+    );
   }
 }

@@ -19,7 +19,8 @@ interface Schema {
   'x-empty-is-absent'?: boolean;
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Applies the rules to a freshly parsed body, changing its objects and arrays in place (nothing
@@ -37,10 +38,12 @@ export function normalize(schema: Schema, value: unknown): unknown {
     // One item over the bound is enough for validation to refuse the list: the rest would only
     // cost time and an error each (a 1 MiB body holds some 200,000 short items).
     if (schema.maxItems !== undefined && value.length > schema.maxItems + 1) value.length = schema.maxItems + 1;
-    if (schema.items) for (let i = 0; i < value.length; i++) if (value[i] !== null) value[i] = normalize(schema.items, value[i]);
+    if (schema.items)
+      for (let i = 0; i < value.length; i++) if (value[i] !== null) value[i] = normalize(schema.items, value[i]);
     return value;
   }
-  if (schema.type === 'object' && schema.maxProperties !== undefined && isPlainObject(value)) dropOverBound(value, schema.maxProperties + 1);
+  if (schema.type === 'object' && schema.maxProperties !== undefined && isPlainObject(value))
+    dropOverBound(value, schema.maxProperties + 1);
   if (schema.type === 'object' && schema.properties && isPlainObject(value)) {
     for (const key of Object.keys(value)) {
       const sub = Object.hasOwn(schema.properties, key) ? schema.properties[key] : undefined;

@@ -5,17 +5,26 @@ import { packageRoot } from './paths.js';
 import type { App } from './http.js';
 import { familyOf } from './errors.js';
 
-const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string; description: string };
+const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as {
+  version: string;
+  description: string;
+};
 export const VERSION = pkg.version;
 
 const ENVELOPE = {
   type: 'object',
   required: ['error_code', 'error_msg'],
   properties: {
-    error_code: { type: 'string', description: 'IoTEdge.xxxxxxxx, RF.xxxxxxxx (11 characters), IAM.xxxx or a gateway code APIGW.xxxx' },
+    error_code: {
+      type: 'string',
+      description: 'IoTEdge.xxxxxxxx, RF.xxxxxxxx (11 characters), IAM.xxxx or a gateway code APIGW.xxxx',
+    },
     error_msg: { type: 'string', description: 'the canonical message, then the failing fields and rules' },
     encoded_authorization_message: { type: 'string' },
-    details: { type: 'array', items: { type: 'object', properties: { error_code: { type: 'string' }, error_msg: { type: 'string' } } } },
+    details: {
+      type: 'array',
+      items: { type: 'object', properties: { error_code: { type: 'string' }, error_msg: { type: 'string' } } },
+    },
   },
 };
 
@@ -65,7 +74,12 @@ export function registerOpenApi(app: App): void {
       ],
       components: {
         securitySchemes: {
-          iamToken: { type: 'apiKey', in: 'header', name: 'X-Auth-Token', description: 'An IAM token: the X-Subject-Token header of POST /v3/auth/tokens.' },
+          iamToken: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'X-Auth-Token',
+            description: 'An IAM token: the X-Subject-Token header of POST /v3/auth/tokens.',
+          },
           akskSignature: {
             type: 'apiKey',
             in: 'header',
@@ -80,7 +94,8 @@ export function registerOpenApi(app: App): void {
     hideUntagged: true,
     transform: ({ schema, url, route }) => {
       const family = familyOf(url);
-      if (!schema || (family === 'gateway' && !url.startsWith('/v3/') && !url.startsWith('/_versionary/'))) return { schema, url };
+      if (!schema || (family === 'gateway' && !url.startsWith('/v3/') && !url.startsWith('/_versionary/')))
+        return { schema, url };
       const response = { ...((schema as { response?: Record<string, unknown> }).response ?? {}) };
       for (const [status, description] of Object.entries(ERROR_RESPONSES)) {
         if (status === '409' && family !== 'rfs') continue;
@@ -88,8 +103,14 @@ export function registerOpenApi(app: App): void {
       }
       const isPublic = (route.config as { public?: boolean } | undefined)?.public;
       const { querystring, headers } = schema as { querystring?: unknown; headers?: unknown };
-      const optional = { ...(querystring ? { querystring: optionalDefaults(querystring) } : {}), ...(headers ? { headers: optionalDefaults(headers) } : {}) };
-      return { schema: { ...schema, ...optional, response, ...(isPublic ? { security: [] } : {}) } as typeof schema, url };
+      const optional = {
+        ...(querystring ? { querystring: optionalDefaults(querystring) } : {}),
+        ...(headers ? { headers: optionalDefaults(headers) } : {}),
+      };
+      return {
+        schema: { ...schema, ...optional, response, ...(isPublic ? { security: [] } : {}) } as typeof schema,
+        url,
+      };
     },
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

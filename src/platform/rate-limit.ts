@@ -31,12 +31,17 @@ export class RateLimiter {
     }
     if (++w.count <= this.max) return;
     const resetSeconds = Math.max(1, Math.ceil((w.start + this.windowMs - now) / 1000));
-    throw new AppError('too_many', `at most ${this.max} requests per ${this.windowMs} ms; retry after ${resetSeconds} s`, undefined, {
-      'Retry-After': String(resetSeconds),
-      'X-RateLimit-Limit': String(this.max),
-      'X-RateLimit-Remaining': '0',
-      'X-RateLimit-Reset': String(resetSeconds),
-    });
+    throw new AppError(
+      'too_many',
+      `at most ${this.max} requests per ${this.windowMs} ms; retry after ${resetSeconds} s`,
+      undefined,
+      {
+        'Retry-After': String(resetSeconds),
+        'X-RateLimit-Limit': String(this.max),
+        'X-RateLimit-Remaining': '0',
+        'X-RateLimit-Reset': String(resetSeconds),
+      },
+    );
   }
 
   /** Forgets the windows that have ended, so idle callers cost no memory. */

@@ -58,7 +58,8 @@ export class Rendering {
 
 function pageTooLarge(headJson: string, stored: readonly string[], size: number): AppError {
   let fit = 0;
-  for (let total = 0; fit < stored.length && (total += headJson.length + stored[fit]!.length) <= MAX_RESPONSE_BYTES; ) fit++;
+  for (let total = 0; fit < stored.length && (total += headJson.length + stored[fit]!.length) <= MAX_RESPONSE_BYTES;)
+    fit++;
   const ask = fit > 0 ? `ask for at most ${fit} at a time` : 'its first item alone is larger';
   return new AppError(
     'invalid',

@@ -27,7 +27,8 @@ export function contentTypeProblem(header: string | undefined): string | undefin
   if (header === 'application/json' || header === 'application/json;charset=UTF-8') return undefined;
   const parts = header.split(';');
   const mediaType = parts[0]!.trim();
-  if (mediaType.toLowerCase() !== 'application/json') return `The content type ${echo(mediaType)} is not supported. ${SEND_JSON_UTF8}`;
+  if (mediaType.toLowerCase() !== 'application/json')
+    return `The content type ${echo(mediaType)} is not supported. ${SEND_JSON_UTF8}`;
   for (let i = 1; i < parts.length; i++) {
     const param = parts[i]!;
     const eq = param.indexOf('=');
@@ -150,7 +151,8 @@ export function locateLoneSurrogate(value: unknown): Found | undefined {
     } else if (typeof v === 'object' && v !== null) {
       const keys = Object.keys(v);
       for (const k of keys) if (unstorable(k)) return { path: pathOf(frame, printable(k)), unit: firstLoneUnit(k) };
-      for (let i = keys.length - 1; i >= 0; i--) stack.push({ value: (v as Record<string, unknown>)[keys[i]!], parent: frame, key: keys[i]! });
+      for (let i = keys.length - 1; i >= 0; i--)
+        stack.push({ value: (v as Record<string, unknown>)[keys[i]!], parent: frame, key: keys[i]! });
     }
   }
   return undefined;

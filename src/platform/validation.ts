@@ -49,9 +49,19 @@ function numberRules(schema: unknown): NumberRule[] {
     const negative = !(typeof target.minimum === 'number' && target.minimum >= 0);
     const sign = negative ? ', with "-" before a negative one' : '';
     if (types.includes('integer')) {
-      rules.push({ name, type: 'integer', syntax: negative ? SIGNED_INTEGER : INTEGER, rule: `an integer written in decimal digits 0-9${sign}` });
+      rules.push({
+        name,
+        type: 'integer',
+        syntax: negative ? SIGNED_INTEGER : INTEGER,
+        rule: `an integer written in decimal digits 0-9${sign}`,
+      });
     } else if (types.includes('number')) {
-      rules.push({ name, type: 'number', syntax: negative ? SIGNED_DECIMAL : DECIMAL, rule: `a number written in decimal digits 0-9 (a fraction after ".")${sign}` });
+      rules.push({
+        name,
+        type: 'number',
+        syntax: negative ? SIGNED_DECIMAL : DECIMAL,
+        rule: `a number written in decimal digits 0-9 (a fraction after ".")${sign}`,
+      });
     }
   }
   return rules;
@@ -67,7 +77,15 @@ function misspelledNumber(rules: NumberRule[], data: unknown): ErrorObject[] | u
       const v = values[i];
       if (typeof v !== 'string' || syntax.test(v)) continue;
       const at = Array.isArray(value) ? `/${name}/${i}` : `/${name}`;
-      return [{ instancePath: at, schemaPath: `#/properties/${name}/type`, keyword: 'type', params: { type }, message: `must be ${rule}` }];
+      return [
+        {
+          instancePath: at,
+          schemaPath: `#/properties/${name}/type`,
+          keyword: 'type',
+          params: { type },
+          message: `must be ${rule}`,
+        },
+      ];
     }
   }
   return undefined;
@@ -110,7 +128,12 @@ function fieldOf(e: ErrorObject): string {
     .map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'))
     .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
   const p = e.params as Record<string, unknown>;
-  const child = e.keyword === 'required' ? p.missingProperty : e.keyword === 'additionalProperties' ? p.additionalProperty : p.propertyName;
+  const child =
+    e.keyword === 'required'
+      ? p.missingProperty
+      : e.keyword === 'additionalProperties'
+        ? p.additionalProperty
+        : p.propertyName;
   if (typeof child === 'string') field = field ? `${field}.${child}` : child;
   return field;
 }
@@ -160,7 +183,8 @@ function kindOf(e: ErrorObject, context: string): ErrorKind {
 export function validationError(errors: ErrorObject[], context: string): AppError {
   // A key that is not a valid name also fails its value's pattern: report the name only.
   const badNames = new Set(errors.filter((e) => e.keyword === 'propertyNames').map((e) => e.instancePath));
-  const relevant = badNames.size === 0 ? errors : errors.filter((e) => !(e.keyword === 'pattern' && badNames.has(e.instancePath)));
+  const relevant =
+    badNames.size === 0 ? errors : errors.filter((e) => !(e.keyword === 'pattern' && badNames.has(e.instancePath)));
   const seen = new Set<string>();
   const parts: string[] = [];
   for (const e of relevant) {

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { AppError } from '../platform/errors.js';
 
 /**
- * Keyset paging for RFS lists (rfs.md §4.2): a marker names the boundary item by its sort values
+ * Keyset paging for RFS lists (docs/api/rfs.md §4.2): a marker names the boundary item by its sort values
  * and id, never by an offset, so a walk neither skips nor repeats items while others are created
  * or deleted. Markers are opaque (base64url JSON plus a MAC) and bound to the sort parameters.
  */
@@ -42,7 +42,10 @@ const invalid = (detail: string) => new AppError('invalid', detail);
 export function sortDirection(sortKey: string[] | undefined, sortDir: string[] | undefined): SortDir {
   const keys = (sortKey ?? []).flatMap((k) => k.split(',')).filter((k) => k !== '');
   const dirs = (sortDir ?? []).flatMap((d) => d.split(',')).filter((d) => d !== '');
-  if (keys.length !== dirs.length) throw invalid(`querystring sort_key and sort_dir must come in pairs (got ${keys.length} sort_key and ${dirs.length} sort_dir)`);
+  if (keys.length !== dirs.length)
+    throw invalid(
+      `querystring sort_key and sort_dir must come in pairs (got ${keys.length} sort_key and ${dirs.length} sort_dir)`,
+    );
   for (const k of keys) if (k !== 'create_time') throw invalid('querystring sort_key must be create_time');
   for (const d of dirs) if (d !== 'asc' && d !== 'desc') throw invalid('querystring sort_dir must be asc or desc');
   return (dirs[0] as SortDir | undefined) ?? 'desc';
@@ -56,7 +59,9 @@ export class MarkerCodec {
   }
 
   encode(scope: string, dir: SortDir, cursor: Cursor): string {
-    const payload = Buffer.from(JSON.stringify({ s: `${scope}|${dir}`, f: cursor.forward ? 1 : 0, t: cursor.at.time, i: cursor.at.id })).toString('base64url');
+    const payload = Buffer.from(
+      JSON.stringify({ s: `${scope}|${dir}`, f: cursor.forward ? 1 : 0, t: cursor.at.time, i: cursor.at.id }),
+    ).toString('base64url');
     return `${payload}.${this.mac(payload)}`;
   }
 
@@ -64,11 +69,22 @@ export class MarkerCodec {
   decode(marker: string, scope: string, dir: SortDir): Cursor {
     const [payload, mac] = marker.split('.');
     const expected = payload ? this.mac(payload) : '';
-    if (!payload || !mac || mac.length !== expected.length || !crypto.timingSafeEqual(Buffer.from(mac), Buffer.from(expected))) {
+    if (
+      !payload ||
+      !mac ||
+      mac.length !== expected.length ||
+      !crypto.timingSafeEqual(Buffer.from(mac), Buffer.from(expected))
+    ) {
       throw invalid('querystring marker is not a marker this service issued');
     }
-    const m = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { s: string; f: number; t: string; i: string };
-    if (m.s !== `${scope}|${dir}`) throw invalid('querystring marker was issued for other sort parameters or another list');
+    const m = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+      s: string;
+      f: number;
+      t: string;
+      i: string;
+    };
+    if (m.s !== `${scope}|${dir}`)
+      throw invalid('querystring marker was issued for other sort parameters or another list');
     return { forward: m.f === 1, at: { time: m.t, id: m.i } };
   }
 }

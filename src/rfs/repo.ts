@@ -9,17 +9,31 @@ const GET_PROVIDER = new Prepared(['domain', 'name'] as const, (db: Kysely<Datab
   db.selectFrom('rfs_providers').selectAll().where('domain_id', '=', p.domain).where('provider_name', '=', p.name),
 );
 /** The domain a new provider goes into; PostgreSQL holds its row until the commit, so that a domain delete waits. */
-const DOMAIN_HELD = new Prepared(['domain'] as const, (db: Kysely<Database>, p) => db.selectFrom('domains').select('id').where('id', '=', p.domain).forShare());
-const DOMAIN_EXISTS = new Prepared(['domain'] as const, (db: Kysely<Database>, p) => db.selectFrom('domains').select('id').where('id', '=', p.domain));
+const DOMAIN_HELD = new Prepared(['domain'] as const, (db: Kysely<Database>, p) =>
+  db.selectFrom('domains').select('id').where('id', '=', p.domain).forShare(),
+);
+const DOMAIN_EXISTS = new Prepared(['domain'] as const, (db: Kysely<Database>, p) =>
+  db.selectFrom('domains').select('id').where('id', '=', p.domain),
+);
 
 const LOCK_PROVIDER = new Prepared(['domain', 'name'] as const, (db: Kysely<Database>, p) =>
-  db.selectFrom('rfs_providers').selectAll().where('domain_id', '=', p.domain).where('provider_name', '=', p.name).forUpdate(),
+  db
+    .selectFrom('rfs_providers')
+    .selectAll()
+    .where('domain_id', '=', p.domain)
+    .where('provider_name', '=', p.name)
+    .forUpdate(),
 );
-const INSERT_VERSION = new Prepared(['provider_id', 'provider_version', 'version_description', 'function_graph_urn', 'create_time', 'doc'] as const, (db: Kysely<Database>, p) =>
-  db.insertInto('rfs_provider_versions').values(p),
+const INSERT_VERSION = new Prepared(
+  ['provider_id', 'provider_version', 'version_description', 'function_graph_urn', 'create_time', 'doc'] as const,
+  (db: Kysely<Database>, p) => db.insertInto('rfs_provider_versions').values(p),
 );
 const VERSION_DOC = new Prepared(['provider', 'version'] as const, (db: Kysely<Database>, p) =>
-  db.selectFrom('rfs_provider_versions').select('doc').where('provider_id', '=', p.provider).where('provider_version', '=', p.version),
+  db
+    .selectFrom('rfs_provider_versions')
+    .select('doc')
+    .where('provider_id', '=', p.provider)
+    .where('provider_version', '=', p.version),
 );
 /** One compiled query per sort direction, walking direction and presence of a boundary. */
 const versionPages = new Map<string, Prepared<'provider' | 'time' | 'id' | 'limit', { doc: string }>>();
@@ -28,16 +42,18 @@ function versionPage(dir: SortDir, forward: boolean, after: boolean) {
   let q = versionPages.get(key);
   if (!q) {
     const plan = keysetPlan(dir, forward);
-    q = new Prepared(after ? (['provider', 'time', 'id', 'limit'] as const) : (['provider', 'limit'] as const), (db: Kysely<Database>, p) => {
-      let b = db.selectFrom('rfs_provider_versions').select('doc').where('provider_id', '=', p.provider);
-      if (after) b = b.where(beyond('create_time', 'provider_version', dir, forward, { time: p.time, id: p.id }));
-      return b.orderBy('create_time', plan.timeOrder).orderBy('provider_version', plan.idOrder).limit(p.limit);
-    }) as Prepared<'provider' | 'time' | 'id' | 'limit', { doc: string }>;
+    q = new Prepared(
+      after ? (['provider', 'time', 'id', 'limit'] as const) : (['provider', 'limit'] as const),
+      (db: Kysely<Database>, p) => {
+        let b = db.selectFrom('rfs_provider_versions').select('doc').where('provider_id', '=', p.provider);
+        if (after) b = b.where(beyond('create_time', 'provider_version', dir, forward, { time: p.time, id: p.id }));
+        return b.orderBy('create_time', plan.timeOrder).orderBy('provider_version', plan.idOrder).limit(p.limit);
+      },
+    ) as Prepared<'provider' | 'time' | 'id' | 'limit', { doc: string }>;
     versionPages.set(key, q);
   }
   return q;
 }
-
 
 /** `time <op> t or (time = t and id <op> i)`: the keyset condition of paging.ts. */
 function beyond(timeCol: string, idCol: string, dir: SortDir, forward: boolean, at: Boundary) {
@@ -45,7 +61,7 @@ function beyond(timeCol: string, idCol: string, dir: SortDir, forward: boolean, 
   return sql<SqlBool>`(${sql.ref(timeCol)} ${sql.raw(p.timeCmp)} ${at.time} or (${sql.ref(timeCol)} = ${at.time} and ${sql.ref(idCol)} ${sql.raw(p.idCmp)} ${at.id}))`;
 }
 
-/** SQL for private providers and their versions; providers are scoped by domain (rfs.md §1.3). */
+/** SQL for private providers and their versions; providers are scoped by domain (docs/api/rfs.md §1.3). */
 export class RfsRepo {
   constructor(
     private readonly db: Kysely<Database>,
@@ -59,9 +75,15 @@ export class RfsRepo {
     return this.transact((trx) => fn(new RfsRepo(trx, this.dialect, this.transact)));
   }
 
-  /** True when the domain still exists (a credential may outlive it by the auth cache); on PostgreSQL its row is held to the commit. */
+  /**
+   * True when the domain still exists (a credential may outlive it by the auth cache); on PostgreSQL its row is held to
+   * the commit.
+   */
   async holdDomain(domainId: string): Promise<boolean> {
-    return (await (this.dialect === 'postgres' ? DOMAIN_HELD : DOMAIN_EXISTS).first(this.db, { domain: domainId })) !== undefined;
+    return (
+      (await (this.dialect === 'postgres' ? DOMAIN_HELD : DOMAIN_EXISTS).first(this.db, { domain: domainId })) !==
+      undefined
+    );
   }
 
   async insertProvider(row: RfsProviderTable): Promise<void> {
@@ -81,11 +103,21 @@ export class RfsRepo {
   }
 
   async countProviders(domain: string): Promise<number> {
-    const r = await this.db.selectFrom('rfs_providers').select((eb) => eb.fn.countAll<number | string>().as('n')).where('domain_id', '=', domain).executeTakeFirstOrThrow();
+    const r = await this.db
+      .selectFrom('rfs_providers')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('domain_id', '=', domain)
+      .executeTakeFirstOrThrow();
     return Number(r.n);
   }
 
-  listProviders(domain: string, dir: SortDir, forward: boolean, after: Boundary | undefined, limit: number): Promise<RfsProviderTable[]> {
+  listProviders(
+    domain: string,
+    dir: SortDir,
+    forward: boolean,
+    after: Boundary | undefined,
+    limit: number,
+  ): Promise<RfsProviderTable[]> {
     const p = keysetPlan(dir, forward);
     let q = this.db.selectFrom('rfs_providers').selectAll().where('domain_id', '=', domain);
     if (after) q = q.where(beyond('create_time', 'provider_name', dir, forward, after));
@@ -104,7 +136,11 @@ export class RfsRepo {
 
   /** Deletes the provider; its versions go with it (foreign key cascade). */
   async deleteProvider(domain: string, providerId: string): Promise<boolean> {
-    const res = await this.db.deleteFrom('rfs_providers').where('domain_id', '=', domain).where('provider_id', '=', providerId).executeTakeFirst();
+    const res = await this.db
+      .deleteFrom('rfs_providers')
+      .where('domain_id', '=', domain)
+      .where('provider_id', '=', providerId)
+      .executeTakeFirst();
     return Number(res.numDeletedRows) > 0;
   }
 
@@ -113,7 +149,11 @@ export class RfsRepo {
   }
 
   async countVersions(providerId: string): Promise<number> {
-    const r = await this.db.selectFrom('rfs_provider_versions').select((eb) => eb.fn.countAll<number | string>().as('n')).where('provider_id', '=', providerId).executeTakeFirstOrThrow();
+    const r = await this.db
+      .selectFrom('rfs_provider_versions')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('provider_id', '=', providerId)
+      .executeTakeFirstOrThrow();
     return Number(r.n);
   }
 
@@ -123,13 +163,23 @@ export class RfsRepo {
   }
 
   /** The stored renderings of a page of versions, in keyset order (paging.ts). */
-  listVersionDocs(providerId: string, dir: SortDir, forward: boolean, after: Boundary | undefined, limit: number): Promise<string[]> {
+  listVersionDocs(
+    providerId: string,
+    dir: SortDir,
+    forward: boolean,
+    after: Boundary | undefined,
+    limit: number,
+  ): Promise<string[]> {
     const params = { provider: providerId, time: after?.time, id: after?.id, limit };
     return versionPage(dir, forward, after !== undefined).column(this.db, params, 'doc', this.reader);
   }
 
   async deleteVersion(providerId: string, version: string): Promise<boolean> {
-    const res = await this.db.deleteFrom('rfs_provider_versions').where('provider_id', '=', providerId).where('provider_version', '=', version).executeTakeFirst();
+    const res = await this.db
+      .deleteFrom('rfs_provider_versions')
+      .where('provider_id', '=', providerId)
+      .where('provider_version', '=', version)
+      .executeTakeFirst();
     return Number(res.numDeletedRows) > 0;
   }
 }

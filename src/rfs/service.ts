@@ -5,8 +5,13 @@ import type { RfsProviderTable } from '../store/types.js';
 import { keysetPage, sortDirection, type MarkerCodec, type PageResult, type SortDir } from './paging.js';
 import type { RfsRepo } from './repo.js';
 import { boundaryOfDoc, source, versionMetadataJson, versionPageJson, withDoc } from './views.js';
-import type { CreateProviderBody, CreateVersionBody, ListQuery, ProviderSummary, UpdateProviderBody } from './schemas.js';
-
+import type {
+  CreateProviderBody,
+  CreateVersionBody,
+  ListQuery,
+  ProviderSummary,
+  UpdateProviderBody,
+} from './schemas.js';
 
 export const errors = {
   providerNotFound: pinnedError(404, 'RF.10014001', 'The private provider does not exist.'),
@@ -50,11 +55,12 @@ export function checkProvider(body: Omit<CreateProviderBody, 'provider_name'>, r
   if ((body.provider_version === undefined) !== (body.function_graph_urn === undefined)) {
     throw invalid('provider_version and function_graph_urn must be given together');
   }
-  if (body.provider_agency_name && body.provider_agency_urn) throw invalid('provider_agency_name and provider_agency_urn cannot both be set');
+  if (body.provider_agency_name && body.provider_agency_urn)
+    throw invalid('provider_agency_name and provider_agency_urn cannot both be set');
   if (body.function_graph_urn) checkUrn(body.function_graph_urn, region);
 }
 
-/** The rules of private providers and their immutable versions (rfs.md §4–§5). */
+/** The rules of private providers and their immutable versions (docs/api/rfs.md §4–§5). */
 export class RfsService {
   constructor(
     private readonly repo: RfsRepo,
@@ -62,7 +68,10 @@ export class RfsService {
     private readonly opts: RfsOptions,
   ) {}
 
-  async createProvider(domain: string, body: CreateProviderBody): Promise<{ provider_id: string; provider_source: string }> {
+  async createProvider(
+    domain: string,
+    body: CreateProviderBody,
+  ): Promise<{ provider_id: string; provider_source: string }> {
     checkProvider(body, this.opts.region);
     const t = now();
     const row: RfsProviderTable = {
@@ -87,20 +96,35 @@ export class RfsService {
         throw err;
       }
       if (body.provider_version && body.function_graph_urn) {
-        await repo.insertVersion(withDoc({ provider_id: row.provider_id, provider_version: body.provider_version, version_description: body.version_description ?? null, function_graph_urn: body.function_graph_urn, create_time: t }));
+        await repo.insertVersion(
+          withDoc({
+            provider_id: row.provider_id,
+            provider_version: body.provider_version,
+            version_description: body.version_description ?? null,
+            function_graph_urn: body.function_graph_urn,
+            create_time: t,
+          }),
+        );
       }
     });
     return { provider_id: row.provider_id, provider_source: source(row.provider_name) };
   }
 
   /**
-   * rfs.md §1.5: the named provider must exist (404), then match a given id (400). `lock`: every
+   * docs/api/rfs.md §1.5: the named provider must exist (404), then match a given id (400). `lock`: every
    * transaction that changes a provider or its versions reads it locked, first (RfsRepo.getProvider).
    */
-  private async provider(repo: RfsRepo, domain: string, name: string, providerId?: string, lock = false): Promise<RfsProviderTable> {
+  private async provider(
+    repo: RfsRepo,
+    domain: string,
+    name: string,
+    providerId?: string,
+    lock = false,
+  ): Promise<RfsProviderTable> {
     const p = await repo.getProvider(domain, name, lock);
     if (!p) throw errors.providerNotFound(`provider_name ${name}`);
-    if (providerId !== undefined && providerId !== p.provider_id) throw invalid(`provider_id ${providerId} is not the id of provider ${name}`);
+    if (providerId !== undefined && providerId !== p.provider_id)
+      throw invalid(`provider_id ${providerId} is not the id of provider ${name}`);
     return p;
   }
 
@@ -109,10 +133,12 @@ export class RfsService {
   }
 
   async updateProvider(domain: string, name: string, body: UpdateProviderBody): Promise<void> {
-    if (body.provider_description === undefined) throw invalid('provider_description is the only field that can be updated and is missing');
+    if (body.provider_description === undefined)
+      throw invalid('provider_description is the only field that can be updated and is missing');
     await this.repo.transaction(async (repo) => {
       const p = await this.provider(repo, domain, name, body.provider_id, true);
-      if (!(await repo.updateDescription(domain, p.provider_id, body.provider_description!, now()))) throw errors.providerNotFound(`provider_name ${name}`);
+      if (!(await repo.updateDescription(domain, p.provider_id, body.provider_description!, now())))
+        throw errors.providerNotFound(`provider_name ${name}`);
     });
   }
 
@@ -142,7 +168,15 @@ export class RfsService {
         throw errors.quota(`the number of versions of provider ${name} reached the limit of ${this.opts.versionQuota}`);
       }
       try {
-        await repo.insertVersion(withDoc({ provider_id: p.provider_id, provider_version: body.provider_version, version_description: body.version_description ?? null, function_graph_urn: body.function_graph_urn, create_time: now() }));
+        await repo.insertVersion(
+          withDoc({
+            provider_id: p.provider_id,
+            provider_version: body.provider_version,
+            version_description: body.version_description ?? null,
+            function_graph_urn: body.function_graph_urn,
+            create_time: now(),
+          }),
+        );
       } catch (err) {
         if (isUniqueViolation(err)) throw errors.versionExists(`provider_version ${body.provider_version}`);
         if (isForeignKeyViolation(err)) throw errors.providerNotFound(`provider_name ${name}`);
@@ -174,7 +208,8 @@ export class RfsService {
   async deleteVersion(domain: string, name: string, version: string, providerId?: string): Promise<void> {
     await this.repo.transaction(async (repo) => {
       const p = await this.provider(repo, domain, name, providerId, true);
-      if (!(await repo.deleteVersion(p.provider_id, version))) throw errors.versionNotFound(`provider_version ${version}`);
+      if (!(await repo.deleteVersion(p.provider_id, version)))
+        throw errors.versionNotFound(`provider_version ${version}`);
     });
   }
 

@@ -14,7 +14,12 @@ export const source = (name: string) => `huawei.com/private-provider/${name}`;
 
 /** The row of a version with its rendering. */
 export function withDoc(v: Omit<RfsProviderVersionTable, 'doc'>): RfsProviderVersionTable {
-  const doc = summary.render({ provider_version: v.provider_version, version_description: v.version_description ?? undefined, function_graph_urn: v.function_graph_urn, create_time: v.create_time });
+  const doc = summary.render({
+    provider_version: v.provider_version,
+    version_description: v.version_description ?? undefined,
+    function_graph_urn: v.function_graph_urn,
+    create_time: v.create_time,
+  });
   return { ...v, doc };
 }
 
@@ -33,6 +38,10 @@ export function versionMetadataJson(p: Provider, doc: string): string {
 }
 
 /** VersionPage: the summaries of a page, then its page_info. */
-export function versionPageJson(p: Provider, docs: readonly string[], pageInfo: { next_marker: string | null; previous_marker: string | null; current_count: number }): string {
+export function versionPageJson(
+  p: Provider,
+  docs: readonly string[],
+  pageInfo: { next_marker: string | null; previous_marker: string | null; current_count: number },
+): string {
   return `{"versions":${summary.spliceAll(summary.headJson(p.provider_id, p.provider_name), docs)},"page_info":${JSON.stringify(pageInfo)}}`;
 }

@@ -55,12 +55,18 @@ export interface StoreOptions {
 export class StoreConfigError extends Error {}
 
 export function openStore(opts: StoreOptions): Store {
-  if (opts.database.startsWith('sqlite:')) return openSqlite(opts.database.slice('sqlite:'.length), opts.sqliteSync ?? 'full', opts);
+  if (opts.database.startsWith('sqlite:'))
+    return openSqlite(opts.database.slice('sqlite:'.length), opts.sqliteSync ?? 'full', opts);
   if (/^postgres(ql)?:\/\//.test(opts.database)) return openPostgres(opts);
   throw new StoreConfigError(`unsupported database URL: ${opts.database}`);
 }
 
-const KINDS: Record<string, string> = { SelectQueryNode: 'select', InsertQueryNode: 'insert', UpdateQueryNode: 'update', DeleteQueryNode: 'delete' };
+const KINDS: Record<string, string> = {
+  SelectQueryNode: 'select',
+  InsertQueryNode: 'insert',
+  UpdateQueryNode: 'update',
+  DeleteQueryNode: 'delete',
+};
 
 function queryLog(onQuery?: StoreOptions['onQuery']): KyselyConfig['log'] {
   if (!onQuery) return undefined;
@@ -146,7 +152,17 @@ function openSqlite(file: string, sync: 'full' | 'normal', opts: StoreOptions): 
       await view.destroy();
     }
   };
-  return { db, dialect: 'sqlite', sqliteSync: sync, transact, ready, readConsistent, reader, location: `sqlite:${file}`, close };
+  return {
+    db,
+    dialect: 'sqlite',
+    sqliteSync: sync,
+    transact,
+    ready,
+    readConsistent,
+    reader,
+    location: `sqlite:${file}`,
+    close,
+  };
 }
 
 /**
@@ -277,7 +293,11 @@ class SpaceWatch {
     if (!this.full) return;
     const value = new Date().toISOString();
     await transact((trx) =>
-      trx.insertInto('versionary_meta').values({ key: 'ready_probe', value }).onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute(),
+      trx
+        .insertInto('versionary_meta')
+        .values({ key: 'ready_probe', value })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+        .execute(),
     );
   }
 }
@@ -295,11 +315,35 @@ export function isForeignKeyViolation(err: unknown): boolean {
 }
 
 const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN',
-  '57P01', '57P02', '57P03', '57014', '40P01', '40001', '08000', '08001', '08003', '08004', '08006', '53300', '25P03',
-  'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_IOERR', 'SQLITE_FULL', '53100', 'ENOSPC',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'EAI_AGAIN',
+  '57P01',
+  '57P02',
+  '57P03',
+  '57014',
+  '40P01',
+  '40001',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '53300',
+  '25P03',
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'SQLITE_IOERR',
+  'SQLITE_FULL',
+  '53100',
+  'ENOSPC',
 ]);
-const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|connection is closed|Cannot use a pool after calling end/i;
+const UNAVAILABLE_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|connection is closed|Cannot use a pool after calling end/i;
 
 /**
  * True when err means the database cannot answer now (down, unreachable, overloaded or timed out,

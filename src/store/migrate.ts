@@ -34,7 +34,10 @@ export async function migrate(store: Store, options: MigrateOptions = {}): Promi
   }
   const migrator = new Migrator({
     db: store.db,
-    provider: { getMigrations: async () => (options.rfs ? { ...MIGRATIONS, '005_rfs_domains': rfsDomains(options.rfs) } : MIGRATIONS) },
+    provider: {
+      getMigrations: async () =>
+        options.rfs ? { ...MIGRATIONS, '005_rfs_domains': rfsDomains(options.rfs) } : MIGRATIONS,
+    },
     migrationTableName: TABLE,
     migrationLockTableName: `${TABLE}_lock`,
   });

@@ -21,7 +21,9 @@ export class Prepared<P extends string, R> {
       const marks = Object.fromEntries(this.names.map((n, i) => [n, `\u0000prepared:${i}\u0000`])) as Record<P, string>;
       const query = this.build(db, marks).compile();
       const byMark = new Map(this.names.map((n) => [marks[n], n]));
-      const slots = query.parameters.map((v) => (typeof v === 'string' && byMark.has(v) ? byMark.get(v)! : { value: v }));
+      const slots = query.parameters.map((v) =>
+        typeof v === 'string' && byMark.has(v) ? byMark.get(v)! : { value: v },
+      );
       const used = new Set(slots.filter((s): s is P => typeof s === 'string'));
       for (const n of this.names) if (!used.has(n)) throw new Error(`prepared query: parameter ${n} is not bound`);
       entry = { query, slots };
@@ -43,7 +45,12 @@ export class Prepared<P extends string, R> {
   }
 
   /** The first column of every row of a read (no row objects are made on the SQLite reader). */
-  async column<C extends keyof R>(db: Kysely<any>, params: Record<P, unknown>, name: C, reader?: Reader): Promise<R[C][]> {
+  async column<C extends keyof R>(
+    db: Kysely<any>,
+    params: Record<P, unknown>,
+    name: C,
+    reader?: Reader,
+  ): Promise<R[C][]> {
     if (!reader) return (await this.execute(db, params)).rows.map((r) => r[name]);
     const { query, slots } = this.compile(db);
     return reader<R[C]>(query.sql, this.bind(slots, params), true);

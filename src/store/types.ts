@@ -84,7 +84,7 @@ export interface EdgeAppVersionTable {
 }
 
 export interface RfsProviderTable {
-  /** The owning domain (account): names are unique per domain (rfs.md §1.3). */
+  /** The owning domain (account): names are unique per domain (docs/api/rfs.md §1.3). */
   domain_id: string;
   provider_name: string;
   provider_id: string;

@@ -24,7 +24,11 @@ describe.each(BACKENDS)('versionary admin export / import on %s', (kind) => {
     for (let a = 0; a < 6; a++) {
       expect((await iot.createApp({ edge_app_id: `cli-app-${a}` })).statusCode).toBe(201);
       for (let v = 0; v < 100; v += 10) {
-        const created = await Promise.all(Array.from({ length: 10 }, (_, i) => iot.createVersion(`cli-app-${a}`, versionWith('version', `1.${v + i}.0`, VALID_VERSION))));
+        const created = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            iot.createVersion(`cli-app-${a}`, versionWith('version', `1.${v + i}.0`, VALID_VERSION)),
+          ),
+        );
         expect(created.map((r) => r.statusCode)).toEqual(Array(10).fill(201));
       }
       expect((await iot.setState(`cli-app-${a}`, '1.7.0', 'PUBLISHED')).statusCode).toBe(200);
@@ -32,7 +36,11 @@ describe.each(BACKENDS)('versionary admin export / import on %s', (kind) => {
     const r = rfs(s, token);
     expect((await r.createProvider({ provider_name: 'cli-provider' })).statusCode).toBe(201);
     for (let v = 0; v < 520; v += 20) {
-      const created = await Promise.all(Array.from({ length: 20 }, (_, i) => r.createVersion('cli-provider', { provider_version: `0.${v + i}.0+b.${i}`, function_graph_urn: URN })));
+      const created = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          r.createVersion('cli-provider', { provider_version: `0.${v + i}.0+b.${i}`, function_graph_urn: URN }),
+        ),
+      );
       expect(created.map((x) => x.statusCode)).toEqual(Array(20).fill(201));
     }
     await s.app.close();
@@ -48,7 +56,12 @@ describe.each(BACKENDS)('versionary admin export / import on %s', (kind) => {
     expect(runCli(['admin', 'reset', '--yes', ...db]).code).toBe(0);
     const imported = runCli(['admin', 'import', file, '--json', ...db]);
     expect(imported.code, imported.stderr).toBe(0);
-    expect(JSON.parse(imported.stdout)).toEqual({ edge_apps: 6, edge_app_versions: 600, rfs_providers: 1, rfs_provider_versions: 520 });
+    expect(JSON.parse(imported.stdout)).toEqual({
+      edge_apps: 6,
+      edge_app_versions: 600,
+      rfs_providers: 1,
+      rfs_provider_versions: 520,
+    });
     const replaced = runCli(['admin', 'import', file, '--mode', 'replace', ...db]);
     expect(replaced.code, replaced.stderr).toBe(0);
     const again = runCli(['admin', 'export', '--out', `${file}.again`, ...db]);
@@ -62,14 +75,23 @@ describe.each(BACKENDS)('versionary admin export / import on %s', (kind) => {
     const snapshot = JSON.parse(fs.readFileSync(file, 'utf8'));
     expect(snapshot.domain_id).toEqual(expect.any(String));
     expect(snapshot.edge_apps).toHaveLength(6);
-    const stray = { ...snapshot, edge_apps: [{ ...snapshot.edge_apps[0], project_id: 'not-a-project' }], edge_app_versions: [], rfs_providers: [], rfs_provider_versions: [] };
+    const stray = {
+      ...snapshot,
+      edge_apps: [{ ...snapshot.edge_apps[0], project_id: 'not-a-project' }],
+      edge_app_versions: [],
+      rfs_providers: [],
+      rfs_provider_versions: [],
+    };
     fs.writeFileSync(file, JSON.stringify(stray));
     const refused = runCli(['admin', 'import', file, '--mode', 'replace', ...db]);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('edge_apps[0].project_id: project not-a-project does not exist');
     const created = runCli(['admin', 'domain', 'create', 'other-domain', ...db]);
     expect(created.code, created.stderr).toBe(0);
-    for (const args of [['reset', '--yes'], ['export', '--out', file]]) {
+    for (const args of [
+      ['reset', '--yes'],
+      ['export', '--out', file],
+    ]) {
       const outside = runCli(['admin', ...args, '--domain', 'other-domain', '--project-id', PROJECT_ID, ...db]);
       expect(outside.code).not.toBe(0);
       expect(outside.stderr).toContain(`project ${PROJECT_ID} does not exist in domain other-domain`);

@@ -12,7 +12,12 @@ describe.each(BACKENDS)('admin API walls between domains on %s', (kind) => {
   let domainB: { id: string; name: string };
   const PROJECT_B = 'acme-project-0001';
   const call = (token: string, method: 'GET' | 'POST', url: string, payload?: string) =>
-    s.app.inject({ method, url, headers: { 'x-auth-token': token, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) }, payload });
+    s.app.inject({
+      method,
+      url,
+      headers: { 'x-auth-token': token, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
+      payload,
+    });
   const stored = async () => ({ iot: await iotedgeSnapshot(s), rfs: await rfsSnapshot(s) });
   const exportOf = async (token: string, query = '') => {
     const res = await call(token, 'GET', `/_versionary/export${query}`);
@@ -26,13 +31,28 @@ describe.each(BACKENDS)('admin API walls between domains on %s', (kind) => {
     domainB = await s.opened.iam.createDomain({ name: 'acme' });
     await s.opened.iam.createProject({ name: 'acme-east', id: PROJECT_B, domain: 'acme' });
     await s.opened.iam.createUser({ name: 'boss', password: 'boss-password-1', admin: true, domain: 'acme' });
-    const res = await s.app.inject({ method: 'POST', url: '/v3/auth/tokens', payload: passwordBody({ user: 'boss', password: 'boss-password-1', domain: 'acme', project: 'acme-east' }) });
+    const res = await s.app.inject({
+      method: 'POST',
+      url: '/v3/auth/tokens',
+      payload: passwordBody({ user: 'boss', password: 'boss-password-1', domain: 'acme', project: 'acme-east' }),
+    });
     expect(res.statusCode, res.body).toBe(201);
     tokenB = res.headers['x-subject-token'] as string;
-    for (const [token, project, app] of [[tokenA, PROJECT_ID, 'a-app'], [tokenB, PROJECT_B, 'b-app']] as const) {
+    for (const [token, project, app] of [
+      [tokenA, PROJECT_ID, 'a-app'],
+      [tokenB, PROJECT_B, 'b-app'],
+    ] as const) {
       expect((await iotedge(s, token, project).createApp({ edge_app_id: app })).statusCode).toBe(201);
       expect((await iotedge(s, token, project).createVersion(app, VALID_VERSION)).statusCode).toBe(201);
-      expect((await rfs(s, token).createProvider({ provider_name: `${app}-provider`, provider_version: '1.0.0', function_graph_urn: URN })).statusCode).toBe(201);
+      expect(
+        (
+          await rfs(s, token).createProvider({
+            provider_name: `${app}-provider`,
+            provider_version: '1.0.0',
+            function_graph_urn: URN,
+          })
+        ).statusCode,
+      ).toBe(201);
     }
   });
   afterAll(async () => s.close());
@@ -47,7 +67,10 @@ describe.each(BACKENDS)('admin API walls between domains on %s', (kind) => {
     for (const project of [PROJECT_ID, 'no-such-project']) {
       const res = await call(tokenB, 'GET', `/_versionary/export?project_id=${project}`);
       expect(res.statusCode).toBe(404);
-      expect(res.json()).toEqual({ error_code: 'IAM.0003', error_msg: `The resource could not be found. project ${project} does not exist in your domain` });
+      expect(res.json()).toEqual({
+        error_code: 'IAM.0003',
+        error_msg: `The resource could not be found. project ${project} does not exist in your domain`,
+      });
     }
     expect((await exportOf(tokenA)).edge_apps.map((a: { edge_app_id: string }) => a.edge_app_id)).toEqual(['a-app']);
   });
@@ -77,12 +100,36 @@ describe.each(BACKENDS)('admin API walls between domains on %s', (kind) => {
       { body: snapshotA, mode: 'add', says: 'edge_apps[0].project_id: project ' },
       { body: snapshotA, mode: 'replace', says: 'edge_apps[0].project_id: project ' },
       { body: { ...snapshotB, project_id: PROJECT_ID }, mode: 'replace', says: 'project_id: project ' },
-      { body: { ...snapshotB, rfs_providers: [{ ...providerB, project_id: 'no-such-project' }] }, mode: 'replace', says: 'rfs_providers[0].project_id: project ' },
-      { body: { ...snapshotB, rfs_providers: [{ ...providerB, project_id: PROJECT_ID }] }, mode: 'add', says: 'rfs_providers[0].project_id: project ' },
-      { body: { ...snapshotB, edge_apps: [...snapshotB.edge_apps, { ...snapshotA.edge_apps[0] }] }, mode: 'replace', says: 'edge_apps[1].project_id: project ' },
-      { body: { ...snapshotB, rfs_providers: [{ ...providerB, domain_id: DOMAIN_ID }] }, mode: 'add', says: `rfs_providers[0].domain_id: domain ${DOMAIN_ID} is not the domain ${domainB.id}` },
-      { body: { ...snapshotB, rfs_providers: [{ ...providerB, domain_id: 'no-such-domain' }] }, mode: 'replace', says: `rfs_providers[0].domain_id: domain no-such-domain is not the domain ${domainB.id}` },
-      { body: { ...snapshotB, rfs_providers: [...snapshotB.rfs_providers, { ...snapshotA.rfs_providers[0] }] }, mode: 'replace', says: `rfs_providers[1].domain_id: domain ${DOMAIN_ID} is not` },
+      {
+        body: { ...snapshotB, rfs_providers: [{ ...providerB, project_id: 'no-such-project' }] },
+        mode: 'replace',
+        says: 'rfs_providers[0].project_id: project ',
+      },
+      {
+        body: { ...snapshotB, rfs_providers: [{ ...providerB, project_id: PROJECT_ID }] },
+        mode: 'add',
+        says: 'rfs_providers[0].project_id: project ',
+      },
+      {
+        body: { ...snapshotB, edge_apps: [...snapshotB.edge_apps, { ...snapshotA.edge_apps[0] }] },
+        mode: 'replace',
+        says: 'edge_apps[1].project_id: project ',
+      },
+      {
+        body: { ...snapshotB, rfs_providers: [{ ...providerB, domain_id: DOMAIN_ID }] },
+        mode: 'add',
+        says: `rfs_providers[0].domain_id: domain ${DOMAIN_ID} is not the domain ${domainB.id}`,
+      },
+      {
+        body: { ...snapshotB, rfs_providers: [{ ...providerB, domain_id: 'no-such-domain' }] },
+        mode: 'replace',
+        says: `rfs_providers[0].domain_id: domain no-such-domain is not the domain ${domainB.id}`,
+      },
+      {
+        body: { ...snapshotB, rfs_providers: [...snapshotB.rfs_providers, { ...snapshotA.rfs_providers[0] }] },
+        mode: 'replace',
+        says: `rfs_providers[1].domain_id: domain ${DOMAIN_ID} is not`,
+      },
     ];
     for (const { body, mode, says } of cases) {
       const res = await call(tokenB, 'POST', `/_versionary/import?mode=${mode}`, JSON.stringify(body));
@@ -101,7 +148,12 @@ describe.each(BACKENDS)('admin API walls between domains on %s', (kind) => {
       ['GET', `/_versionary/export?projectId=${PROJECT_B}`],
       ['POST', `/_versionary/import?mode=replace&project_id=${PROJECT_B}`],
     ] as const) {
-      const res = await call(tokenB, method, url, method === 'POST' && url.includes('import') ? JSON.stringify(await exportOf(tokenB)) : undefined);
+      const res = await call(
+        tokenB,
+        method,
+        url,
+        method === 'POST' && url.includes('import') ? JSON.stringify(await exportOf(tokenB)) : undefined,
+      );
       expect(res.statusCode, `${url} ${res.body}`).toBe(400);
       expect(res.json().error_msg).toContain('is not a known parameter');
     }
@@ -113,16 +165,31 @@ describe.each(BACKENDS)('admin API walls between domains on %s', (kind) => {
     const b = await exportOf(tokenB);
     const before = await stored();
     const intruder = { ...a.rfs_provider_versions[0], provider_version: '6.6.6' };
-    const res = await call(tokenB, 'POST', '/_versionary/import', JSON.stringify({ ...b, edge_apps: [], edge_app_versions: [], rfs_providers: [], rfs_provider_versions: [intruder] }));
+    const res = await call(
+      tokenB,
+      'POST',
+      '/_versionary/import',
+      JSON.stringify({
+        ...b,
+        edge_apps: [],
+        edge_app_versions: [],
+        rfs_providers: [],
+        rfs_provider_versions: [intruder],
+      }),
+    );
     expect(res.statusCode, res.body).toBe(400);
-    expect(res.json().error_msg).toContain(`rfs_provider_versions[0].provider_id: provider ${intruder.provider_id} is neither in the snapshot nor in the store`);
+    expect(res.json().error_msg).toContain(
+      `rfs_provider_versions[0].provider_id: provider ${intruder.provider_id} is neither in the snapshot nor in the store`,
+    );
     expect(await stored()).toEqual(before);
   });
 
   it('runs replace imports sent at once one after another: each succeeds, the data is the snapshot', async () => {
     const b = await exportOf(tokenB);
     const before = await stored();
-    const results = await Promise.all(Array.from({ length: 4 }, () => call(tokenB, 'POST', '/_versionary/import?mode=replace', JSON.stringify(b))));
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () => call(tokenB, 'POST', '/_versionary/import?mode=replace', JSON.stringify(b))),
+    );
     expect(results.map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
     expect(await stored()).toEqual(before);
   });
@@ -130,18 +197,28 @@ describe.each(BACKENDS)('admin API walls between domains on %s', (kind) => {
   it("replace deletes only the caller's domain, whatever scope the snapshot claims", async () => {
     const b = await exportOf(tokenB);
     const before = await stored();
-    for (const header of [{ domain_id: null, project_id: null }, { domain_id: 'some-other-domain', project_id: null }]) {
+    for (const header of [
+      { domain_id: null, project_id: null },
+      { domain_id: 'some-other-domain', project_id: null },
+    ]) {
       const res = await call(tokenB, 'POST', '/_versionary/import?mode=replace', JSON.stringify({ ...b, ...header }));
       expect(res.statusCode, res.body).toBe(200);
       expect(await stored()).toEqual(before);
     }
-    const emptied = await call(tokenB, 'POST', '/_versionary/import?mode=replace', JSON.stringify({ ...b, edge_apps: [], edge_app_versions: [], rfs_providers: [], rfs_provider_versions: [] }));
+    const emptied = await call(
+      tokenB,
+      'POST',
+      '/_versionary/import?mode=replace',
+      JSON.stringify({ ...b, edge_apps: [], edge_app_versions: [], rfs_providers: [], rfs_provider_versions: [] }),
+    );
     expect(emptied.statusCode).toBe(200);
     const after = await stored();
     expect(after.iot.apps.map((x) => x.edge_app_id)).toEqual(['a-app']);
     expect(after.iot.versions).toEqual(before.iot.versions.filter((v) => v.project_id === PROJECT_ID));
     expect(after.rfs.providers).toEqual(before.rfs.providers.filter((p) => p.domain_id === DOMAIN_ID));
-    expect(after.rfs.versions).toEqual(before.rfs.versions.filter((v) => v.provider_id === after.rfs.providers[0]!.provider_id));
+    expect(after.rfs.versions).toEqual(
+      before.rfs.versions.filter((v) => v.provider_id === after.rfs.providers[0]!.provider_id),
+    );
     expect((await call(tokenB, 'POST', '/_versionary/import', JSON.stringify(b))).statusCode).toBe(200);
   });
 });

@@ -12,7 +12,13 @@ const run = (text: string | Buffer, limits = { depth: 8, recordBytes: 1000 }, ch
 describe('the snapshot guard', () => {
   it('reports top-level keys in order with the kind of their values, across chunk boundaries', () => {
     for (const chunk of [1, 3, 7, 1000]) {
-      expect(run('{ "format" : "a\\"b", "version":1,"x\\"y":null, "edge_apps":[{"k":"[{"}], "t": {"a":[]} }', undefined, chunk)).toEqual([
+      expect(
+        run(
+          '{ "format" : "a\\"b", "version":1,"x\\"y":null, "edge_apps":[{"k":"[{"}], "t": {"a":[]} }',
+          undefined,
+          chunk,
+        ),
+      ).toEqual([
         ['format', 'scalar'],
         ['version', 'scalar'],
         ['x\\"y', 'scalar'],
@@ -39,6 +45,9 @@ describe('the snapshot guard', () => {
     const record = JSON.stringify({ description: 'd'.repeat(200), n: 'a\\b', list: ['x', 'y'] });
     const text = `{"format":"f","t":[${Array(200_000).fill(record).join(',')}]}`;
     const keys = run(text, { depth: 8, recordBytes: 4096 }, 65536);
-    expect(keys).toEqual([['format', 'scalar'], ['t', 'array']]);
+    expect(keys).toEqual([
+      ['format', 'scalar'],
+      ['t', 'array'],
+    ]);
   });
 });

@@ -15,7 +15,11 @@ describe.each(BACKENDS)('an import in progress on %s', (kind) => {
     s = await startServer(kind);
     token = await adminToken(s);
     const project = await s.opened.iam.createProject({ name: `tenant-${kind}`, id: `tenant-project-${kind}` });
-    const res = await s.app.inject({ method: 'POST', url: '/v3/auth/tokens', payload: passwordBody({ project: project.name }) });
+    const res = await s.app.inject({
+      method: 'POST',
+      url: '/v3/auth/tokens',
+      payload: passwordBody({ project: project.name }),
+    });
     other = res.headers['x-subject-token'] as string;
     const iot = iotedge(s, other, project.id);
     expect((await iot.createApp({ edge_app_id: 'busy-app' })).statusCode).toBe(201);
@@ -29,7 +33,9 @@ describe.each(BACKENDS)('an import in progress on %s', (kind) => {
     const socket = net.connect(port, '127.0.0.1');
     await new Promise((resolve) => socket.once('connect', resolve));
     const prefix = '{"format":"versionary-snapshot","version":1,"edge_apps":[';
-    socket.write(`POST /_versionary/import HTTP/1.1\r\nHost: x\r\nX-Auth-Token: ${token}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n${prefix}`);
+    socket.write(
+      `POST /_versionary/import HTTP/1.1\r\nHost: x\r\nX-Auth-Token: ${token}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n${prefix}`,
+    );
     await new Promise((resolve) => setTimeout(resolve, 200));
 
     const base = `http://127.0.0.1:${port}/v2/tenant-project-${kind}/edge-apps`;
@@ -37,8 +43,16 @@ describe.each(BACKENDS)('an import in progress on %s', (kind) => {
     const started = Date.now();
     const answers = [];
     for (let i = 0; i < 5; i++) {
-      const t = await fetch(`http://127.0.0.1:${port}/v3/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(passwordBody({ project: `tenant-${kind}` })) });
-      const created = await fetch(`${base}/busy-app/versions`, { method: 'POST', headers, body: JSON.stringify(versionWith('version', `3.${i}.0`, VALID_VERSION)) });
+      const t = await fetch(`http://127.0.0.1:${port}/v3/auth/tokens`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(passwordBody({ project: `tenant-${kind}` })),
+      });
+      const created = await fetch(`${base}/busy-app/versions`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(versionWith('version', `3.${i}.0`, VALID_VERSION)),
+      });
       const listed = await fetch(`${base}/busy-app/versions`, { headers });
       answers.push(t.status, created.status, listed.status);
     }
@@ -66,9 +80,13 @@ describe.each(BACKENDS)('a 50 MB import on %s', (kind) => {
   });
   afterAll(async () => s.close());
 
-  it("makes no read of another tenant wait for it", async () => {
+  it('makes no read of another tenant wait for it', async () => {
     const project = await s.opened.iam.createProject({ name: `reader-${kind}`, id: `reader-project-${kind}` });
-    const tokenRes = await s.app.inject({ method: 'POST', url: '/v3/auth/tokens', payload: passwordBody({ project: project.name }) });
+    const tokenRes = await s.app.inject({
+      method: 'POST',
+      url: '/v3/auth/tokens',
+      payload: passwordBody({ project: project.name }),
+    });
     const reader = iotedge(s, tokenRes.headers['x-subject-token'] as string, project.id);
     expect((await reader.createApp({ edge_app_id: 'read-app' })).statusCode).toBe(201);
     expect((await reader.createVersion('read-app', VALID_VERSION)).statusCode).toBe(201);
@@ -76,10 +94,14 @@ describe.each(BACKENDS)('a 50 MB import on %s', (kind) => {
     const iot = iotedge(s, token);
     expect((await iot.createApp({ edge_app_id: 'big-app' })).statusCode).toBe(201);
     expect((await iot.createVersion('big-app', VALID_VERSION)).statusCode).toBe(201);
-    const one = (await s.app.inject({ method: 'GET', url: '/_versionary/export', headers: { 'x-auth-token': token } })).json();
+    const one = (
+      await s.app.inject({ method: 'GET', url: '/_versionary/export', headers: { 'x-auth-token': token } })
+    ).json();
     const record = one.edge_app_versions.find((v: { edge_app_id: string }) => v.edge_app_id === 'big-app');
     const app = one.edge_apps.find((a: { edge_app_id: string }) => a.edge_app_id === 'big-app');
-    const parts = [`{"format":"versionary-snapshot","version":1,"edge_apps":[${JSON.stringify({ ...app, edge_app_id: 'huge-app' })}],"edge_app_versions":[`];
+    const parts = [
+      `{"format":"versionary-snapshot","version":1,"edge_apps":[${JSON.stringify({ ...app, edge_app_id: 'huge-app' })}],"edge_app_versions":[`,
+    ];
     let size = parts[0]!.length;
     for (let i = 0; size < 50 * 1024 * 1024; i++) {
       const text = (i ? ',' : '') + JSON.stringify({ ...record, edge_app_id: 'huge-app', version: `${i}.0.0` });
@@ -92,7 +114,11 @@ describe.each(BACKENDS)('a 50 MB import on %s', (kind) => {
     await s.app.listen({ port: 0, host: '127.0.0.1' });
     const port = (s.app.server.address() as net.AddressInfo).port;
     const started = performance.now();
-    const importing = fetch(`http://127.0.0.1:${port}/_versionary/import`, { method: 'POST', headers: { 'x-auth-token': token, 'content-type': 'application/json' }, body });
+    const importing = fetch(`http://127.0.0.1:${port}/_versionary/import`, {
+      method: 'POST',
+      headers: { 'x-auth-token': token, 'content-type': 'application/json' },
+      body,
+    });
     let done = false;
     let took = 0;
     void importing.finally(() => {
@@ -114,7 +140,9 @@ describe.each(BACKENDS)('a 50 MB import on %s', (kind) => {
     expect((await res.json()).imported.edge_app_versions).toBe(parts.length - 2);
     latencies.sort((a, b) => a - b);
     const p99 = latencies[Math.floor(latencies.length * 0.99)]!;
-    console.log(`${kind}: ${latencies.length} reads during a ${Math.round(took)} ms import, p50 ${latencies[latencies.length >> 1]!.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`);
+    console.log(
+      `${kind}: ${latencies.length} reads during a ${Math.round(took)} ms import, p50 ${latencies[latencies.length >> 1]!.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`,
+    );
     expect(latencies.length).toBeGreaterThan(20);
     expect(latencies.at(-1)!).toBeLessThan(took / 4);
   }, 180_000);

@@ -31,7 +31,11 @@ const model: fc.Arbitrary<Model> = fc.record({
     { maxLength: 3 },
   ),
   providers: fc.array(
-    fc.record({ description: text, versions: fc.oneof(fc.integer({ min: 0, max: 6 }), fc.constantFrom(...BOUNDARIES)), texts: fc.array(text, { minLength: 1, maxLength: 5 }) }),
+    fc.record({
+      description: text,
+      versions: fc.oneof(fc.integer({ min: 0, max: 6 }), fc.constantFrom(...BOUNDARIES)),
+      texts: fc.array(text, { minLength: 1, maxLength: 5 }),
+    }),
     { maxLength: 3 },
   ),
 });
@@ -42,12 +46,21 @@ async function populate(s: TestServer, token: string, m: Model): Promise<void> {
   let large = 0;
   for (const [i, app] of m.apps.entries()) {
     const id = `app-${i}`;
-    const res = await iot.createApp({ edge_app_id: id, edge_app_name: app.name, description: app.description, delivered_app: i % 2 === 0 });
+    const res = await iot.createApp({
+      edge_app_id: id,
+      edge_app_name: app.name,
+      description: app.description,
+      delivered_app: i % 2 === 0,
+    });
     expect(res.statusCode, res.body).toBe(201);
     const count = app.versions > 10 && large++ > 0 ? 3 : app.versions;
     const one = async (v: number) => {
       const version = `${v}.${i}.0`;
-      const body = versionWith('version', version, v % 3 === 0 ? VALID_VERSION : versionWith('container_settings.envs', { GREETING: `你好 ${v}`, N: String(v) }));
+      const body = versionWith(
+        'version',
+        version,
+        v % 3 === 0 ? VALID_VERSION : versionWith('container_settings.envs', { GREETING: `你好 ${v}`, N: String(v) }),
+      );
       body.description = app.description ?? '';
       body.arch = v % 2 ? ['arm64'] : ['x86_64', 'arm32'];
       const created = await iot.createVersion(id, body);
@@ -56,7 +69,8 @@ async function populate(s: TestServer, token: string, m: Model): Promise<void> {
       const steps = [[], ['PUBLISHED'], ['PUBLISHED', 'OFF_SHELF'], ['PUBLISHED', 'OFF_SHELF', 'PUBLISHED']][state]!;
       for (const step of steps) expect((await iot.setState(id, version, step)).statusCode).toBe(200);
     };
-    for (let v = 0; v < count; v += 25) await Promise.all(Array.from({ length: Math.min(25, count - v) }, (_, k) => one(v + k)));
+    for (let v = 0; v < count; v += 25)
+      await Promise.all(Array.from({ length: Math.min(25, count - v) }, (_, k) => one(v + k)));
   }
   const r = rfs(s, token);
   large = 0;
@@ -66,10 +80,15 @@ async function populate(s: TestServer, token: string, m: Model): Promise<void> {
     const count = p.versions > 10 && large++ > 0 ? 3 : p.versions;
     const one = async (v: number) => {
       const version = v % 3 === 0 ? `${v}.0.0` : v % 3 === 1 ? `1.${v}.0-rc.${v}+build.${i}` : `2.0.${v}+sha.${v}f`;
-      const res = await r.createVersion(name, { provider_version: version, function_graph_urn: URN, version_description: p.texts[v % p.texts.length] });
+      const res = await r.createVersion(name, {
+        provider_version: version,
+        function_graph_urn: URN,
+        version_description: p.texts[v % p.texts.length],
+      });
       expect(res.statusCode, res.body).toBe(201);
     };
-    for (let v = 0; v < count; v += 25) await Promise.all(Array.from({ length: Math.min(25, count - v) }, (_, k) => one(v + k)));
+    for (let v = 0; v < count; v += 25)
+      await Promise.all(Array.from({ length: Math.min(25, count - v) }, (_, k) => one(v + k)));
   }
 }
 
@@ -83,16 +102,28 @@ export async function exportText(s: TestServer, token: string): Promise<string> 
 const stable = (snapshot: string) => snapshot.replace(/"exported_at":"[^"]*"/, '"exported_at":null');
 
 async function importText(s: TestServer, token: string, snapshot: string, mode = 'add') {
-  return s.app.inject({ method: 'POST', url: `/_versionary/import?mode=${mode}`, headers: { 'x-auth-token': token, 'content-type': 'application/json' }, payload: snapshot });
+  return s.app.inject({
+    method: 'POST',
+    url: `/_versionary/import?mode=${mode}`,
+    headers: { 'x-auth-token': token, 'content-type': 'application/json' },
+    payload: snapshot,
+  });
 }
 
 async function reset(s: TestServer, token: string) {
-  expect((await s.app.inject({ method: 'POST', url: '/_versionary/reset', headers: { 'x-auth-token': token } })).statusCode).toBe(200);
+  expect(
+    (await s.app.inject({ method: 'POST', url: '/_versionary/reset', headers: { 'x-auth-token': token } })).statusCode,
+  ).toBe(200);
 }
 
 const counted = (snapshot: string) => {
   const j = JSON.parse(snapshot);
-  return { edge_apps: j.edge_apps.length, edge_app_versions: j.edge_app_versions.length, rfs_providers: j.rfs_providers.length, rfs_provider_versions: j.rfs_provider_versions.length };
+  return {
+    edge_apps: j.edge_apps.length,
+    edge_app_versions: j.edge_app_versions.length,
+    rfs_providers: j.rfs_providers.length,
+    rfs_provider_versions: j.rfs_provider_versions.length,
+  };
 };
 
 /** The same snapshot, byte for byte (compared as data first, for a readable difference). */
@@ -138,9 +169,17 @@ describe.each(BACKENDS)('snapshot round trip on %s', (kind) => {
 
   it('5,000 versions in one app and 1,000 in one provider come back, also through replace', async () => {
     await reset(s, token);
-    await populate(s, token, { apps: [{ name: '大型边缘应用', description: '大量版本', versions: 5000, states: [0, 1, 2, 3, 0] }], providers: [{ description: '🚀 many', versions: 1000, texts: ['ünïcødé 🚀', ''] }] });
+    await populate(s, token, {
+      apps: [{ name: '大型边缘应用', description: '大量版本', versions: 5000, states: [0, 1, 2, 3, 0] }],
+      providers: [{ description: '🚀 many', versions: 1000, texts: ['ünïcødé 🚀', ''] }],
+    });
     const snapshot = await roundTrip(s, token);
-    expect(counted(snapshot)).toEqual({ edge_apps: 1, edge_app_versions: 5000, rfs_providers: 1, rfs_provider_versions: 1000 });
+    expect(counted(snapshot)).toEqual({
+      edge_apps: 1,
+      edge_app_versions: 5000,
+      rfs_providers: 1,
+      rfs_provider_versions: 1000,
+    });
     const app = await iotedge(s, token).showApp('app-0');
     expect(app.json().last_published_version).toBeDefined();
     const listed = await iotedge(s, token).listVersions('app-0', '?limit=1');
@@ -160,20 +199,27 @@ describe('a snapshot of one store loads into an empty store of the other kind', 
     for (const kind of BACKENDS) await servers[kind].s.close();
   });
 
-  it.each([['sqlite', 'postgres'], ['postgres', 'sqlite']] as const)('%s → %s', async (from, to) => {
-    const a = servers[from];
-    const b = servers[to];
-    await reset(a.s, a.token);
-    await reset(b.s, b.token);
-    await populate(a.s, a.token, {
-      apps: [{ name: '跨库迁移应用', description: '迁移', versions: 501, states: [0, 1, 2, 3] }],
-      providers: [{ description: 'ü 🚀', versions: 30, texts: ['x', '中文 🚀'] }],
-    });
-    const snapshot = await exportText(a.s, a.token);
-    const res = await importText(b.s, b.token, snapshot);
-    expect(res.statusCode, res.body.slice(0, 500)).toBe(200);
-    expectSame(await exportText(b.s, b.token), snapshot);
-    const shown = await iotedge(b.s, b.token).showVersion('app-0', '1.0.0');
-    expect(shown.json()).toEqual((await iotedge(a.s, a.token).showVersion('app-0', '1.0.0')).json());
-  }, 300_000);
+  it.each([
+    ['sqlite', 'postgres'],
+    ['postgres', 'sqlite'],
+  ] as const)(
+    '%s → %s',
+    async (from, to) => {
+      const a = servers[from];
+      const b = servers[to];
+      await reset(a.s, a.token);
+      await reset(b.s, b.token);
+      await populate(a.s, a.token, {
+        apps: [{ name: '跨库迁移应用', description: '迁移', versions: 501, states: [0, 1, 2, 3] }],
+        providers: [{ description: 'ü 🚀', versions: 30, texts: ['x', '中文 🚀'] }],
+      });
+      const snapshot = await exportText(a.s, a.token);
+      const res = await importText(b.s, b.token, snapshot);
+      expect(res.statusCode, res.body.slice(0, 500)).toBe(200);
+      expectSame(await exportText(b.s, b.token), snapshot);
+      const shown = await iotedge(b.s, b.token).showVersion('app-0', '1.0.0');
+      expect(shown.json()).toEqual((await iotedge(a.s, a.token).showVersion('app-0', '1.0.0')).json());
+    },
+    300_000,
+  );
 });

@@ -8,8 +8,22 @@ describe.each(BACKENDS)('admin snapshot API on %s', (kind) => {
   let s: TestServer;
   let token: string;
   let other: { id: string; name: string };
-  const admin = (method: 'GET' | 'POST', url: string, payload?: string | Buffer, headers: Record<string, string> = {}) =>
-    s.app.inject({ method, url, headers: { 'x-auth-token': token, ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...headers }, payload });
+  const admin = (
+    method: 'GET' | 'POST',
+    url: string,
+    payload?: string | Buffer,
+    headers: Record<string, string> = {},
+  ) =>
+    s.app.inject({
+      method,
+      url,
+      headers: {
+        'x-auth-token': token,
+        ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      payload,
+    });
   const exportJson = async (query = '') => {
     const res = await admin('GET', `/_versionary/export${query}`);
     expect(res.statusCode).toBe(200);
@@ -22,34 +36,67 @@ describe.each(BACKENDS)('admin snapshot API on %s', (kind) => {
     s = await startServer(kind, { flags: { importLimit: String(1024 * 1024) } });
     token = await adminToken(s);
     other = await s.opened.iam.createProject({ name: `snap-${kind}`, id: `snap-project-${kind}` });
-    const otherToken = (await s.app.inject({ method: 'POST', url: '/v3/auth/tokens', payload: passwordBody({ project: other.name }) })).headers['x-subject-token'] as string;
-    for (const [tok, project] of [[token, PROJECT_ID], [otherToken, other.id]] as const) {
+    const otherToken = (
+      await s.app.inject({ method: 'POST', url: '/v3/auth/tokens', payload: passwordBody({ project: other.name }) })
+    ).headers['x-subject-token'] as string;
+    for (const [tok, project] of [
+      [token, PROJECT_ID],
+      [otherToken, other.id],
+    ] as const) {
       const iot = iotedge(s, tok, project);
-      expect((await iot.createApp({ edge_app_id: 'snap-app', edge_app_name: '快照应用', delivered_app: true })).statusCode).toBe(201);
+      expect(
+        (await iot.createApp({ edge_app_id: 'snap-app', edge_app_name: '快照应用', delivered_app: true })).statusCode,
+      ).toBe(201);
       expect((await iot.createVersion('snap-app', VALID_VERSION)).statusCode).toBe(201);
       expect((await iot.createVersion('snap-app', versionWith('version', '2.0.0'))).statusCode).toBe(201);
       expect((await iot.setState('snap-app', '1.0.0', 'PUBLISHED')).statusCode).toBe(200);
       // Providers belong to the domain: each project's credentials create one of the domain's two.
       const r = rfs(s, tok);
       const name = project === PROJECT_ID ? 'snap-provider' : 'other-provider';
-      expect((await r.createProvider({ provider_name: name, provider_description: 'd', provider_version: '1.0.0', function_graph_urn: URN })).statusCode).toBe(201);
-      expect((await r.createVersion(name, { provider_version: '1.1.0-rc.1+b', function_graph_urn: URN })).statusCode).toBe(201);
+      expect(
+        (
+          await r.createProvider({
+            provider_name: name,
+            provider_description: 'd',
+            provider_version: '1.0.0',
+            function_graph_urn: URN,
+          })
+        ).statusCode,
+      ).toBe(201);
+      expect(
+        (await r.createVersion(name, { provider_version: '1.1.0-rc.1+b', function_graph_urn: URN })).statusCode,
+      ).toBe(201);
     }
   });
   afterAll(async () => s.close());
 
   it('refuses callers that are not administrators (403)', async () => {
     await s.opened.iam.createUser({ name: 'plain', password: 'plain-password' });
-    const plain = (await s.app.inject({ method: 'POST', url: '/v3/auth/tokens', payload: passwordBody({ user: 'plain', password: 'plain-password' }) })).headers['x-subject-token'] as string;
-    for (const [method, url] of [['GET', '/_versionary/export'], ['POST', '/_versionary/reset'], ['POST', '/_versionary/import']] as const) {
-      const res = await s.app.inject({ method, url, headers: { 'x-auth-token': plain, 'content-type': 'application/json' }, payload: method === 'POST' ? '{}' : undefined });
+    const plain = (
+      await s.app.inject({
+        method: 'POST',
+        url: '/v3/auth/tokens',
+        payload: passwordBody({ user: 'plain', password: 'plain-password' }),
+      })
+    ).headers['x-subject-token'] as string;
+    for (const [method, url] of [
+      ['GET', '/_versionary/export'],
+      ['POST', '/_versionary/reset'],
+      ['POST', '/_versionary/import'],
+    ] as const) {
+      const res = await s.app.inject({
+        method,
+        url,
+        headers: { 'x-auth-token': plain, 'content-type': 'application/json' },
+        payload: method === 'POST' ? '{}' : undefined,
+      });
       expect(res.statusCode).toBe(403);
       expect(res.json().error_code).toBe('APIGW.0302');
     }
     expect((await s.app.inject({ method: 'GET', url: '/_versionary/export' })).statusCode).toBe(401);
   });
 
-  it('exports everything, or one project (which holds no RFS providers: they are the domain\'s)', async () => {
+  it("exports everything, or one project (which holds no RFS providers: they are the domain's)", async () => {
     const all = await exportJson();
     expect(all).toMatchObject({ format: 'versionary-snapshot', version: 1, project_id: null });
     expect(all.edge_apps).toHaveLength(2);
@@ -78,7 +125,9 @@ describe.each(BACKENDS)('admin snapshot API on %s', (kind) => {
 
     const res = await admin('POST', '/_versionary/import', JSON.stringify(snapshot));
     expect(res.statusCode, res.body).toBe(200);
-    expect(res.json()).toEqual({ imported: { edge_apps: 2, edge_app_versions: 4, rfs_providers: 2, rfs_provider_versions: 4 } });
+    expect(res.json()).toEqual({
+      imported: { edge_apps: 2, edge_app_versions: 4, rfs_providers: 2, rfs_provider_versions: 4 },
+    });
     expect(await stored()).toEqual(before);
     const again = await exportJson();
     expect({ ...again, exported_at: null }).toEqual({ ...snapshot, exported_at: null });
@@ -90,7 +139,10 @@ describe.each(BACKENDS)('admin snapshot API on %s', (kind) => {
     const snapshot = await exportJson();
     const earlier = (project: string) => ({
       ...snapshot,
-      rfs_providers: snapshot.rfs_providers.map(({ domain_id: _d, ...p }: { domain_id: string }, i: number) => ({ project_id: i === 0 ? PROJECT_ID : project, ...p })),
+      rfs_providers: snapshot.rfs_providers.map(({ domain_id: _d, ...p }: { domain_id: string }, i: number) => ({
+        project_id: i === 0 ? PROJECT_ID : project,
+        ...p,
+      })),
     });
     const before = await stored();
     for (const project of [PROJECT_ID, other.id]) {
@@ -104,14 +156,34 @@ describe.each(BACKENDS)('admin snapshot API on %s', (kind) => {
     const ofProject = await exportJson(`?project_id=${PROJECT_ID}`);
     const mine = snapshot.rfs_providers.find((p: { provider_name: string }) => p.provider_name === 'snap-provider');
     const { domain_id: _d, ...old } = mine;
-    const versions = snapshot.rfs_provider_versions.filter((v: { provider_id: string }) => v.provider_id === mine.provider_id);
+    const versions = snapshot.rfs_provider_versions.filter(
+      (v: { provider_id: string }) => v.provider_id === mine.provider_id,
+    );
     expect((await admin('POST', '/_versionary/reset')).statusCode).toBe(200);
-    const loaded = await admin('POST', '/_versionary/import', JSON.stringify({ ...ofProject, rfs_providers: [{ ...old, project_id: PROJECT_ID }], rfs_provider_versions: versions }));
+    const loaded = await admin(
+      'POST',
+      '/_versionary/import',
+      JSON.stringify({
+        ...ofProject,
+        rfs_providers: [{ ...old, project_id: PROJECT_ID }],
+        rfs_provider_versions: versions,
+      }),
+    );
     expect(loaded.statusCode, loaded.body).toBe(200);
     expect((await exportJson()).rfs_providers).toEqual([mine]);
-    const again = await admin('POST', '/_versionary/import?mode=replace', JSON.stringify({ ...ofProject, rfs_providers: [{ ...old, project_id: PROJECT_ID }], rfs_provider_versions: versions }));
+    const again = await admin(
+      'POST',
+      '/_versionary/import?mode=replace',
+      JSON.stringify({
+        ...ofProject,
+        rfs_providers: [{ ...old, project_id: PROJECT_ID }],
+        rfs_provider_versions: versions,
+      }),
+    );
     expect(again.statusCode).toBe(409);
-    expect(again.json().error_msg).toContain("rfs_providers[0..0]: a record already exists (the snapshot holds it twice, or another domain has this id; RFS providers belong to the domain, which a project's replace keeps: reset the domain first)");
+    expect(again.json().error_msg).toContain(
+      "rfs_providers[0..0]: a record already exists (the snapshot holds it twice, or another domain has this id; RFS providers belong to the domain, which a project's replace keeps: reset the domain first)",
+    );
     expect((await admin('POST', '/_versionary/reset')).statusCode).toBe(200);
     expect((await admin('POST', '/_versionary/import', JSON.stringify(snapshot))).statusCode).toBe(200);
     expect(await stored()).toEqual(before);
@@ -121,13 +193,30 @@ describe.each(BACKENDS)('admin snapshot API on %s', (kind) => {
     const snapshot = await exportJson();
     const [a, b] = snapshot.rfs_providers.map(({ domain_id: _d, ...p }: { domain_id: string }) => p);
     const before = await stored();
-    const twice = { ...snapshot, rfs_providers: [{ ...a, project_id: PROJECT_ID }, { ...b, provider_name: a.provider_name, project_id: other.id }] };
+    const twice = {
+      ...snapshot,
+      rfs_providers: [
+        { ...a, project_id: PROJECT_ID },
+        { ...b, provider_name: a.provider_name, project_id: other.id },
+      ],
+    };
     const res = await admin('POST', '/_versionary/import?mode=replace', JSON.stringify(twice));
     expect(res.statusCode, res.body).toBe(409);
-    expect(res.json().error_msg).toContain(`rfs_providers[1].provider_name: provider ${a.provider_name} is also rfs_providers[0] in domain ${DOMAIN_ID}; provider names are unique per domain`);
-    const both = await admin('POST', '/_versionary/import?mode=replace', JSON.stringify({ ...snapshot, rfs_providers: [a, b].map((p) => ({ ...p, project_id: PROJECT_ID, domain_id: DOMAIN_ID })) }));
+    expect(res.json().error_msg).toContain(
+      `rfs_providers[1].provider_name: provider ${a.provider_name} is also rfs_providers[0] in domain ${DOMAIN_ID}; provider names are unique per domain`,
+    );
+    const both = await admin(
+      'POST',
+      '/_versionary/import?mode=replace',
+      JSON.stringify({
+        ...snapshot,
+        rfs_providers: [a, b].map((p) => ({ ...p, project_id: PROJECT_ID, domain_id: DOMAIN_ID })),
+      }),
+    );
     expect(both.statusCode).toBe(400);
-    expect(both.json().error_msg).toContain('rfs_providers[0]: a provider names its domain_id (or, in a snapshot of an earlier release, its project_id), not both');
+    expect(both.json().error_msg).toContain(
+      'rfs_providers[0]: a provider names its domain_id (or, in a snapshot of an earlier release, its project_id), not both',
+    );
     expect(await stored()).toEqual(before);
   });
 
@@ -162,12 +251,20 @@ describe.each(BACKENDS)('admin snapshot API on %s', (kind) => {
     const base = await exportJson(`?project_id=${PROJECT_ID}`);
     await admin('POST', `/_versionary/reset`);
     let payload = body;
-    if (what === 'a bad record') payload = JSON.stringify({ ...base, edge_app_versions: [base.edge_app_versions[0], { ...base.edge_app_versions[1], state: 'GONE' }] });
+    if (what === 'a bad record')
+      payload = JSON.stringify({
+        ...base,
+        edge_app_versions: [base.edge_app_versions[0], { ...base.edge_app_versions[1], state: 'GONE' }],
+      });
     if (what === 'a bad version spec') {
-      const bad = { ...base.edge_app_versions[1], spec: { ...base.edge_app_versions[1].spec, container_settings: { image_url: 42 } } };
+      const bad = {
+        ...base.edge_app_versions[1],
+        spec: { ...base.edge_app_versions[1].spec, container_settings: { image_url: 42 } },
+      };
       payload = JSON.stringify({ ...base, edge_app_versions: [base.edge_app_versions[0], bad] });
     }
-    if (what === 'a version of a missing app') payload = JSON.stringify({ ...base, edge_apps: [], edge_app_versions: base.edge_app_versions });
+    if (what === 'a version of a missing app')
+      payload = JSON.stringify({ ...base, edge_apps: [], edge_app_versions: base.edge_app_versions });
     const res = await admin('POST', '/_versionary/import', payload!);
     expect(res.statusCode).toBe(status);
     expect(res.json().error_msg).toContain(mention);
@@ -176,7 +273,12 @@ describe.each(BACKENDS)('admin snapshot API on %s', (kind) => {
   });
 
   it('answers 413 for a snapshot over the import limit', async () => {
-    const big = JSON.stringify({ format: 'versionary-snapshot', version: 1, edge_apps: [], pad: 'x'.repeat(1024 * 1024 + 10) });
+    const big = JSON.stringify({
+      format: 'versionary-snapshot',
+      version: 1,
+      edge_apps: [],
+      pad: 'x'.repeat(1024 * 1024 + 10),
+    });
     const res = await admin('POST', '/_versionary/import', big);
     expect(res.statusCode).toBe(413);
     expect(res.json().error_code).toBe('APIGW.0201');

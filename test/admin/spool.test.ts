@@ -22,7 +22,9 @@ describe('temporary directories of snapshots', () => {
     }
     fs.mkdirSync(path.join(root, 'versionary-import-busy'));
     const made = await snapshotDir('import');
-    expect(fs.readdirSync(root).sort()).toEqual(['other-stale', 'versionary-export-stale', 'versionary-import-busy', path.basename(made)].sort());
+    expect(fs.readdirSync(root).sort()).toEqual(
+      ['other-stale', 'versionary-export-stale', 'versionary-import-busy', path.basename(made)].sort(),
+    );
     await snapshotDir('export');
     expect(fs.existsSync(path.join(root, 'versionary-export-stale'))).toBe(false);
     fs.rmSync(root, { recursive: true, force: true });

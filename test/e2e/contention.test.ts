@@ -69,7 +69,8 @@ class Tally {
     const byStatus = (this.counts[op] ??= {});
     byStatus[a.status] = (byStatus[a.status] ?? 0) + 1;
     const codes = this.allowed[op]![a.status];
-    if (!codes || (codes.length > 0 && !codes.includes(a.body?.error_code))) this.unexpected.push(`${op} → ${a.status} ${JSON.stringify(a.body)}`);
+    if (!codes || (codes.length > 0 && !codes.includes(a.body?.error_code)))
+      this.unexpected.push(`${op} → ${a.status} ${JSON.stringify(a.body)}`);
     return a;
   }
   count(op: string, status: number): number {
@@ -95,7 +96,10 @@ async function iotWorkload(call: Call, app: string, seed: number, perClient: num
         const body = { ...versionWith('version', version), deploy_type: pick(['docker', 'process']) };
         tally.note('createVersion', await call(n, 'POST', `${IOT}/${app}/versions`, body));
       } else if (roll < 0.45) {
-        tally.note('updateVersion', await call(n, 'PUT', at, { description: `by ${n}.${i}`, deploy_type: pick(['docker', 'process']) }));
+        tally.note(
+          'updateVersion',
+          await call(n, 'PUT', at, { description: `by ${n}.${i}`, deploy_type: pick(['docker', 'process']) }),
+        );
       } else if (roll < 0.6) {
         tally.note('deleteVersion', await call(n, 'DELETE', at));
       } else if (roll < 0.77) {
@@ -110,12 +114,19 @@ async function iotWorkload(call: Call, app: string, seed: number, perClient: num
   };
   await Promise.all(Array.from({ length: CLIENTS }, (_, n) => client(n)));
   // The app may have been deleted last; later checks want it.
-  if ((await call(0, 'GET', `${IOT}/${app}`)).status === 404) tally.note('createApp', await call(0, 'POST', IOT, { edge_app_id: app }));
+  if ((await call(0, 'GET', `${IOT}/${app}`)).status === 404)
+    tally.note('createApp', await call(0, 'POST', IOT, { edge_app_id: app }));
   return tally;
 }
 
 /** The same for one RFS provider: create and delete versions, update the provider, delete it and create it again. */
-async function rfsWorkload(call: Call, provider: string, seed: number, perClient: number, deadline: number): Promise<Tally> {
+async function rfsWorkload(
+  call: Call,
+  provider: string,
+  seed: number,
+  perClient: number,
+  deadline: number,
+): Promise<Tally> {
   const tally = new Tally(RFS_ANSWERS);
   const client = async (n: number) => {
     const rnd = random(seed + n);
@@ -123,14 +134,21 @@ async function rfsWorkload(call: Call, provider: string, seed: number, perClient
       const version = VERSIONS[Math.floor(rnd() * VERSIONS.length)]!;
       const roll = rnd();
       if (roll < 0.45) {
-        tally.note('createVersion', await call(n, 'POST', `${RFS}/${provider}/versions`, { provider_version: version, function_graph_urn: URN }));
+        tally.note(
+          'createVersion',
+          await call(n, 'POST', `${RFS}/${provider}/versions`, { provider_version: version, function_graph_urn: URN }),
+        );
       } else if (roll < 0.8) {
         tally.note('deleteVersion', await call(n, 'DELETE', `${RFS}/${provider}/versions/${version}`));
       } else if (roll < 0.95) {
-        tally.note('updateProvider', await call(n, 'PATCH', `${RFS}/${provider}/metadata`, { provider_description: `by ${n}.${i}` }));
+        tally.note(
+          'updateProvider',
+          await call(n, 'PATCH', `${RFS}/${provider}/metadata`, { provider_description: `by ${n}.${i}` }),
+        );
       } else {
         const deleted = tally.note('deleteProvider', await call(n, 'DELETE', `${RFS}/${provider}`));
-        if (deleted.status === 204) tally.note('createProvider', await call(n, 'POST', RFS, { provider_name: provider }));
+        if (deleted.status === 204)
+          tally.note('createProvider', await call(n, 'POST', RFS, { provider_name: provider }));
       }
     }
   };
@@ -140,7 +158,15 @@ async function rfsWorkload(call: Call, provider: string, seed: number, perClient
 
 /** Every app next to what its versions say it should derive; and versions without their app or provider. */
 async function derivedState(db: Kysely<Database>) {
-  const apps = await sql<{ edge_app_id: string; version_count: number | string; real_count: number | string; last_published_version: string | null; real_last: string | null; deploy_type: string | null; real_deploy: string | null }>`
+  const apps = await sql<{
+    edge_app_id: string;
+    version_count: number | string;
+    real_count: number | string;
+    last_published_version: string | null;
+    real_last: string | null;
+    deploy_type: string | null;
+    real_deploy: string | null;
+  }>`
     select a.edge_app_id, a.version_count, a.last_published_version, a.deploy_type,
       (select count(*) from edge_app_versions v where v.project_id = a.project_id and v.edge_app_id = a.edge_app_id) as real_count,
       (select v.version from edge_app_versions v where v.project_id = a.project_id and v.edge_app_id = a.edge_app_id and v.state = 'PUBLISHED'
@@ -150,11 +176,17 @@ async function derivedState(db: Kysely<Database>) {
     from edge_apps a order by a.edge_app_id`.execute(db);
   const orphans = await sql<{ iot: number | string; rfs: number | string }>`
     select (select count(*) from edge_app_versions v where not exists (select 1 from edge_apps a where a.project_id = v.project_id and a.edge_app_id = v.edge_app_id)) as iot,
-      (select count(*) from rfs_provider_versions v where not exists (select 1 from rfs_providers p where p.provider_id = v.provider_id)) as rfs`.execute(db);
+      (select count(*) from rfs_provider_versions v where not exists (select 1 from rfs_providers p where p.provider_id = v.provider_id)) as rfs`.execute(
+    db,
+  );
   return {
     apps: apps.rows.map((r) => ({
       app: r.edge_app_id,
-      stored: { version_count: Number(r.version_count), last_published_version: r.last_published_version, deploy_type: r.deploy_type },
+      stored: {
+        version_count: Number(r.version_count),
+        last_published_version: r.last_published_version,
+        deploy_type: r.deploy_type,
+      },
       derived: { version_count: Number(r.real_count), last_published_version: r.real_last, deploy_type: r.real_deploy },
     })),
     orphans: { iot: Number(orphans.rows[0]!.iot), rfs: Number(orphans.rows[0]!.rfs) },
@@ -188,7 +220,10 @@ async function deleteUnderCreates(call: Call, kind: 'iot' | 'rfs', name: string)
   return { deleted, ms, creates };
 }
 
-function contentionSuite(name: string, setup: () => Promise<{ call: Call; db: () => Kysely<Database>; teardown: () => Promise<void> }>) {
+function contentionSuite(
+  name: string,
+  setup: () => Promise<{ call: Call; db: () => Kysely<Database>; teardown: () => Promise<void> }>,
+) {
   describe(name, () => {
     let call: Call;
     let db: () => Kysely<Database>;
@@ -206,25 +241,39 @@ function contentionSuite(name: string, setup: () => Promise<{ call: Call; db: ()
       expect(tally.unexpected, `seed ${seed}`).toEqual([]);
       // The mix did meet: every version operation succeeded at least once, and a delete of the app was tried.
       for (const op of ['createVersion', 'updateVersion', 'deleteVersion', 'publish', 'offShelf']) {
-        expect(tally.counts[op]?.[op === 'createVersion' ? 201 : op === 'deleteVersion' ? 204 : 200] ?? 0, `${op} succeeded, seed ${seed}: ${JSON.stringify(tally.counts)}`).toBeGreaterThan(0);
+        expect(
+          tally.counts[op]?.[op === 'createVersion' ? 201 : op === 'deleteVersion' ? 204 : 200] ?? 0,
+          `${op} succeeded, seed ${seed}: ${JSON.stringify(tally.counts)}`,
+        ).toBeGreaterThan(0);
       }
-      expect(Object.values(tally.counts.deleteApp ?? {}).reduce((a, b) => a + b, 0), `seed ${seed}`).toBeGreaterThan(0);
+      expect(
+        Object.values(tally.counts.deleteApp ?? {}).reduce((a, b) => a + b, 0),
+        `seed ${seed}`,
+      ).toBeGreaterThan(0);
       const state = await derivedState(db());
       expect(state.orphans).toEqual({ iot: 0, rfs: 0 });
       for (const a of state.apps) expect(a.stored, `${a.app}, seed ${seed}`).toEqual(a.derived);
       // What the API shows is what is stored.
       const shown = (await call(1, 'GET', `${IOT}/mixed-app`)).body;
       const stored = state.apps.find((a) => a.app === 'mixed-app')!.stored;
-      expect({ last_published_version: shown.last_published_version ?? null, deploy_type: shown.deploy_type ?? null }).toEqual({ last_published_version: stored.last_published_version, deploy_type: stored.deploy_type });
+      expect({
+        last_published_version: shown.last_published_version ?? null,
+        deploy_type: shown.deploy_type ?? null,
+      }).toEqual({ last_published_version: stored.last_published_version, deploy_type: stored.deploy_type });
       expect((await call(1, 'GET', `${IOT}/mixed-app/versions?limit=1`)).body.count).toBe(stored.version_count);
     }, 60_000);
 
     it('answers 25 concurrent state changes of the versions of one app with a true last_published_version', async () => {
       expect((await call(0, 'POST', IOT, { edge_app_id: 'publish-app' })).status).toBe(201);
-      for (const v of VERSIONS) expect((await call(0, 'POST', `${IOT}/publish-app/versions`, versionWith('version', v))).status).toBe(201);
+      for (const v of VERSIONS)
+        expect((await call(0, 'POST', `${IOT}/publish-app/versions`, versionWith('version', v))).status).toBe(201);
       for (let round = 0; round < 4; round++) {
         const results = await Promise.all(
-          Array.from({ length: 25 }, (_, i) => call(i, 'PUT', `${IOT}/publish-app/versions/${VERSIONS[i % VERSIONS.length]}/state`, { state: (i + round) % 3 ? 'PUBLISHED' : 'OFF_SHELF' })),
+          Array.from({ length: 25 }, (_, i) =>
+            call(i, 'PUT', `${IOT}/publish-app/versions/${VERSIONS[i % VERSIONS.length]}/state`, {
+              state: (i + round) % 3 ? 'PUBLISHED' : 'OFF_SHELF',
+            }),
+          ),
         );
         expect(results.filter((r) => r.status >= 500)).toEqual([]);
         const app = (await derivedState(db())).apps.find((a) => a.app === 'publish-app')!;
@@ -239,7 +288,10 @@ function contentionSuite(name: string, setup: () => Promise<{ call: Call; db: ()
         const { deleted, ms, creates } = await deleteUnderCreates(call, 'iot', app);
         expect(deleted.status, `round ${round}: ${JSON.stringify(deleted.body)}`).toBe(204);
         expect(ms, `round ${round}`).toBeLessThan(2000);
-        expect(creates.filter((c) => c.status !== 201 && !(c.status === 404 && c.body?.error_code === 'IoTEdge.02100602')), `round ${round}`).toEqual([]);
+        expect(
+          creates.filter((c) => c.status !== 201 && !(c.status === 404 && c.body?.error_code === 'IoTEdge.02100602')),
+          `round ${round}`,
+        ).toEqual([]);
         expect((await call(0, 'GET', `${IOT}/${app}`)).status).toBe(404);
       }
       expect((await derivedState(db())).orphans.iot).toBe(0);
@@ -252,7 +304,10 @@ function contentionSuite(name: string, setup: () => Promise<{ call: Call; db: ()
         const { deleted, ms, creates } = await deleteUnderCreates(call, 'rfs', provider);
         expect(deleted.status, `round ${round}: ${JSON.stringify(deleted.body)}`).toBe(204);
         expect(ms, `round ${round}`).toBeLessThan(2000);
-        expect(creates.filter((c) => c.status !== 201 && !(c.status === 404 && c.body?.error_code === 'RF.10014001')), `round ${round}`).toEqual([]);
+        expect(
+          creates.filter((c) => c.status !== 201 && !(c.status === 404 && c.body?.error_code === 'RF.10014001')),
+          `round ${round}`,
+        ).toEqual([]);
       }
       const seed = crypto.randomInt(1, 1_000_000);
       expect((await call(0, 'POST', RFS, { provider_name: 'mixed-provider' })).status).toBe(201);
@@ -269,12 +324,20 @@ contentionSuite('contention on PostgreSQL, two server processes', async () => {
   const args = ['--database', backend.database, '--data-dir', backend.dataDir];
   const first = await startReplica(args);
   const replicas: Replica[] = [first, await startReplica(args)];
-  const res = await fetch(`${first.url}/v3/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(passwordBody()) });
+  const res = await fetch(`${first.url}/v3/auth/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(passwordBody()),
+  });
   const token = res.headers.get('x-subject-token')!;
   const call: Call = async (client, method, url, body) => {
     const r = await fetch(replicas[client % 2]!.url + url, {
       method,
-      headers: { 'x-auth-token': token, 'client-request-id': crypto.randomUUID(), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        'x-auth-token': token,
+        'client-request-id': crypto.randomUUID(),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await r.text();
@@ -311,12 +374,17 @@ describe.each(BACKENDS)('the deploy_type of an app whose versions share a creati
   it('is the one of its first version in list order (create_time desc, version asc), whatever the order of creation', async () => {
     const s = await startServer(kind);
     const token = await adminToken(s);
-    const call = (method: 'GET' | 'POST', url: string, payload?: object) => s.app.inject({ method, url, headers: { 'x-auth-token': token }, payload });
+    const call = (method: 'GET' | 'POST', url: string, payload?: object) =>
+      s.app.inject({ method, url, headers: { 'x-auth-token': token }, payload });
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(Date.now()); // every version below is created in this one millisecond
     try {
       expect((await call('POST', IOT, { edge_app_id: 'same-ms' })).statusCode).toBe(201);
-      const create = async (version: string, deploy_type: string) => expect((await call('POST', `${IOT}/same-ms/versions`, { ...versionWith('version', version), deploy_type })).statusCode).toBe(201);
+      const create = async (version: string, deploy_type: string) =>
+        expect(
+          (await call('POST', `${IOT}/same-ms/versions`, { ...versionWith('version', version), deploy_type }))
+            .statusCode,
+        ).toBe(201);
       const shown = async () => {
         const first = JSON.parse((await call('GET', `${IOT}/same-ms/versions?limit=1`)).body).versions[0].version;
         return { deploy_type: JSON.parse((await call('GET', `${IOT}/same-ms`)).body).deploy_type, first };

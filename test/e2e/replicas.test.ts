@@ -21,10 +21,20 @@ describe('two replicas on one PostgreSQL', () => {
   let token: string;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'versionary-replicas-'));
 
-  const call = async (replica: Replica, method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => {
+  const call = async (
+    replica: Replica,
+    method: string,
+    url: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
     const res = await fetch(replica.url + url, {
       method,
-      headers: { 'x-auth-token': token, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      headers: {
+        'x-auth-token': token,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
@@ -35,9 +45,22 @@ describe('two replicas on one PostgreSQL', () => {
 
   beforeAll(async () => {
     db = await ownPostgres();
-    const args = ['--database', db.url, '--data-dir', dataDir, '--pg-connect-timeout', '1000', '--pg-statement-timeout', '2000'];
+    const args = [
+      '--database',
+      db.url,
+      '--data-dir',
+      dataDir,
+      '--pg-connect-timeout',
+      '1000',
+      '--pg-statement-timeout',
+      '2000',
+    ];
     [a, b] = await Promise.all([startReplica(args), startReplica(args)]);
-    const res = await fetch(`${a.url}/v3/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(passwordBody()) });
+    const res = await fetch(`${a.url}/v3/auth/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(passwordBody()),
+    });
     expect(res.status).toBe(201);
     token = res.headers.get('x-subject-token')!;
   }, 120_000);
@@ -70,28 +93,48 @@ describe('two replicas on one PostgreSQL', () => {
 
   it('lets exactly one of 100 identical IoTEdge version creates spread over both win', async () => {
     expect((await call(a, 'POST', iot, { edge_app_id: 'race-app' })).status).toBe(201);
-    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => call(i % 2 ? a : b, 'POST', `${iot}/race-app/versions`, versionWith('version', '5.0.0'))));
-    const statuses = results.map((r) => r.status);
-    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
-    expect(statuses.filter((s) => s >= 500)).toEqual([]);
-    for (const r of results.filter((r) => r.status !== 201)) expect(r.body).toMatchObject({ error_code: 'IoTEdge.02100603' });
-  });
-
-  it('lets exactly one of 100 identical RFS version creates spread over both win', async () => {
-    expect((await call(a, 'POST', '/v1/private-providers', { provider_name: 'race-provider' }, rfsHeaders())).status).toBe(201);
     const results = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => call(i % 2 ? a : b, 'POST', '/v1/private-providers/race-provider/versions', { provider_version: '1.0.0', function_graph_urn: URN }, rfsHeaders())),
+      Array.from({ length: 100 }, (_, i) =>
+        call(i % 2 ? a : b, 'POST', `${iot}/race-app/versions`, versionWith('version', '5.0.0')),
+      ),
     );
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     expect(statuses.filter((s) => s >= 500)).toEqual([]);
-    for (const r of results.filter((r) => r.status !== 201)) expect(r.body).toMatchObject({ error_code: 'RF.10015002' });
+    for (const r of results.filter((r) => r.status !== 201))
+      expect(r.body).toMatchObject({ error_code: 'IoTEdge.02100603' });
+  });
+
+  it('lets exactly one of 100 identical RFS version creates spread over both win', async () => {
+    expect(
+      (await call(a, 'POST', '/v1/private-providers', { provider_name: 'race-provider' }, rfsHeaders())).status,
+    ).toBe(201);
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        call(
+          i % 2 ? a : b,
+          'POST',
+          '/v1/private-providers/race-provider/versions',
+          { provider_version: '1.0.0', function_graph_urn: URN },
+          rfsHeaders(),
+        ),
+      ),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.filter((s) => s >= 500)).toEqual([]);
+    for (const r of results.filter((r) => r.status !== 201))
+      expect(r.body).toMatchObject({ error_code: 'RF.10015002' });
   });
 
   it('ends racing state changes of one version from both replicas in one legal state', async () => {
     expect((await call(a, 'POST', iot, { edge_app_id: 'state-race' })).status).toBe(201);
     expect((await call(a, 'POST', `${iot}/state-race/versions`, VALID_VERSION)).status).toBe(201);
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => call(i % 2 ? a : b, 'PUT', `${iot}/state-race/versions/1.0.0/state`, { state: 'PUBLISHED' })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        call(i % 2 ? a : b, 'PUT', `${iot}/state-race/versions/1.0.0/state`, { state: 'PUBLISHED' }),
+      ),
+    );
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
     expect(results.filter((r) => r.status >= 500)).toEqual([]);
     expect((await call(b, 'GET', `${iot}/state-race/versions/1.0.0`)).body.state).toBe('PUBLISHED');
@@ -104,27 +147,63 @@ describe('two replicas on one PostgreSQL', () => {
       const app = `orphan-app-${round}`;
       const provider = `orphan-provider-${round}`;
       expect((await call(a, 'POST', iot, { edge_app_id: app })).status).toBe(201);
-      expect((await call(a, 'POST', '/v1/private-providers', { provider_name: provider }, rfsHeaders())).status).toBe(201);
-      const creates = Array.from({ length: 20 }, (_, i) => call(b, 'POST', `${iot}/${app}/versions`, versionWith('version', `1.0.${i}`)));
-      const rfsCreates = Array.from({ length: 20 }, (_, i) => call(b, 'POST', `/v1/private-providers/${provider}/versions`, { provider_version: `1.0.${i}`, function_graph_urn: URN }, rfsHeaders()));
-      const deletes = [call(a, 'DELETE', `${iot}/${app}`), call(a, 'DELETE', `/v1/private-providers/${provider}`, undefined, rfsHeaders())];
+      expect((await call(a, 'POST', '/v1/private-providers', { provider_name: provider }, rfsHeaders())).status).toBe(
+        201,
+      );
+      const creates = Array.from({ length: 20 }, (_, i) =>
+        call(b, 'POST', `${iot}/${app}/versions`, versionWith('version', `1.0.${i}`)),
+      );
+      const rfsCreates = Array.from({ length: 20 }, (_, i) =>
+        call(
+          b,
+          'POST',
+          `/v1/private-providers/${provider}/versions`,
+          { provider_version: `1.0.${i}`, function_graph_urn: URN },
+          rfsHeaders(),
+        ),
+      );
+      const deletes = [
+        call(a, 'DELETE', `${iot}/${app}`),
+        call(a, 'DELETE', `/v1/private-providers/${provider}`, undefined, rfsHeaders()),
+      ];
       const all = await Promise.all([...creates, ...rfsCreates, ...deletes]);
       expect(all.filter((r) => r.status >= 500)).toEqual([]);
       for (const r of all.slice(0, 40)) expect([201, 404]).toContain(r.status);
     }
-    const iotOrphans = await client.query('select count(*)::int as n from edge_app_versions v where not exists (select 1 from edge_apps a where a.project_id = v.project_id and a.edge_app_id = v.edge_app_id)');
-    const rfsOrphans = await client.query('select count(*)::int as n from rfs_provider_versions v where not exists (select 1 from rfs_providers p where p.provider_id = v.provider_id)');
+    const iotOrphans = await client.query(
+      'select count(*)::int as n from edge_app_versions v where not exists (select 1 from edge_apps a where a.project_id = v.project_id and a.edge_app_id = v.edge_app_id)',
+    );
+    const rfsOrphans = await client.query(
+      'select count(*)::int as n from rfs_provider_versions v where not exists (select 1 from rfs_providers p where p.provider_id = v.provider_id)',
+    );
     expect(iotOrphans.rows[0].n).toBe(0);
     expect(rfsOrphans.rows[0].n).toBe(0);
     await client.end();
   });
 
   it("stops a deleted user's token on both replicas within 5 seconds", async () => {
-    const created = runCli(['admin', 'user', 'create', 'frank', '--password', 'frank-password', '--json', '--database', db.url, '--data-dir', dataDir]);
+    const created = runCli([
+      'admin',
+      'user',
+      'create',
+      'frank',
+      '--password',
+      'frank-password',
+      '--json',
+      '--database',
+      db.url,
+      '--data-dir',
+      dataDir,
+    ]);
     expect(created.code, created.stderr).toBe(0);
-    const res = await fetch(`${b.url}/v3/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(passwordBody({ user: 'frank', password: 'frank-password' })) });
+    const res = await fetch(`${b.url}/v3/auth/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(passwordBody({ user: 'frank', password: 'frank-password' })),
+    });
     const frank = res.headers.get('x-subject-token')!;
-    const use = (r: Replica) => fetch(`${r.url}/v3/regions`, { headers: { 'x-auth-token': frank } }).then((x) => x.status);
+    const use = (r: Replica) =>
+      fetch(`${r.url}/v3/regions`, { headers: { 'x-auth-token': frank } }).then((x) => x.status);
     expect([await use(a), await use(b)]).toEqual([200, 200]);
     expect(runCli(['admin', 'user', 'delete', 'frank', '--database', db.url, '--data-dir', dataDir]).code).toBe(0);
     const deadline = Date.now() + 5000;
@@ -143,7 +222,10 @@ describe('two replicas on one PostgreSQL', () => {
         const started = Date.now();
         const iotRes = await call(r, 'GET', `${iot}/shared-app`);
         expect(iotRes.status).toBe(503);
-        expect(iotRes.body).toMatchObject({ error_code: 'IoTEdge.00000001', error_msg: expect.stringContaining('temporarily unavailable') });
+        expect(iotRes.body).toMatchObject({
+          error_code: 'IoTEdge.00000001',
+          error_msg: expect.stringContaining('temporarily unavailable'),
+        });
         expect(iotRes.headers.get('retry-after')).toMatch(/^\d+$/);
         expect(iotRes.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/);
         const rfsRes = await call(r, 'GET', '/v1/private-providers', undefined, rfsHeaders());

@@ -21,7 +21,12 @@ export interface Backend {
 export async function freshBackend(name: BackendName): Promise<Backend> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'versionary-test-'));
   if (name === 'sqlite') {
-    return { name, database: `sqlite:${path.join(dataDir, 'versionary.db')}`, dataDir, drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
+    return {
+      name,
+      database: `sqlite:${path.join(dataDir, 'versionary.db')}`,
+      dataDir,
+      drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }),
+    };
   }
   const admin = inject('pgAdminUrl');
   const dbName = `vt_${crypto.randomBytes(6).toString('hex')}`;

@@ -42,6 +42,12 @@ export function iotedge(s: TestServer, token: string, projectId = PROJECT_ID) {
 export async function iotedgeSnapshot(s: TestServer) {
   const db = s.opened.store.db;
   const apps = await db.selectFrom('edge_apps').selectAll().orderBy('project_id').orderBy('edge_app_id').execute();
-  const versions = await db.selectFrom('edge_app_versions').selectAll().orderBy('project_id').orderBy('edge_app_id').orderBy('version').execute();
+  const versions = await db
+    .selectFrom('edge_app_versions')
+    .selectAll()
+    .orderBy('project_id')
+    .orderBy('edge_app_id')
+    .orderBy('version')
+    .execute();
   return { apps, versions };
 }

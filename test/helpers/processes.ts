@@ -5,8 +5,6 @@ import { BOOTSTRAP_ENV } from './server.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
-
-
 /** A PostgreSQL server of the test's own, which the test may stop and start again. */
 export async function ownPostgres() {
   const pg = await embeddedPostgres({ persistent: true, flags: ['-c', 'max_connections=200'] });
@@ -23,7 +21,9 @@ export interface Replica {
 
 /** Runs `versionary serve` as a child process and waits for its listening line. */
 export async function startReplica(args: string[], env: Record<string, string> = {}): Promise<Replica> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { env: { ...process.env, ...BOOTSTRAP_ENV, ...env } });
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], {
+    env: { ...process.env, ...BOOTSTRAP_ENV, ...env },
+  });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -58,6 +58,10 @@ export async function startReplica(args: string[], env: Record<string, string> =
 
 /** Runs a `versionary` command to completion. */
 export function runCli(args: string[], env: Record<string, string> = {}) {
-  const res = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...BOOTSTRAP_ENV, ...env }, timeout: 60_000 });
+  const res = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...BOOTSTRAP_ENV, ...env },
+    timeout: 60_000,
+  });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }

@@ -6,10 +6,16 @@ import type { HcClient, HttpRequestOptions } from '@huaweicloud/huaweicloud-sdk-
 import log4js from 'log4js';
 
 // The SDK logs every 4xx it receives; the tests assert those answers themselves.
-log4js.configure({ appenders: { out: { type: 'stdout' } }, categories: { default: { appenders: ['out'], level: 'off' } } });
+log4js.configure({
+  appenders: { out: { type: 'stdout' } },
+  categories: { default: { appenders: ['out'], level: 'off' } },
+});
 
 /** The official SDK's HTTP client, signing with AK/SK exactly as the generated service clients do. */
-export function sdkClient(endpoint: string, cred: { ak: string; sk: string; projectId?: string; domainId?: string }): HcClient {
+export function sdkClient(
+  endpoint: string,
+  cred: { ak: string; sk: string; projectId?: string; domainId?: string },
+): HcClient {
   const credential = cred.domainId
     ? new GlobalCredentials().withAk(cred.ak).withSk(cred.sk).withDomainId(cred.domainId)
     : new BasicCredentials().withAk(cred.ak).withSk(cred.sk).withProjectId(cred.projectId);
@@ -52,42 +58,95 @@ export async function sdkSend(client: HcClient, options: HttpRequestOptions): Pr
 
 /** The request options the official IoTEdgeClient builds for the ten edge-app operations. */
 export function iotedgeClient(client: HcClient) {
-  const send = (method: string, url: string, pathParams: Record<string, string>, extra: Partial<HttpRequestOptions> = {}) =>
-    sdkSend(client, request(method, url, { pathParams, ...extra }));
+  const send = (
+    method: string,
+    url: string,
+    pathParams: Record<string, string>,
+    extra: Partial<HttpRequestOptions> = {},
+  ) => sdkSend(client, request(method, url, { pathParams, ...extra }));
   const apps = '/v2/{project_id}/edge-apps';
   const versions = `${apps}/{edge_app_id}/versions`;
   return {
     batchListEdgeApps: (query: Record<string, unknown> = {}) => send('GET', apps, {}, { queryParams: query }),
-    createEdgeApp: (body: object) => send('POST', apps, {}, { data: body, headers: { 'Content-Type': 'application/json' } }),
+    createEdgeApp: (body: object) =>
+      send('POST', apps, {}, { data: body, headers: { 'Content-Type': 'application/json' } }),
     showEdgeApp: (id: string) => send('GET', `${apps}/{edge_app_id}`, { edge_app_id: id }),
     deleteEdgeApp: (id: string) => send('DELETE', `${apps}/{edge_app_id}`, { edge_app_id: id }),
-    batchListEdgeAppVersions: (id: string, query: Record<string, unknown> = {}) => send('GET', versions, { edge_app_id: id }, { queryParams: query }),
-    createEdgeApplicationVersion: (id: string, body: object) => send('POST', versions, { edge_app_id: id }, { data: body, headers: { 'Content-Type': 'application/json' } }),
-    showEdgeApplicationVersion: (id: string, v: string) => send('GET', `${versions}/{version}`, { edge_app_id: id, version: v }),
+    batchListEdgeAppVersions: (id: string, query: Record<string, unknown> = {}) =>
+      send('GET', versions, { edge_app_id: id }, { queryParams: query }),
+    createEdgeApplicationVersion: (id: string, body: object) =>
+      send('POST', versions, { edge_app_id: id }, { data: body, headers: { 'Content-Type': 'application/json' } }),
+    showEdgeApplicationVersion: (id: string, v: string) =>
+      send('GET', `${versions}/{version}`, { edge_app_id: id, version: v }),
     updateEdgeApplicationVersion: (id: string, v: string, body: object) =>
-      send('PUT', `${versions}/{version}`, { edge_app_id: id, version: v }, { contentType: 'application/json;charset=UTF-8', data: body, headers: { 'Content-Type': 'application/json;charset=UTF-8' } }),
-    deleteEdgeApplicationVersion: (id: string, v: string) => send('DELETE', `${versions}/{version}`, { edge_app_id: id, version: v }),
+      send(
+        'PUT',
+        `${versions}/{version}`,
+        { edge_app_id: id, version: v },
+        {
+          contentType: 'application/json;charset=UTF-8',
+          data: body,
+          headers: { 'Content-Type': 'application/json;charset=UTF-8' },
+        },
+      ),
+    deleteEdgeApplicationVersion: (id: string, v: string) =>
+      send('DELETE', `${versions}/{version}`, { edge_app_id: id, version: v }),
     updateEdgeApplicationVersionState: (id: string, v: string, body: object) =>
-      send('PUT', `${versions}/{version}/state`, { edge_app_id: id, version: v }, { data: body, headers: { 'Content-Type': 'application/json' } }),
+      send(
+        'PUT',
+        `${versions}/{version}/state`,
+        { edge_app_id: id, version: v },
+        { data: body, headers: { 'Content-Type': 'application/json' } },
+      ),
   };
 }
 
 /** The request options the official RfsClient builds for the nine private-provider operations. */
 export function rfsClient(client: HcClient, clientRequestId: () => string) {
-  const send = (method: string, url: string, pathParams: Record<string, string>, extra: Partial<HttpRequestOptions> = {}) =>
-    sdkSend(client, request(method, url, { pathParams, ...extra, headers: { 'Client-Request-Id': clientRequestId(), ...(extra.data ? { 'Content-Type': 'application/json' } : {}) } }));
+  const send = (
+    method: string,
+    url: string,
+    pathParams: Record<string, string>,
+    extra: Partial<HttpRequestOptions> = {},
+  ) =>
+    sdkSend(
+      client,
+      request(method, url, {
+        pathParams,
+        ...extra,
+        headers: {
+          'Client-Request-Id': clientRequestId(),
+          ...(extra.data ? { 'Content-Type': 'application/json' } : {}),
+        },
+      }),
+    );
   const base = '/v1/private-providers';
   return {
     createPrivateProvider: (body: object) => send('POST', base, {}, { data: body }),
     listPrivateProviders: (query: Record<string, unknown> = {}) => send('GET', base, {}, { queryParams: query }),
-    showPrivateProviderMetadata: (name: string, query: Record<string, unknown> = {}) => send('GET', `${base}/{provider_name}/metadata`, { provider_name: name }, { queryParams: query }),
-    updatePrivateProviderMetadata: (name: string, body: object) => send('PATCH', `${base}/{provider_name}/metadata`, { provider_name: name }, { data: body }),
-    deletePrivateProvider: (name: string, query: Record<string, unknown> = {}) => send('DELETE', `${base}/{provider_name}`, { provider_name: name }, { queryParams: query }),
-    createPrivateProviderVersion: (name: string, body: object) => send('POST', `${base}/{provider_name}/versions`, { provider_name: name }, { data: body }),
-    listPrivateProviderVersions: (name: string, query: Record<string, unknown> = {}) => send('GET', `${base}/{provider_name}/versions`, { provider_name: name }, { queryParams: query }),
+    showPrivateProviderMetadata: (name: string, query: Record<string, unknown> = {}) =>
+      send('GET', `${base}/{provider_name}/metadata`, { provider_name: name }, { queryParams: query }),
+    updatePrivateProviderMetadata: (name: string, body: object) =>
+      send('PATCH', `${base}/{provider_name}/metadata`, { provider_name: name }, { data: body }),
+    deletePrivateProvider: (name: string, query: Record<string, unknown> = {}) =>
+      send('DELETE', `${base}/{provider_name}`, { provider_name: name }, { queryParams: query }),
+    createPrivateProviderVersion: (name: string, body: object) =>
+      send('POST', `${base}/{provider_name}/versions`, { provider_name: name }, { data: body }),
+    listPrivateProviderVersions: (name: string, query: Record<string, unknown> = {}) =>
+      send('GET', `${base}/{provider_name}/versions`, { provider_name: name }, { queryParams: query }),
     showPrivateProviderVersionMetadata: (name: string, version: string, query: Record<string, unknown> = {}) =>
-      send('GET', `${base}/{provider_name}/versions/{provider_version}/metadata`, { provider_name: name, provider_version: version }, { queryParams: query }),
+      send(
+        'GET',
+        `${base}/{provider_name}/versions/{provider_version}/metadata`,
+        { provider_name: name, provider_version: version },
+        { queryParams: query },
+      ),
     deletePrivateProviderVersion: (name: string, version: string, query: Record<string, unknown> = {}) =>
-      send('DELETE', `${base}/{provider_name}/versions/{provider_version}`, { provider_name: name, provider_version: version }, { queryParams: query }),
+      send(
+        'DELETE',
+        `${base}/{provider_name}/versions/{provider_version}`,
+        { provider_name: name, provider_version: version },
+        { queryParams: query },
+      ),
   };
 }

@@ -45,7 +45,17 @@ export interface StartOptions {
 export async function startServer(kind: BackendName, opts: StartOptions = {}): Promise<TestServer> {
   const backend = opts.backend ?? (await freshBackend(kind));
   const env = { ...BOOTSTRAP_ENV, ...opts.env };
-  const config = loadConfig({ dataDir: backend.dataDir, database: backend.database, sqliteSync: 'normal', logLevel: 'info', authCacheMs: '0', ...opts.flags }, env);
+  const config = loadConfig(
+    {
+      dataDir: backend.dataDir,
+      database: backend.database,
+      sqliteSync: 'normal',
+      logLevel: 'info',
+      authCacheMs: '0',
+      ...opts.flags,
+    },
+    env,
+  );
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {
@@ -76,14 +86,24 @@ export async function startServer(kind: BackendName, opts: StartOptions = {}): P
   return server;
 }
 
-export function passwordBody(opts: { user?: string; password?: string; domain?: string; project?: string; scopeDomain?: string } = {}) {
+export function passwordBody(
+  opts: { user?: string; password?: string; domain?: string; project?: string; scopeDomain?: string } = {},
+) {
   return {
     auth: {
       identity: {
         methods: ['password'],
-        password: { user: { name: opts.user ?? 'admin', password: opts.password ?? ADMIN_PASSWORD, domain: { name: opts.domain ?? 'default' } } },
+        password: {
+          user: {
+            name: opts.user ?? 'admin',
+            password: opts.password ?? ADMIN_PASSWORD,
+            domain: { name: opts.domain ?? 'default' },
+          },
+        },
       },
-      ...(opts.scopeDomain ? { scope: { domain: { name: opts.scopeDomain } } } : { scope: { project: { name: opts.project ?? 'cn-north-7' } } }),
+      ...(opts.scopeDomain
+        ? { scope: { domain: { name: opts.scopeDomain } } }
+        : { scope: { project: { name: opts.project ?? 'cn-north-7' } } }),
     },
   };
 }

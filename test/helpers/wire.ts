@@ -97,7 +97,10 @@ export class Wire {
   /** Resolves true once the server has closed the connection, false if it is still open after the time. */
   async waitClosed(timeoutMs = 5000): Promise<boolean> {
     if (this.closed) return true;
-    return Promise.race([this.closedPromise.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs))]);
+    return Promise.race([
+      this.closedPromise.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs)),
+    ]);
   }
 
   destroy() {
@@ -142,11 +145,21 @@ export class Wire {
 }
 
 /** The bytes of one HTTP/1.1 request; a body gets its Content-Length unless headers say otherwise. */
-export function request(method: string, path: string, headers: Record<string, string | number> = {}, body?: string | Buffer): Buffer {
+export function request(
+  method: string,
+  path: string,
+  headers: Record<string, string | number> = {},
+  body?: string | Buffer,
+): Buffer {
   const all: Record<string, string | number> = { Host: 'localhost', ...headers };
-  if (body !== undefined && !Object.keys(all).some((k) => k.toLowerCase() === 'content-length' || k.toLowerCase() === 'transfer-encoding')) {
+  if (
+    body !== undefined &&
+    !Object.keys(all).some((k) => k.toLowerCase() === 'content-length' || k.toLowerCase() === 'transfer-encoding')
+  ) {
     all['Content-Length'] = Buffer.byteLength(body);
   }
-  const head = `${method} ${path} HTTP/1.1\r\n${Object.entries(all).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
+  const head = `${method} ${path} HTTP/1.1\r\n${Object.entries(all)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('')}\r\n`;
   return Buffer.concat([Buffer.from(head, 'latin1'), body === undefined ? Buffer.alloc(0) : Buffer.from(body)]);
 }

@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/backends.js';
-import { ACCESS_KEY, DOMAIN_ID, PROJECT_ID, SECRET_KEY, adminToken, passwordBody, startServer, type TestServer } from '../helpers/server.js';
+import {
+  ACCESS_KEY,
+  DOMAIN_ID,
+  PROJECT_ID,
+  SECRET_KEY,
+  adminToken,
+  passwordBody,
+  startServer,
+  type TestServer,
+} from '../helpers/server.js';
 import { request, sdkClient, sdkSend } from '../helpers/sdk.js';
 
 describe.each(BACKENDS)('GET /v3/auth/projects (KeystoneListAuthProjects) on %s', (kind) => {
@@ -40,27 +49,50 @@ describe.each(BACKENDS)('GET /v3/auth/projects (KeystoneListAuthProjects) on %s'
   });
 
   it('the same list for BasicCredentials, a project-scoped token and a domain-scoped token', async () => {
-    const basic = await sdkSend(sdkClient(url, { ak: ACCESS_KEY, sk: SECRET_KEY, projectId: PROJECT_ID }), request('GET', '/v3/auth/projects'));
+    const basic = await sdkSend(
+      sdkClient(url, { ak: ACCESS_KEY, sk: SECRET_KEY, projectId: PROJECT_ID }),
+      request('GET', '/v3/auth/projects'),
+    );
     const ids = (body: { projects: { id: string }[] }) => body.projects.map((p) => p.id);
     expect(ids(basic as never)).toEqual([east.id, PROJECT_ID]);
 
     const projectToken = await adminToken(s);
-    const scoped = await s.app.inject({ method: 'GET', url: '/v3/auth/projects', headers: { 'x-auth-token': projectToken } });
+    const scoped = await s.app.inject({
+      method: 'GET',
+      url: '/v3/auth/projects',
+      headers: { 'x-auth-token': projectToken },
+    });
     expect(scoped.statusCode).toBe(200);
     expect(ids(scoped.json())).toEqual([east.id, PROJECT_ID]);
 
-    const issued = await s.app.inject({ method: 'POST', url: '/v3/auth/tokens', payload: passwordBody({ scopeDomain: 'default' }) });
+    const issued = await s.app.inject({
+      method: 'POST',
+      url: '/v3/auth/tokens',
+      payload: passwordBody({ scopeDomain: 'default' }),
+    });
     const domainToken = issued.headers['x-subject-token'] as string;
-    const whole = await s.app.inject({ method: 'GET', url: '/v3/auth/projects', headers: { 'x-auth-token': domainToken } });
+    const whole = await s.app.inject({
+      method: 'GET',
+      url: '/v3/auth/projects',
+      headers: { 'x-auth-token': domainToken },
+    });
     expect(whole.statusCode).toBe(200);
     expect(ids(whole.json())).toEqual([east.id, PROJECT_ID]);
     expect(whole.json().links).toEqual({ self: 'http://localhost:80/v3/auth/projects' });
   });
 
   it("another domain's user sees its own projects only", async () => {
-    const login = await s.app.inject({ method: 'POST', url: '/v3/auth/tokens', payload: passwordBody({ user: 'olga', password: 'olga-password', domain: 'other-corp' }) });
+    const login = await s.app.inject({
+      method: 'POST',
+      url: '/v3/auth/tokens',
+      payload: passwordBody({ user: 'olga', password: 'olga-password', domain: 'other-corp' }),
+    });
     expect(login.statusCode, login.body).toBe(201);
-    const res = await s.app.inject({ method: 'GET', url: '/v3/auth/projects', headers: { 'x-auth-token': login.headers['x-subject-token'] as string } });
+    const res = await s.app.inject({
+      method: 'GET',
+      url: '/v3/auth/projects',
+      headers: { 'x-auth-token': login.headers['x-subject-token'] as string },
+    });
     expect(res.statusCode).toBe(200);
     const projects = res.json().projects as { id: string; name: string; domain_id: string }[];
     expect(projects).toHaveLength(1);
@@ -73,7 +105,10 @@ describe.each(BACKENDS)('GET /v3/auth/projects (KeystoneListAuthProjects) on %s'
     const none = await s.app.inject({ method: 'GET', url: '/v3/auth/projects' });
     expect(none.statusCode).toBe(401);
     expect(none.json().error_code).toBe('APIGW.0301');
-    const foreign = await sdkSend(sdkClient(url, { ak: ACCESS_KEY, sk: SECRET_KEY, projectId: 'ffffffffffffffffffffffffffffffff' }), request('GET', '/v3/auth/projects'));
+    const foreign = await sdkSend(
+      sdkClient(url, { ak: ACCESS_KEY, sk: SECRET_KEY, projectId: 'ffffffffffffffffffffffffffffffff' }),
+      request('GET', '/v3/auth/projects'),
+    );
     expect(foreign.httpStatusCode).toBe(403);
     expect(foreign.errorCode).toBe('APIGW.0302');
   });

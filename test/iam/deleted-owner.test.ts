@@ -35,7 +35,14 @@ describe.each(BACKENDS)('writes for a deleted project or domain on %s', (kind) =
   it('refuses a new provider in a domain deleted while its token is still remembered', async () => {
     await s.opened.iam.createDomain({ name: 'doomed-domain', id: 'doomed-domain-id' });
     await s.opened.iam.createUser({ name: 'owner', password: 'owner-password-1', domain: 'doomed-domain' });
-    const token = await tokenOf(passwordBody({ user: 'owner', password: 'owner-password-1', domain: 'doomed-domain', scopeDomain: 'doomed-domain' }));
+    const token = await tokenOf(
+      passwordBody({
+        user: 'owner',
+        password: 'owner-password-1',
+        domain: 'doomed-domain',
+        scopeDomain: 'doomed-domain',
+      }),
+    );
     expect((await rfs(s, token).createProvider({ provider_name: 'before-delete' })).statusCode).toBe(201);
     await s.opened.iam.deleteDomain('doomed-domain', true);
     const res = await rfs(s, token).createProvider({ provider_name: 'after-delete' });

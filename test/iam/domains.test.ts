@@ -13,9 +13,17 @@ describe.each(BACKENDS)('IAM across domains on %s', (kind) => {
     acme = await s.opened.iam.createDomain({ name: 'acme' });
     acmeProject = (await s.opened.iam.createProject({ name: 'cn-north-7', domain: 'acme' })).id;
     await s.opened.iam.createUser({ name: 'alice', password: 'alice-password', admin: true, domain: 'acme' });
-    const res = await s.app.inject({ method: 'POST', url: '/v3/auth/tokens', payload: passwordBody({ user: 'alice', password: 'alice-password', domain: 'acme' }) });
+    const res = await s.app.inject({
+      method: 'POST',
+      url: '/v3/auth/tokens',
+      payload: passwordBody({ user: 'alice', password: 'alice-password', domain: 'acme' }),
+    });
     expect(res.statusCode).toBe(201);
-    expect(res.json().token.project).toEqual({ id: acmeProject, name: 'cn-north-7', domain: { id: acme.id, name: 'acme' } });
+    expect(res.json().token.project).toEqual({
+      id: acmeProject,
+      name: 'cn-north-7',
+      domain: { id: acme.id, name: 'acme' },
+    });
     acmeToken = res.headers['x-subject-token'] as string;
     ownToken = await adminToken(s);
   });
@@ -49,31 +57,51 @@ describe.each(BACKENDS)('IAM across domains on %s', (kind) => {
 
   it('shows a caller only the projects and domain of its own domain', async () => {
     const list = async (token: string, query = '') =>
-      (await s.app.inject({ method: 'GET', url: `/v3/projects${query}`, headers: { 'x-auth-token': token } })).json().projects.map((p: { id: string }) => p.id);
+      (await s.app.inject({ method: 'GET', url: `/v3/projects${query}`, headers: { 'x-auth-token': token } }))
+        .json()
+        .projects.map((p: { id: string }) => p.id);
     expect(await list(acmeToken)).toEqual([acmeProject]);
     expect(await list(acmeToken, '?name=cn-north-7')).toEqual([acmeProject]);
     expect(await list(ownToken, '?name=cn-north-7')).toEqual([PROJECT_ID]);
-    const domains = await s.app.inject({ method: 'GET', url: '/v3/auth/domains', headers: { 'x-auth-token': acmeToken } });
+    const domains = await s.app.inject({
+      method: 'GET',
+      url: '/v3/auth/domains',
+      headers: { 'x-auth-token': acmeToken },
+    });
     expect(domains.json().domains.map((d: { id: string }) => d.id)).toEqual([acme.id]);
   });
 
   it("refuses another domain's project the same way as a project that does not exist", async () => {
-    const get = (project: string, headers: Record<string, string>) => s.app.inject({ method: 'GET', url: `/v2/${project}/edge-apps`, headers });
+    const get = (project: string, headers: Record<string, string>) =>
+      s.app.inject({ method: 'GET', url: `/v2/${project}/edge-apps`, headers });
     expect((await get(acmeProject, { 'x-auth-token': acmeToken })).statusCode).toBe(200);
     const other = await get(PROJECT_ID, { 'x-auth-token': acmeToken });
     const missing = await get('no-such-project', { 'x-auth-token': acmeToken });
     expect(other.statusCode).toBe(403);
     expect(missing.statusCode).toBe(403);
     expect(other.json().error_code).toBe(missing.json().error_code);
-    const created = await s.app.inject({ method: 'POST', url: '/v3/projects', headers: { 'x-auth-token': acmeToken }, payload: { project: { name: 'cn-east-3', domain_id: DOMAIN_ID } } });
+    const created = await s.app.inject({
+      method: 'POST',
+      url: '/v3/projects',
+      headers: { 'x-auth-token': acmeToken },
+      payload: { project: { name: 'cn-east-3', domain_id: DOMAIN_ID } },
+    });
     expect(created.statusCode).toBe(403);
   });
 
   it('lets a domain-scoped caller of a new domain use RFS in its region project', async () => {
-    const res = await s.app.inject({ method: 'POST', url: '/v3/auth/tokens', payload: passwordBody({ user: 'alice', password: 'alice-password', domain: 'acme', scopeDomain: 'acme' }) });
+    const res = await s.app.inject({
+      method: 'POST',
+      url: '/v3/auth/tokens',
+      payload: passwordBody({ user: 'alice', password: 'alice-password', domain: 'acme', scopeDomain: 'acme' }),
+    });
     expect(res.statusCode).toBe(201);
     const token = res.headers['x-subject-token'] as string;
-    const list = await s.app.inject({ method: 'GET', url: '/v1/private-providers', headers: { 'x-auth-token': token, 'client-request-id': crypto.randomUUID() } });
+    const list = await s.app.inject({
+      method: 'GET',
+      url: '/v1/private-providers',
+      headers: { 'x-auth-token': token, 'client-request-id': crypto.randomUUID() },
+    });
     expect(list.statusCode).toBe(200);
   });
 });

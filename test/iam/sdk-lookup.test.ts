@@ -35,16 +35,23 @@ async function recordingProxy(target: string): Promise<{ url: string; seen: Reco
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       seen.push({ method: req.method!, url: req.url!, body: body.toString('utf8') });
-      const out = http.request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (back) => {
-        res.writeHead(back.statusCode!, back.headers);
-        back.pipe(res);
-      });
+      const out = http.request(
+        { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers },
+        (back) => {
+          res.writeHead(back.statusCode!, back.headers);
+          back.pipe(res);
+        },
+      );
       out.end(body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, seen, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 function regionClient(credential: ICredential | undefined, region: string, endpoint: string): HcClient {
@@ -94,7 +101,11 @@ describe.each(BACKENDS)('SDK clients built with a region look their ids up throu
       const client = regionClient(credential, 'cn-north-7', url);
 
       const edge = iotedgeClient(client);
-      const app = await edge.createEdgeApp({ edge_app_id: 'region-app', edge_app_name: 'region', function_type: 'DATA_PROCESSING' });
+      const app = await edge.createEdgeApp({
+        edge_app_id: 'region-app',
+        edge_app_name: 'region',
+        function_type: 'DATA_PROCESSING',
+      });
       expect(app.httpStatusCode, JSON.stringify(app)).toBe(201);
       expect(credential.projectId).toBe(PROJECT_ID);
       expect((await edge.showEdgeApp('region-app')).edge_app_id).toBe('region-app');
@@ -108,7 +119,9 @@ describe.each(BACKENDS)('SDK clients built with a region look their ids up throu
 
       // One look-up, a GET carrying the two bytes {}, answered 200; the id is then remembered.
       expect(iam.seen).toEqual([{ method: 'GET', url: '/v3/projects?name=cn-north-7', body: '{}' }]);
-      expect(requestsLogged(s).filter((r) => r.url.startsWith('/v3/'))).toEqual([{ method: 'GET', url: '/v3/projects?name=cn-north-7', status: 200 }]);
+      expect(requestsLogged(s).filter((r) => r.url.startsWith('/v3/'))).toEqual([
+        { method: 'GET', url: '/v3/projects?name=cn-north-7', status: 200 },
+      ]);
     } finally {
       await iam.close();
     }
@@ -124,7 +137,9 @@ describe.each(BACKENDS)('SDK clients built with a region look their ids up throu
       const created = await providers.createPrivateProvider({ provider_name: 'global-provider' });
       expect(created.httpStatusCode, JSON.stringify(created)).toBe(201);
       expect(credential.domainId).toBe(DOMAIN_ID);
-      expect((await providers.listPrivateProviders()).providers.map((p: { provider_name: string }) => p.provider_name)).toContain('global-provider');
+      expect(
+        (await providers.listPrivateProviders()).providers.map((p: { provider_name: string }) => p.provider_name),
+      ).toContain('global-provider');
       expect((await providers.deletePrivateProvider('global-provider')).httpStatusCode).toBe(204);
 
       const projects = await sdkSend(client, request('GET', '/v3/auth/projects'));
@@ -145,7 +160,11 @@ describe.each(BACKENDS)('SDK clients built with a region look their ids up throu
     try {
       const credential = new BasicCredentials().withAk(key.accessKey).withSk(key.secretKey).withIamEndpoint(iam.url);
       const edge = iotedgeClient(regionClient(credential, 'cn-north-7', url));
-      const app = await edge.createEdgeApp({ edge_app_id: 'corp-app', edge_app_name: 'corp', function_type: 'DATA_PROCESSING' });
+      const app = await edge.createEdgeApp({
+        edge_app_id: 'corp-app',
+        edge_app_name: 'corp',
+        function_type: 'DATA_PROCESSING',
+      });
       expect(app.httpStatusCode, JSON.stringify(app)).toBe(201);
 
       const domain = await s.opened.iam.resolveDomain('lookup-corp');
@@ -157,7 +176,11 @@ describe.each(BACKENDS)('SDK clients built with a region look their ids up throu
         'GET /v3/auth/domains {}',
         `POST /v3/projects {"project":{"name":"cn-north-7","domain_id":"${domain.id}"}}`,
       ]);
-      expect(requestsLogged(s).filter((r) => r.url.startsWith('/v3/')).map((r) => r.status)).toEqual([200, 200, 200, 201]);
+      expect(
+        requestsLogged(s)
+          .filter((r) => r.url.startsWith('/v3/'))
+          .map((r) => r.status),
+      ).toEqual([200, 200, 200, 201]);
       // The app lives in the new domain's project, not in the bootstrap one.
       expect(await s.opened.iam.repo.countApiData(domain.id)).toMatchObject({ edge_apps: 1 });
     } finally {
@@ -169,7 +192,10 @@ describe.each(BACKENDS)('SDK clients built with a region look their ids up throu
     const other = await s.opened.iam.createProject({ name: 'cn-south-1' });
     const credential = new BasicCredentials().withAk(ACCESS_KEY).withSk(SECRET_KEY).withIamEndpoint(url);
     const edge = iotedgeClient(regionClient(credential, 'cn-south-1', url));
-    expect((await edge.createEdgeApp({ edge_app_id: 'south-app', edge_app_name: 'south', function_type: 'DATA_PROCESSING' })).httpStatusCode).toBe(201);
+    expect(
+      (await edge.createEdgeApp({ edge_app_id: 'south-app', edge_app_name: 'south', function_type: 'DATA_PROCESSING' }))
+        .httpStatusCode,
+    ).toBe(201);
     expect(credential.projectId).toBe(other.id);
     const listed = await edge.batchListEdgeApps();
     expect(listed.edge_apps.map((a: { edge_app_id: string }) => a.edge_app_id)).toEqual(['south-app']);
@@ -178,17 +204,30 @@ describe.each(BACKENDS)('SDK clients built with a region look their ids up throu
 
   it('a region with no project that IAM does not offer: the SDK gives up with its own error, every IAM answer a 200', async () => {
     const credential = new BasicCredentials().withAk(ACCESS_KEY).withSk(SECRET_KEY).withIamEndpoint(url);
-    const res = await sdkSend(regionClient(credential, 'ap-southeast-9', url), request('GET', '/v2/{project_id}/edge-apps'));
+    const res = await sdkSend(
+      regionClient(credential, 'ap-southeast-9', url),
+      request('GET', '/v2/{project_id}/edge-apps'),
+    );
     expect(String(res.message ?? res.errorMsg)).toContain('not supported');
-    expect(requestsLogged(s).map((r) => `${r.url} ${r.status}`)).toEqual(['/v3/projects?name=ap-southeast-9 200', '/v3/regions 200']);
+    expect(requestsLogged(s).map((r) => `${r.url} ${r.status}`)).toEqual([
+      '/v3/projects?name=ap-southeast-9 200',
+      '/v3/regions 200',
+    ]);
   });
 
   it('the environment form: HUAWEICLOUD_SDK_AK, _SK and _IAM_ENDPOINT, with credentials taken from the environment', async () => {
-    Object.assign(process.env, { HUAWEICLOUD_SDK_AK: ACCESS_KEY, HUAWEICLOUD_SDK_SK: SECRET_KEY, HUAWEICLOUD_SDK_IAM_ENDPOINT: url });
+    Object.assign(process.env, {
+      HUAWEICLOUD_SDK_AK: ACCESS_KEY,
+      HUAWEICLOUD_SDK_SK: SECRET_KEY,
+      HUAWEICLOUD_SDK_IAM_ENDPOINT: url,
+    });
     const edge = iotedgeClient(regionClient(undefined, 'cn-north-7', url));
     const listed = await edge.batchListEdgeApps();
     expect(listed.httpStatusCode, JSON.stringify(listed)).toBe(200);
-    expect(requestsLogged(s).map((r) => `${r.url} ${r.status}`)).toEqual(['/v3/projects?name=cn-north-7 200', `/v2/${PROJECT_ID}/edge-apps 200`]);
+    expect(requestsLogged(s).map((r) => `${r.url} ${r.status}`)).toEqual([
+      '/v3/projects?name=cn-north-7 200',
+      `/v2/${PROJECT_ID}/edge-apps 200`,
+    ]);
 
     process.env.HUAWEICLOUD_SDK_TYPE = 'GlobalCredentials';
     const providers = rfsClient(regionClient(undefined, 'cn-north-7', url), () => crypto.randomUUID());

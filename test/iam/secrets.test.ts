@@ -7,10 +7,18 @@ import { ACCESS_KEY, ADMIN_PASSWORD, SECRET_KEY, startServer } from '../helpers/
 describe('secrets at rest', () => {
   it('stores secret keys encrypted and passwords as scrypt hashes', async () => {
     const s = await startServer('sqlite');
-    const key = await s.opened.store.db.selectFrom('access_keys').selectAll().where('access_key', '=', ACCESS_KEY).executeTakeFirstOrThrow();
+    const key = await s.opened.store.db
+      .selectFrom('access_keys')
+      .selectAll()
+      .where('access_key', '=', ACCESS_KEY)
+      .executeTakeFirstOrThrow();
     expect(key.secret_enc).not.toContain(SECRET_KEY);
     expect(key.secret_enc.split('.')).toHaveLength(3);
-    const user = await s.opened.store.db.selectFrom('users').selectAll().where('name', '=', 'admin').executeTakeFirstOrThrow();
+    const user = await s.opened.store.db
+      .selectFrom('users')
+      .selectAll()
+      .where('name', '=', 'admin')
+      .executeTakeFirstOrThrow();
     expect(user.password_hash).toMatch(/^scrypt\$/);
     expect(user.password_hash).not.toContain(ADMIN_PASSWORD);
     await s.close();
@@ -24,7 +32,9 @@ describe('secrets at rest', () => {
     expect(fs.readFileSync(file, 'utf8').trim()).toMatch(/^[0-9a-f]{64}$/);
     await s.opened.store.close();
     await s.app.close();
-    await expect(startServer('sqlite', { backend, env: { VERSIONARY_MASTER_KEY: 'ab'.repeat(32) } })).rejects.toThrow(/master key does not match/);
+    await expect(startServer('sqlite', { backend, env: { VERSIONARY_MASTER_KEY: 'ab'.repeat(32) } })).rejects.toThrow(
+      /master key does not match/,
+    );
     const again = await startServer('sqlite', { backend, env: { VERSIONARY_MASTER_KEY: '' } });
     expect(again.opened.bootstrap).toBeNull();
     await again.close();

@@ -22,7 +22,11 @@ describe.each(BACKENDS)('password guessing on %s', (kind) => {
   beforeEach(async () => {
     s = await startServer(kind);
     clock = Date.parse('2026-01-01T00:00:00Z');
-    iam = new IamService(s.opened.store.db, new SecretBox(Buffer.from(MASTER_KEY, 'hex')), { region: 'cn-north-7', tokenTtlSeconds: 3600, now: () => clock });
+    iam = new IamService(s.opened.store.db, new SecretBox(Buffer.from(MASTER_KEY, 'hex')), {
+      region: 'cn-north-7',
+      tokenTtlSeconds: 3600,
+      now: () => clock,
+    });
     app = buildServer({ ...serverDeps(s.config, createLogger('silent'), s.opened), iam });
     await app.ready();
     bob = (await iam.createUser({ name: 'bob', password: 'bob-password' })).id;
@@ -33,12 +37,22 @@ describe.each(BACKENDS)('password guessing on %s', (kind) => {
   });
 
   const login = (user: User, password: string, address = '10.0.0.1') =>
-    app.inject({ method: 'POST', url: '/v3/auth/tokens', remoteAddress: address, payload: { auth: { identity: { methods: ['password'], password: { user: { ...user, password } } } } } });
+    app.inject({
+      method: 'POST',
+      url: '/v3/auth/tokens',
+      remoteAddress: address,
+      payload: { auth: { identity: { methods: ['password'], password: { user: { ...user, password } } } } },
+    });
   const byName: User = { name: 'bob', domain: { name: 'default' } };
 
   it('counts wrong passwords per user, however the user is named', async () => {
     for (let i = 0; i < 5; i++) expect((await login(byName, 'wrong')).statusCode).toBe(401);
-    for (const spelling of [{ id: bob }, { id: bob, domain: { id: 'bogus' } }, { id: bob, domain: { name: 'bogus' } }, { name: 'bob', domain: { id: DOMAIN_ID } }]) {
+    for (const spelling of [
+      { id: bob },
+      { id: bob, domain: { id: 'bogus' } },
+      { id: bob, domain: { name: 'bogus' } },
+      { name: 'bob', domain: { id: DOMAIN_ID } },
+    ]) {
       const res = await login(spelling, 'wrong');
       expect(res.statusCode, JSON.stringify(spelling)).toBe(429);
       expect(res.headers['retry-after']).toBe('1');
@@ -49,7 +63,8 @@ describe.each(BACKENDS)('password guessing on %s', (kind) => {
     expect((await login({ id: bob }, 'bob-password')).statusCode).toBe(201);
 
     // The other way round: guessed by id with a made-up domain, then asked by name.
-    for (let i = 0; i < 5; i++) expect((await login({ id: bob, domain: { id: 'made-up' } }, 'wrong')).statusCode).toBe(401);
+    for (let i = 0; i < 5; i++)
+      expect((await login({ id: bob, domain: { id: 'made-up' } }, 'wrong')).statusCode).toBe(401);
     const slowed = await login(byName, 'bob-password');
     expect(slowed.statusCode).toBe(429);
     expect(slowed.json()).toEqual({ error_code: 'APIGW.0308', error_msg: expect.stringContaining('retry after 1 s') });
@@ -75,7 +90,8 @@ describe.each(BACKENDS)('password guessing on %s', (kind) => {
   });
 
   it('slows down an address spraying one password over many users; a right password gives nothing back', async () => {
-    for (let i = 0; i < 29; i++) expect((await login({ name: `user-${i}`, domain: { name: 'default' } }, 'Spring2026!')).statusCode).toBe(401);
+    for (let i = 0; i < 29; i++)
+      expect((await login({ name: `user-${i}`, domain: { name: 'default' } }, 'Spring2026!')).statusCode).toBe(401);
     expect((await login(byName, 'bob-password')).statusCode).toBe(201);
     expect((await login({ name: 'user-29', domain: { name: 'default' } }, 'Spring2026!')).statusCode).toBe(401);
     const limited = await login({ name: 'user-30', domain: { name: 'default' } }, 'Spring2026!');
@@ -100,25 +116,37 @@ describe.each(BACKENDS)('password guessing on %s', (kind) => {
     }
     return count;
   };
-  const together = (n: number, attempt: (i: number) => ReturnType<typeof login>) => Promise.all(Array.from({ length: n }, (_, i) => attempt(i)));
+  const together = (n: number, attempt: (i: number) => ReturnType<typeof login>) =>
+    Promise.all(Array.from({ length: n }, (_, i) => attempt(i)));
 
   it('lets no more wrong passwords for one user through at once than one after another', async () => {
     // From as many addresses, so only the user's limit applies.
-    expect(tally(await together(40, (i) => login(byName, 'wrong', `10.1.0.${i}`)))).toEqual({ 401: 5, '429 after 1': 35 });
+    expect(tally(await together(40, (i) => login(byName, 'wrong', `10.1.0.${i}`)))).toEqual({
+      401: 5,
+      '429 after 1': 35,
+    });
     // The user waits as after 5 wrong passwords sent one by one, the right password too.
     expect((await login({ id: bob }, 'bob-password', '10.2.0.1')).statusCode).toBe(429);
     clock += 1000;
     // Then one attempt at a time: while one runs, a second would be the 7th failure.
-    expect(tally(await together(10, (i) => login(byName, 'wrong', `10.3.0.${i}`)))).toEqual({ 401: 1, '429 after 2': 9 });
+    expect(tally(await together(10, (i) => login(byName, 'wrong', `10.3.0.${i}`)))).toEqual({
+      401: 1,
+      '429 after 2': 9,
+    });
     clock += 2000;
     expect((await login(byName, 'bob-password', '10.2.0.1')).statusCode).toBe(201);
     // The right password reset the count: 5 free failures again.
-    expect(tally(await together(60, (i) => login({ id: bob }, 'wrong', `10.4.0.${i}`)))).toEqual({ 401: 5, '429 after 1': 55 });
+    expect(tally(await together(60, (i) => login({ id: bob }, 'wrong', `10.4.0.${i}`)))).toEqual({
+      401: 5,
+      '429 after 1': 55,
+    });
   });
 
   it('counts an unknown user sent at once exactly as a known one', async () => {
     const known = tally(await together(40, (i) => login(byName, 'wrong', `10.1.0.${i}`)));
-    const unknown = tally(await together(40, (i) => login({ name: 'nobody', domain: { name: 'default' } }, 'wrong', `10.2.0.${i}`)));
+    const unknown = tally(
+      await together(40, (i) => login({ name: 'nobody', domain: { name: 'default' } }, 'wrong', `10.2.0.${i}`)),
+    );
     expect(unknown).toEqual(known);
     expect(tally(await together(40, (i) => login({ id: 'no-such-id' }, 'wrong', `10.3.0.${i}`)))).toEqual(known);
   });
@@ -128,10 +156,14 @@ describe.each(BACKENDS)('password guessing on %s', (kind) => {
     const statuses = (await together(40, () => login(byName, 'wrong'))).map((r) => r.statusCode);
     expect(statuses.filter((c) => c === 401)).toHaveLength(5);
     expect(statuses.filter((c) => c === 429)).toHaveLength(35);
-    expect(tally(await together(200, (i) => login({ name: `user-${i}`, domain: { name: 'default' } }, 'wrong', '10.0.0.2')))).toEqual({ 401: 30, '429 after 20': 170 });
+    expect(
+      tally(await together(200, (i) => login({ name: `user-${i}`, domain: { name: 'default' } }, 'wrong', '10.0.0.2'))),
+    ).toEqual({ 401: 30, '429 after 20': 170 });
     expect((await login(byName, 'bob-password', '10.0.0.2')).statusCode).toBe(429);
     clock += 20_000;
-    expect(tally(await together(20, (i) => login({ name: `user-${i}`, domain: { name: 'default' } }, 'wrong', '10.0.0.2')))).toEqual({ 401: 1, '429 after 20': 19 });
+    expect(
+      tally(await together(20, (i) => login({ name: `user-${i}`, domain: { name: 'default' } }, 'wrong', '10.0.0.2'))),
+    ).toEqual({ 401: 1, '429 after 20': 19 });
   });
 
   it('gives back what attempts held once they are answered', async () => {
@@ -141,11 +173,12 @@ describe.each(BACKENDS)('password guessing on %s', (kind) => {
     expect((await login(byName, 'wrong')).statusCode).toBe(429);
     // A user's 429 costs the address nothing.
     for (let i = 0; i < 24; i++) expect((await login(byName, 'wrong')).statusCode).toBe(429);
-    for (let i = 0; i < 25; i++) expect((await login({ name: `user-${i}`, domain: { name: 'default' } }, 'wrong')).statusCode).toBe(401);
+    for (let i = 0; i < 25; i++)
+      expect((await login({ name: `user-${i}`, domain: { name: 'default' } }, 'wrong')).statusCode).toBe(401);
     expect((await login({ name: 'user-25', domain: { name: 'default' } }, 'wrong')).statusCode).toBe(429);
   });
 
-  it('counts a login naming another domain than the user\'s as a wrong password', async () => {
+  it("counts a login naming another domain than the user's as a wrong password", async () => {
     const wrongDomain = { id: bob, domain: { name: 'acme' } };
     const answers = async (user: User, password: string, address: string) => {
       const out: unknown[] = [];
@@ -162,9 +195,9 @@ describe.each(BACKENDS)('password guessing on %s', (kind) => {
   });
 });
 
-
 describe('the login throttle', () => {
-  const tooMany = (seconds: number) => expect.objectContaining({ kind: 'too_many', headers: { 'Retry-After': String(seconds) } });
+  const tooMany = (seconds: number) =>
+    expect.objectContaining({ kind: 'too_many', headers: { 'Retry-After': String(seconds) } });
   const begin = async (t: LoginThrottle, key: string, address = '192.0.2.7') => {
     const a = await t.begin(address);
     await a.user(key);
@@ -174,7 +207,10 @@ describe('the login throttle', () => {
   /** Where a promise stands once everything that can run has. */
   const state = async (p: Promise<unknown>) => {
     let now: unknown = 'waiting';
-    p.then(() => (now = 'let through'), (e: unknown) => (now = e));
+    p.then(
+      () => (now = 'let through'),
+      (e: unknown) => (now = e),
+    );
     await new Promise((r) => setImmediate(r));
     return now;
   };

@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { BACKENDS } from '../helpers/backends.js';
-import { ADMIN_PASSWORD, DOMAIN_ID, PROJECT_ID, adminToken, passwordBody, startServer, type TestServer } from '../helpers/server.js';
+import {
+  ADMIN_PASSWORD,
+  DOMAIN_ID,
+  PROJECT_ID,
+  adminToken,
+  passwordBody,
+  startServer,
+  type TestServer,
+} from '../helpers/server.js';
 
 describe.each(BACKENDS)('IAM tokens on %s', (kind) => {
   let s: TestServer;
@@ -10,7 +18,8 @@ describe.each(BACKENDS)('IAM tokens on %s', (kind) => {
   });
   afterAll(async () => s.close());
 
-  const issue = (payload: unknown, url = '/v3/auth/tokens') => s.app.inject({ method: 'POST', url, payload: payload as object });
+  const issue = (payload: unknown, url = '/v3/auth/tokens') =>
+    s.app.inject({ method: 'POST', url, payload: payload as object });
 
   it('issues a project-scoped token: 201, X-Subject-Token, the token body', async () => {
     const res = await issue(passwordBody());
@@ -19,7 +28,11 @@ describe.each(BACKENDS)('IAM tokens on %s', (kind) => {
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
     const { token } = res.json();
     expect(token.methods).toEqual(['password']);
-    expect(token.user).toMatchObject({ name: 'admin', password_expires_at: '', domain: { id: DOMAIN_ID, name: 'default' } });
+    expect(token.user).toMatchObject({
+      name: 'admin',
+      password_expires_at: '',
+      domain: { id: DOMAIN_ID, name: 'default' },
+    });
     expect(token.project).toEqual({ id: PROJECT_ID, name: 'cn-north-7', domain: { id: DOMAIN_ID, name: 'default' } });
     expect(token.domain).toBeUndefined();
     expect(token.issued_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
@@ -59,10 +72,23 @@ describe.each(BACKENDS)('IAM tokens on %s', (kind) => {
   it.each([
     ['no JSON', '{"auth":', 'not valid JSON'],
     ['no identity', { auth: {} }, 'auth.identity'],
-    ['a token method', { auth: { identity: { methods: ['token'], password: { user: { name: 'admin', password: 'x' } } } } }, 'password method'],
-    ['methods not a list', { auth: { identity: { methods: 'password', password: { user: { name: 'admin', password: 'x' } } } } }, 'auth.identity.methods'],
+    [
+      'a token method',
+      { auth: { identity: { methods: ['token'], password: { user: { name: 'admin', password: 'x' } } } } },
+      'password method',
+    ],
+    [
+      'methods not a list',
+      { auth: { identity: { methods: 'password', password: { user: { name: 'admin', password: 'x' } } } } },
+      'auth.identity.methods',
+    ],
   ])('answers 400 IAM.0001 for %s', async (_what, body, mention) => {
-    const res = await s.app.inject({ method: 'POST', url: '/v3/auth/tokens', headers: { 'content-type': 'application/json' }, payload: typeof body === 'string' ? body : JSON.stringify(body) });
+    const res = await s.app.inject({
+      method: 'POST',
+      url: '/v3/auth/tokens',
+      headers: { 'content-type': 'application/json' },
+      payload: typeof body === 'string' ? body : JSON.stringify(body),
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().error_code).toBe('IAM.0001');
     expect(res.json().error_msg).toContain(mention);
@@ -71,19 +97,31 @@ describe.each(BACKENDS)('IAM tokens on %s', (kind) => {
   it('validates a token with GET /v3/auth/tokens', async () => {
     const caller = await adminToken(s);
     const subject = await adminToken(s);
-    const ok = await s.app.inject({ method: 'GET', url: '/v3/auth/tokens', headers: { 'x-auth-token': caller, 'x-subject-token': subject } });
+    const ok = await s.app.inject({
+      method: 'GET',
+      url: '/v3/auth/tokens',
+      headers: { 'x-auth-token': caller, 'x-subject-token': subject },
+    });
     expect(ok.statusCode).toBe(200);
     expect(ok.headers['x-subject-token']).toBe(subject);
     expect(ok.json().token.project.id).toBe(PROJECT_ID);
 
-    const unknown = await s.app.inject({ method: 'GET', url: '/v3/auth/tokens', headers: { 'x-auth-token': caller, 'x-subject-token': 'vtk-' + 'A'.repeat(43) } });
+    const unknown = await s.app.inject({
+      method: 'GET',
+      url: '/v3/auth/tokens',
+      headers: { 'x-auth-token': caller, 'x-subject-token': 'vtk-' + 'A'.repeat(43) },
+    });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().error_code).toBe('IAM.0003');
 
     const missing = await s.app.inject({ method: 'GET', url: '/v3/auth/tokens', headers: { 'x-auth-token': caller } });
     expect(missing.statusCode).toBe(400);
 
-    const noCaller = await s.app.inject({ method: 'GET', url: '/v3/auth/tokens', headers: { 'x-subject-token': subject } });
+    const noCaller = await s.app.inject({
+      method: 'GET',
+      url: '/v3/auth/tokens',
+      headers: { 'x-subject-token': subject },
+    });
     expect(noCaller.statusCode).toBe(401);
   });
 
@@ -120,7 +158,9 @@ describe.each(BACKENDS)('IAM tokens on %s', (kind) => {
     const h = { 'x-auth-token': token };
     const projects = await s.app.inject({ method: 'GET', url: '/v3/projects?name=cn-north-7', headers: h });
     expect(projects.statusCode).toBe(200);
-    expect(projects.json().projects).toEqual([expect.objectContaining({ id: PROJECT_ID, name: 'cn-north-7', domain_id: DOMAIN_ID })]);
+    expect(projects.json().projects).toEqual([
+      expect.objectContaining({ id: PROJECT_ID, name: 'cn-north-7', domain_id: DOMAIN_ID }),
+    ]);
     const none = await s.app.inject({ method: 'GET', url: '/v3/projects?name=cn-south-1', headers: h });
     expect(none.json().projects).toEqual([]);
     const domains = await s.app.inject({ method: 'GET', url: '/v3/auth/domains', headers: h });
@@ -159,7 +199,12 @@ describe.each(BACKENDS)('the domain of a password login on %s', (kind) => {
   };
   let address = 0;
   const login = (user: object, password = 'dave-password') =>
-    s.app.inject({ method: 'POST', url: '/v3/auth/tokens', remoteAddress: `10.9.0.${address++}`, payload: { auth: { identity: { methods: ['password'], password: { user: { ...user, password } } } } } });
+    s.app.inject({
+      method: 'POST',
+      url: '/v3/auth/tokens',
+      remoteAddress: `10.9.0.${address++}`,
+      payload: { auth: { identity: { methods: ['password'], password: { user: { ...user, password } } } } },
+    });
 
   type Named = { id: string; name: string };
   it.each([
@@ -167,7 +212,10 @@ describe.each(BACKENDS)('the domain of a password login on %s', (kind) => {
     ['by id, with the domain name', (u: Named) => ({ id: u.id, domain: { name: 'default' } })],
     ['by id, with the domain id and name', (u: Named) => ({ id: u.id, domain: { id: DOMAIN_ID, name: 'default' } })],
     ['by id, with no domain', (u: Named) => ({ id: u.id })],
-    ['by name, with the domain id and name', (u: Named) => ({ name: u.name, domain: { id: DOMAIN_ID, name: 'default' } })],
+    [
+      'by name, with the domain id and name',
+      (u: Named) => ({ name: u.name, domain: { id: DOMAIN_ID, name: 'default' } }),
+    ],
   ])('lets a user in named %s', async (_what, user) => {
     const u = await newUser();
     const res = await login(user(u));
@@ -179,12 +227,30 @@ describe.each(BACKENDS)('the domain of a password login on %s', (kind) => {
     ['by id, with the name of another domain', (u: Named) => ({ id: u.id, domain: { name: 'acme' } })],
     ['by id, with the name of no domain', (u: Named) => ({ id: u.id, domain: { name: 'nowhere' } })],
     ['by id, with another domain id', (u: Named) => ({ id: u.id, domain: { id: ACME } })],
-    ['by id, with its domain id and another domain name', (u: Named) => ({ id: u.id, domain: { id: DOMAIN_ID, name: 'acme' } })],
-    ['by id, with another domain id and its domain name', (u: Named) => ({ id: u.id, domain: { id: ACME, name: 'default' } })],
-    ['by name, with its domain id and another domain name', (u: Named) => ({ name: u.name, domain: { id: DOMAIN_ID, name: 'acme' } })],
-    ['by name, with its domain id and the name of no domain', (u: Named) => ({ name: u.name, domain: { id: DOMAIN_ID, name: 'nowhere' } })],
-    ['by name, with the id of another domain holding the name and its domain name', (u: Named) => ({ name: u.name, domain: { id: ACME, name: 'default' } })],
-    ['by name, with no domain id and its domain name', (u: Named) => ({ name: u.name, domain: { id: 'no-such-domain', name: 'default' } })],
+    [
+      'by id, with its domain id and another domain name',
+      (u: Named) => ({ id: u.id, domain: { id: DOMAIN_ID, name: 'acme' } }),
+    ],
+    [
+      'by id, with another domain id and its domain name',
+      (u: Named) => ({ id: u.id, domain: { id: ACME, name: 'default' } }),
+    ],
+    [
+      'by name, with its domain id and another domain name',
+      (u: Named) => ({ name: u.name, domain: { id: DOMAIN_ID, name: 'acme' } }),
+    ],
+    [
+      'by name, with its domain id and the name of no domain',
+      (u: Named) => ({ name: u.name, domain: { id: DOMAIN_ID, name: 'nowhere' } }),
+    ],
+    [
+      'by name, with the id of another domain holding the name and its domain name',
+      (u: Named) => ({ name: u.name, domain: { id: ACME, name: 'default' } }),
+    ],
+    [
+      'by name, with no domain id and its domain name',
+      (u: Named) => ({ name: u.name, domain: { id: 'no-such-domain', name: 'default' } }),
+    ],
   ])('refuses a user named %s with the right password, as a wrong password', async (_what, user) => {
     const u = await newUser();
     const res = await login(user(u));
@@ -196,10 +262,16 @@ describe.each(BACKENDS)('the domain of a password login on %s', (kind) => {
 });
 
 describe('the authentication cache', () => {
-  it('lets a deleted user\'s token pass for at most the cache time', async () => {
+  it("lets a deleted user's token pass for at most the cache time", async () => {
     const s = await startServer('sqlite', { flags: { authCacheMs: '300' } });
     await s.opened.iam.createUser({ name: 'erin', password: 'erin-password' });
-    const token = (await s.app.inject({ method: 'POST', url: '/v3/auth/tokens', payload: passwordBody({ user: 'erin', password: 'erin-password' }) })).headers['x-subject-token'] as string;
+    const token = (
+      await s.app.inject({
+        method: 'POST',
+        url: '/v3/auth/tokens',
+        payload: passwordBody({ user: 'erin', password: 'erin-password' }),
+      })
+    ).headers['x-subject-token'] as string;
     const use = () => s.app.inject({ method: 'GET', url: '/v3/regions', headers: { 'x-auth-token': token } });
     expect((await use()).statusCode).toBe(200);
     await s.opened.iam.deleteUser('erin');

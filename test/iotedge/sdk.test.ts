@@ -17,7 +17,11 @@ describe.each(BACKENDS)('IoTEdge through the official SDK signer on %s', (kind) 
   afterAll(async () => s.close());
 
   it('runs all ten operations with AK/SK signatures', async () => {
-    const app = await sdk.createEdgeApp({ edge_app_id: 'sdk-app', edge_app_name: 'SDK应用', function_type: 'DATA_PROCESSING' });
+    const app = await sdk.createEdgeApp({
+      edge_app_id: 'sdk-app',
+      edge_app_name: 'SDK应用',
+      function_type: 'DATA_PROCESSING',
+    });
     expect(app.httpStatusCode).toBe(201);
     expect(app.edge_app_id).toBe('sdk-app');
 
@@ -41,7 +45,9 @@ describe.each(BACKENDS)('IoTEdge through the official SDK signer on %s', (kind) 
 
     const versions = await sdk.batchListEdgeAppVersions('sdk-app', { state: 'PUBLISHED', arch: 'x86_64', limit: 5 });
     expect(versions.count).toBe(1);
-    expect((await sdk.showEdgeApplicationVersion('sdk-app', '1.0.0')).container_settings).toEqual(VALID_VERSION.container_settings);
+    expect((await sdk.showEdgeApplicationVersion('sdk-app', '1.0.0')).container_settings).toEqual(
+      VALID_VERSION.container_settings,
+    );
 
     const refused = await sdk.deleteEdgeApplicationVersion('sdk-app', '1.0.0');
     expect(refused.httpStatusCode).toBe(403);
@@ -72,7 +78,11 @@ interface Vector {
 }
 
 describe('the signature vectors replayed against the server', () => {
-  const vectors = (JSON.parse(readFileSync(fileURLToPath(new URL('../fixtures/aksk-vectors.json', import.meta.url)), 'utf8')) as { vectors: Vector[] }).vectors;
+  const vectors = (
+    JSON.parse(readFileSync(fileURLToPath(new URL('../fixtures/aksk-vectors.json', import.meta.url)), 'utf8')) as {
+      vectors: Vector[];
+    }
+  ).vectors;
   const replayable = vectors.filter((v) => v.wire.request_target.startsWith('/v2/'));
   let s: TestServer;
   beforeAll(async () => {
@@ -80,8 +90,16 @@ describe('the signature vectors replayed against the server', () => {
   });
   afterAll(async () => s.close());
 
-  const send = (v: Vector, change: (r: { method: string; url: string; headers: Record<string, string>; payload?: string }) => void = () => {}) => {
-    const r = { method: v.method, url: v.wire.request_target, headers: { ...v.wire.headers }, payload: v.body ?? undefined };
+  const send = (
+    v: Vector,
+    change: (r: { method: string; url: string; headers: Record<string, string>; payload?: string }) => void = () => {},
+  ) => {
+    const r = {
+      method: v.method,
+      url: v.wire.request_target,
+      headers: { ...v.wire.headers },
+      payload: v.body ?? undefined,
+    };
     change(r);
     return s.app.inject({ method: r.method as 'GET', url: r.url, headers: r.headers, payload: r.payload });
   };
@@ -118,7 +136,11 @@ describe('the signature vectors replayed against the server', () => {
   it('refuses the vectors outside the 15-minute window when the real clock is used', async () => {
     const real = await startServer('sqlite');
     const v = replayable[0]!;
-    const res = await real.app.inject({ method: v.method as 'GET', url: v.wire.request_target, headers: v.wire.headers });
+    const res = await real.app.inject({
+      method: v.method as 'GET',
+      url: v.wire.request_target,
+      headers: v.wire.headers,
+    });
     expect(res.statusCode).toBe(401);
     await real.close();
   });

@@ -41,9 +41,24 @@ const REJECTED: [string, unknown, string, string][] = [
   ['container_settings.configs.privileged', 'no', T, 'container_settings.configs.privileged must be boolean'],
   ['container_settings.configs.host_network', 1, T, 'host_network must be boolean'],
   ['container_settings.configs.container_port_list', { container_port: 80 }, T, 'container_port_list must be array'],
-  ['container_settings.configs.container_port_list', [{ container_port: 0 }], V, 'container_port_list[0].container_port must be >= 1'],
-  ['container_settings.configs.container_port_list', [{ host_port: 65536 }], V, 'container_port_list[0].host_port must be <= 65535'],
-  ['container_settings.configs.container_port_list', [{ host_port: '80' }], T, 'container_port_list[0].host_port must be integer'],
+  [
+    'container_settings.configs.container_port_list',
+    [{ container_port: 0 }],
+    V,
+    'container_port_list[0].container_port must be >= 1',
+  ],
+  [
+    'container_settings.configs.container_port_list',
+    [{ host_port: 65536 }],
+    V,
+    'container_port_list[0].host_port must be <= 65535',
+  ],
+  [
+    'container_settings.configs.container_port_list',
+    [{ host_port: '80' }],
+    T,
+    'container_port_list[0].host_port must be integer',
+  ],
   ['container_settings.configs.container_port_list', [{ host_ip: x(65) }], V, 'container_port_list[0].host_ip'],
   ['container_settings.envs', { '1BAD': 'x' }, V, 'container_settings.envs.1BAD is not a valid name'],
   ['container_settings.envs', { GOOD: 1 }, T, 'container_settings.envs.GOOD must be string'],
@@ -52,20 +67,55 @@ const REJECTED: [string, unknown, string, string][] = [
   ['container_settings.volumes', { name: 'v' }, T, 'container_settings.volumes must be array'],
   ['container_settings.volumes', [null], T, 'container_settings.volumes[0] must be object'],
   ['container_settings.volumes', [{ name: 'Upper', source: '/a', destination: '/b' }], V, 'volumes[0].name must be'],
-  ['container_settings.volumes', [{ name: x(64), source: '/a', destination: '/b' }], V, 'volumes[0].name must NOT have more than 63'],
+  [
+    'container_settings.volumes',
+    [{ name: x(64), source: '/a', destination: '/b' }],
+    V,
+    'volumes[0].name must NOT have more than 63',
+  ],
   ['container_settings.volumes', [{ source: '/a', destination: '/b' }], V, 'volumes[0].name is required'],
-  ['container_settings.volumes', [{ name: 'v', type: 'TMP', source: '/a', destination: '/b' }], V, 'volumes[0].type must be one of LOG, DB, CONFIG'],
-  ['container_settings.volumes', [{ name: 'v', source: 'relative', destination: '/b' }], V, 'volumes[0].source must be'],
+  [
+    'container_settings.volumes',
+    [{ name: 'v', type: 'TMP', source: '/a', destination: '/b' }],
+    V,
+    'volumes[0].type must be one of LOG, DB, CONFIG',
+  ],
+  [
+    'container_settings.volumes',
+    [{ name: 'v', source: 'relative', destination: '/b' }],
+    V,
+    'volumes[0].source must be',
+  ],
   ['container_settings.volumes', [{ name: 'v', source: '/a//b', destination: '/b' }], V, 'volumes[0].source must be'],
-  ['container_settings.volumes', [{ name: 'v', source: '/a', destination: '/etc/passwd' }], V, 'volumes[0].destination must be'],
-  ['container_settings.volumes', [{ name: 'v', source: '/a', destination: '//dev/x' }], V, 'volumes[0].destination must be'],
-  ['container_settings.volumes', [{ name: 'v', source: '/a', destination: '/b', read_only: 'yes' }], T, 'volumes[0].read_only must be boolean'],
+  [
+    'container_settings.volumes',
+    [{ name: 'v', source: '/a', destination: '/etc/passwd' }],
+    V,
+    'volumes[0].destination must be',
+  ],
+  [
+    'container_settings.volumes',
+    [{ name: 'v', source: '/a', destination: '//dev/x' }],
+    V,
+    'volumes[0].destination must be',
+  ],
+  [
+    'container_settings.volumes',
+    [{ name: 'v', source: '/a', destination: '/b', read_only: 'yes' }],
+    T,
+    'volumes[0].read_only must be boolean',
+  ],
   ['container_settings.npu_type', 'D999', V, 'container_settings.npu_type must be one of D310, D910, D310P'],
   ['container_settings.vnpu_template', 'vir99', V, 'container_settings.vnpu_template must be one of'],
   ['container_settings.resources', { limits: { cpu: 0 } }, V, 'resources.limits.cpu must be >= 0.01'],
   ['container_settings.resources', { limits: { cpu: 1001 } }, V, 'resources.limits.cpu must be <= 1000'],
   ['container_settings.resources', { requests: { cpu: '1' } }, T, 'resources.requests.cpu must be number'],
-  ['container_settings.resources', { requests: { memory: 1024001 } }, V, 'resources.requests.memory must be <= 1024000'],
+  [
+    'container_settings.resources',
+    { requests: { memory: 1024001 } },
+    V,
+    'resources.requests.memory must be <= 1024000',
+  ],
   ['container_settings.resources', { limits: { gpu: 0.001 } }, V, 'resources.limits.gpu must be >= 0.01'],
   ['container_settings.resources', { limits: { npu: 1001 } }, V, 'resources.limits.npu must be <= 1000'],
   ['container_settings.ext_devices', [{ source: 'dev', destination: '/dev/x' }], V, 'ext_devices[0].source must be'],
@@ -127,13 +177,37 @@ const ACCEPTED: [string, unknown, unknown][] = [
   ['description', '', ''],
   ['description', x(255), x(255)],
   ['version', x(32, '9'), x(32, '9')],
-  ['container_settings.configs', { restart_policy: 'OnFailure' }, { restart_policy: 'OnFailure', privileged: false, host_network: true }],
+  [
+    'container_settings.configs',
+    { restart_policy: 'OnFailure' },
+    { restart_policy: 'OnFailure', privileged: false, host_network: true },
+  ],
   ['container_settings.configs', undefined, undefined],
-  ['container_settings.volumes', [{ name: 'v', source: '/a', destination: '/etc' }], [{ name: 'v', source: '/a', destination: '/etc', read_only: true }]],
-  ['container_settings.volumes', [{ name: 'v', source: '/a/', destination: '///proc/x' }], [{ name: 'v', source: '/a/', destination: '///proc/x', read_only: true }]],
-  ['container_settings.envs', { LANG: 'zh_CN.UTF-8', 名: undefined, _X1: 'a=b，c' }, { LANG: 'zh_CN.UTF-8', _X1: 'a=b，c' }],
-  ['container_settings.resources', { limits: { cpu: 0.01, memory: 1024000 } }, { limits: { cpu: 0.01, memory: 1024000 } }],
-  ['liveness_probe', { initial_delay_seconds: 0, timeout_seconds: 1 }, { initial_delay_seconds: 0, timeout_seconds: 1, period_seconds: 30, failure_threshold: 3 }],
+  [
+    'container_settings.volumes',
+    [{ name: 'v', source: '/a', destination: '/etc' }],
+    [{ name: 'v', source: '/a', destination: '/etc', read_only: true }],
+  ],
+  [
+    'container_settings.volumes',
+    [{ name: 'v', source: '/a/', destination: '///proc/x' }],
+    [{ name: 'v', source: '/a/', destination: '///proc/x', read_only: true }],
+  ],
+  [
+    'container_settings.envs',
+    { LANG: 'zh_CN.UTF-8', 名: undefined, _X1: 'a=b，c' },
+    { LANG: 'zh_CN.UTF-8', _X1: 'a=b，c' },
+  ],
+  [
+    'container_settings.resources',
+    { limits: { cpu: 0.01, memory: 1024000 } },
+    { limits: { cpu: 0.01, memory: 1024000 } },
+  ],
+  [
+    'liveness_probe',
+    { initial_delay_seconds: 0, timeout_seconds: 1 },
+    { initial_delay_seconds: 0, timeout_seconds: 1, period_seconds: 30, failure_threshold: 3 },
+  ],
   ['liveness_probe', undefined, undefined],
   ['liveness_probe.http_get.host', '', ''],
   ['liveness_probe.http_get.scheme', 'HTTPS', 'HTTPS'],
@@ -143,7 +217,7 @@ const ACCEPTED: [string, unknown, unknown][] = [
 const many = <T>(n: number, item: (i: number) => T) => Array.from({ length: n }, (_, i) => item(i));
 
 /**
- * iotedge.md §5.2 "Size bounds": [field path, its bound, a value at the bound, over it, the rule
+ * docs/api/iotedge.md §5.2 "Size bounds": [field path, its bound, a value at the bound, over it, the rule
  * the message states]. Every list and map of a version has one.
  */
 const BOUNDED: [string, number, (n: number) => unknown, string][] = [
@@ -153,11 +227,36 @@ const BOUNDED: [string, number, (n: number) => unknown, string][] = [
   ['outputs', 64, (n) => many(n, (i) => `out/${i}`), 'must hold at most 64 items'],
   ['inputs', 64, (n) => many(n, (i) => `in/${i}`), 'must hold at most 64 items'],
   ['services', 64, (n) => many(n, (i) => `s${i}`), 'must hold at most 64 items'],
-  ['container_settings.volumes', 40, (n) => many(n, (i) => ({ name: `v${i}`, source: `/data/${i}`, destination: `/opt/${i}`, read_only: true })), 'must hold at most 40 items'],
-  ['container_settings.ext_devices', 64, (n) => many(n, (i) => ({ source: `/dev/d${i}`, destination: `/dev/d${i}` })), 'must hold at most 64 items'],
-  ['container_settings.configs.container_port_list', 64, (n) => many(n, (i) => ({ container_port: 1000 + i })), 'must hold at most 64 items'],
-  ['container_settings.envs', 256, (n) => Object.fromEntries(many(n, (i) => [`K${i}`, `v${i}`])), 'must hold at most 256 keys'],
-  ['container_settings.image_url', 10000, (n) => `swr.example.com/ns/app:${'1'.repeat(n - 23)}`, 'must NOT have more than 10000 characters: it must be an image address such as swr.cn-north-4.myhuaweicloud.com/ns/app:1.0'],
+  [
+    'container_settings.volumes',
+    40,
+    (n) => many(n, (i) => ({ name: `v${i}`, source: `/data/${i}`, destination: `/opt/${i}`, read_only: true })),
+    'must hold at most 40 items',
+  ],
+  [
+    'container_settings.ext_devices',
+    64,
+    (n) => many(n, (i) => ({ source: `/dev/d${i}`, destination: `/dev/d${i}` })),
+    'must hold at most 64 items',
+  ],
+  [
+    'container_settings.configs.container_port_list',
+    64,
+    (n) => many(n, (i) => ({ container_port: 1000 + i })),
+    'must hold at most 64 items',
+  ],
+  [
+    'container_settings.envs',
+    256,
+    (n) => Object.fromEntries(many(n, (i) => [`K${i}`, `v${i}`])),
+    'must hold at most 256 keys',
+  ],
+  [
+    'container_settings.image_url',
+    10000,
+    (n) => `swr.example.com/ns/app:${'1'.repeat(n - 23)}`,
+    'must NOT have more than 10000 characters: it must be an image address such as swr.cn-north-4.myhuaweicloud.com/ns/app:1.0',
+  ],
 ];
 
 function at(obj: any, path: string): unknown {
@@ -194,18 +293,24 @@ describe.each(BACKENDS)('IoTEdge version fields on %s', (kind) => {
     expect((await api.deleteVersion('field-app', body.version)).statusCode).toBe(204);
   });
 
-  it.each(BOUNDED)('create accepts %s at its bound (%i) and refuses one more, naming the field and the bound', async (path, bound, value, rule) => {
-    const version = `bound-${path.split('.').at(-1)}`;
-    const before = await iotedgeSnapshot(s);
-    const over = await api.createVersion('field-app', versionWith(path, value(bound + 1), versionWith('version', version)));
-    expect(over.statusCode, over.body).toBe(400);
-    expect(over.json()).toEqual({ error_code: V, error_msg: `The request parameter is invalid. ${path} ${rule}` });
-    expect(await iotedgeSnapshot(s)).toEqual(before);
-    const ok = await api.createVersion('field-app', versionWith(path, value(bound), versionWith('version', version)));
-    expect(ok.statusCode, ok.body).toBe(201);
-    expect(at(ok.json(), path)).toEqual(value(bound));
-    expect((await api.deleteVersion('field-app', version)).statusCode).toBe(204);
-  });
+  it.each(BOUNDED)(
+    'create accepts %s at its bound (%i) and refuses one more, naming the field and the bound',
+    async (path, bound, value, rule) => {
+      const version = `bound-${path.split('.').at(-1)}`;
+      const before = await iotedgeSnapshot(s);
+      const over = await api.createVersion(
+        'field-app',
+        versionWith(path, value(bound + 1), versionWith('version', version)),
+      );
+      expect(over.statusCode, over.body).toBe(400);
+      expect(over.json()).toEqual({ error_code: V, error_msg: `The request parameter is invalid. ${path} ${rule}` });
+      expect(await iotedgeSnapshot(s)).toEqual(before);
+      const ok = await api.createVersion('field-app', versionWith(path, value(bound), versionWith('version', version)));
+      expect(ok.statusCode, ok.body).toBe(201);
+      expect(at(ok.json(), path)).toEqual(value(bound));
+      expect((await api.deleteVersion('field-app', version)).statusCode).toBe(204);
+    },
+  );
 
   it('refuses a list of 200,000 items quickly, naming its bound once', async () => {
     const started = Date.now();
@@ -222,7 +327,11 @@ describe.each(BACKENDS)('IoTEdge version fields on %s', (kind) => {
     expect((await api.createVersion('field-app', versionWith('version', 'upd-1'))).statusCode).toBe(201);
     const before = await iotedgeSnapshot(s);
     for (const [body, code, mention] of [
-      [{ container_settings: { configs: { restart_policy: 'Always' } } }, V, 'container_settings.image_url is required'],
+      [
+        { container_settings: { configs: { restart_policy: 'Always' } } },
+        V,
+        'container_settings.image_url is required',
+      ],
       [{ arch: [] }, V, 'arch must NOT have fewer than 1 items'],
       [{ arch: {} }, V, 'arch must NOT have fewer than 1 items'],
       [{ arch: ['arm64', 'arm32', 'x86_64', 'arm64'] }, V, 'arch must hold at most 3 items'],
@@ -248,7 +357,14 @@ describe.each(BACKENDS)('IoTEdge version fields on %s', (kind) => {
     expect(res.statusCode).toBe(400);
     expect(res.json().error_code).toBe(V);
     const msg: string = res.json().error_msg;
-    for (const field of ['arch', 'container_settings.configs.restart_policy', 'container_settings.volumes[0].type', 'container_settings.volumes[0].source', 'container_settings.ext_devices[0].source', 'liveness_probe.http_get.path']) {
+    for (const field of [
+      'arch',
+      'container_settings.configs.restart_policy',
+      'container_settings.volumes[0].type',
+      'container_settings.volumes[0].source',
+      'container_settings.ext_devices[0].source',
+      'liveness_probe.http_get.path',
+    ]) {
       expect(msg).toContain(field);
     }
     expect(await iotedgeSnapshot(s)).toEqual(before);

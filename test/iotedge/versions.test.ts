@@ -4,7 +4,21 @@ import { BACKENDS } from '../helpers/backends.js';
 import { adminToken, startServer, type TestServer } from '../helpers/server.js';
 import { iotedge, iotedgeSnapshot, versionWith, VALID_VERSION } from '../helpers/iotedge.js';
 
-const BRIEF_KEYS = ['edge_app_id', 'name', 'version', 'sdk_version', 'description', 'deploy_type', 'deploy_multi_instance', 'create_time', 'update_time', 'state', 'arch', 'publish_time', 'off_shelf_time'];
+const BRIEF_KEYS = [
+  'edge_app_id',
+  'name',
+  'version',
+  'sdk_version',
+  'description',
+  'deploy_type',
+  'deploy_multi_instance',
+  'create_time',
+  'update_time',
+  'state',
+  'arch',
+  'publish_time',
+  'off_shelf_time',
+];
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 describe.each(BACKENDS)('IoTEdge versions on %s', (kind) => {
@@ -21,11 +35,43 @@ describe.each(BACKENDS)('IoTEdge versions on %s', (kind) => {
     const res = await api.createVersion('seed-app', VALID_VERSION);
     expect(res.statusCode).toBe(201);
     const v = res.json();
-    const { version, deploy_type, deploy_multi_instance, description, sdk_version, liveness_probe, readiness_probe, arch, command, args, outputs, inputs, services, supplier, tpl_id, container_settings } = VALID_VERSION;
+    const {
+      version,
+      deploy_type,
+      deploy_multi_instance,
+      description,
+      sdk_version,
+      liveness_probe,
+      readiness_probe,
+      arch,
+      command,
+      args,
+      outputs,
+      inputs,
+      services,
+      supplier,
+      tpl_id,
+      container_settings,
+    } = VALID_VERSION;
     expect(v).toEqual({
       edge_app_id: 'seed-app',
       name: 'seed-app',
-      version, deploy_type, deploy_multi_instance, description, sdk_version, liveness_probe, readiness_probe, arch, command, args, outputs, inputs, services, supplier, tpl_id, container_settings,
+      version,
+      deploy_type,
+      deploy_multi_instance,
+      description,
+      sdk_version,
+      liveness_probe,
+      readiness_probe,
+      arch,
+      command,
+      args,
+      outputs,
+      inputs,
+      services,
+      supplier,
+      tpl_id,
+      container_settings,
       create_time: expect.stringMatching(ISO),
       update_time: v.create_time,
       state: 'DRAFT',
@@ -41,12 +87,23 @@ describe.each(BACKENDS)('IoTEdge versions on %s', (kind) => {
   it('stores and lists a version whose list item is as large as the size bounds allow (arch in no order)', async () => {
     await api.createApp({ edge_app_id: 'wide-app' });
     const arch = ['arm64', 'x86_64', 'arm32'];
-    const body = { ...VALID_VERSION, version: '9'.repeat(32), sdk_version: '8'.repeat(32), description: '边'.repeat(255), arch };
+    const body = {
+      ...VALID_VERSION,
+      version: '9'.repeat(32),
+      sdk_version: '8'.repeat(32),
+      description: '边'.repeat(255),
+      arch,
+    };
     const res = await api.createVersion('wide-app', body);
     expect(res.statusCode, res.body).toBe(201);
     const listed = (await api.listVersions('wide-app')).json();
     expect(listed.count).toBe(1);
-    expect(listed.versions[0]).toMatchObject({ version: body.version, sdk_version: body.sdk_version, description: body.description, arch });
+    expect(listed.versions[0]).toMatchObject({
+      version: body.version,
+      sdk_version: body.sdk_version,
+      description: body.description,
+      arch,
+    });
     expect((await api.showVersion('wide-app', body.version)).json().arch).toEqual(arch);
   });
 
@@ -54,10 +111,16 @@ describe.each(BACKENDS)('IoTEdge versions on %s', (kind) => {
     await api.createApp({ edge_app_id: 'wider-app' });
     const before = await iotedgeSnapshot(s);
     let seed = 7;
-    const arch = Array.from({ length: 20000 }, () => ['x86_64', 'arm32', 'arm64'][(seed = (seed * 48271) % 2147483647) % 3]!);
+    const arch = Array.from(
+      { length: 20000 },
+      () => ['x86_64', 'arm32', 'arm64'][(seed = (seed * 48271) % 2147483647) % 3]!,
+    );
     const res = await api.createVersion('wider-app', { ...VALID_VERSION, arch });
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toEqual({ error_code: 'IoTEdge.00000005', error_msg: 'The request parameter is invalid. arch must hold at most 3 items' });
+    expect(res.json()).toEqual({
+      error_code: 'IoTEdge.00000005',
+      error_msg: 'The request parameter is invalid. arch must hold at most 3 items',
+    });
     expect(await iotedgeSnapshot(s)).toEqual(before);
   });
 
@@ -81,7 +144,12 @@ describe.each(BACKENDS)('IoTEdge versions on %s', (kind) => {
 
   it('answers 404 IoTEdge.02100604 for an unknown version of an existing app', async () => {
     await api.createApp({ edge_app_id: 'nov-app' });
-    for (const res of [await api.showVersion('nov-app', '9.9.9'), await api.updateVersion('nov-app', '9.9.9', {}), await api.deleteVersion('nov-app', '9.9.9'), await api.setState('nov-app', '9.9.9', 'PUBLISHED')]) {
+    for (const res of [
+      await api.showVersion('nov-app', '9.9.9'),
+      await api.updateVersion('nov-app', '9.9.9', {}),
+      await api.deleteVersion('nov-app', '9.9.9'),
+      await api.setState('nov-app', '9.9.9', 'PUBLISHED'),
+    ]) {
       expect(res.statusCode).toBe(404);
       expect(res.json().error_code).toBe('IoTEdge.02100604');
     }
@@ -90,7 +158,9 @@ describe.each(BACKENDS)('IoTEdge versions on %s', (kind) => {
 
   it('makes exactly one of 20 parallel identical creates win', async () => {
     await api.createApp({ edge_app_id: 'race-app' });
-    const results = await Promise.all(Array.from({ length: 20 }, () => api.createVersion('race-app', versionWith('version', '2.0.0'))));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => api.createVersion('race-app', versionWith('version', '2.0.0'))),
+    );
     const codes = results.map((r) => r.statusCode).sort();
     expect(codes.filter((c) => c === 201)).toHaveLength(1);
     expect(codes.filter((c) => c === 400)).toHaveLength(19);
@@ -117,10 +187,19 @@ describe.each(BACKENDS)('IoTEdge versions on %s', (kind) => {
       expect(res.statusCode).toBe(200);
       const brief = res.json();
       expect(Object.keys(brief).every((k) => BRIEF_KEYS.includes(k))).toBe(true);
-      expect(brief).toMatchObject({ version: '1.0.0', description: 'updated', state: 'DRAFT', arch: ['arm32'], create_time: before.create_time });
+      expect(brief).toMatchObject({
+        version: '1.0.0',
+        description: 'updated',
+        state: 'DRAFT',
+        arch: ['arm32'],
+        create_time: before.create_time,
+      });
       expect(brief.update_time > before.update_time).toBe(true);
       const after = (await api.showVersion('upd-app', '1.0.0')).json();
-      expect(after.container_settings).toEqual({ image_url: 'repo/app:2.0', configs: { restart_policy: 'Never', privileged: false, host_network: true } });
+      expect(after.container_settings).toEqual({
+        image_url: 'repo/app:2.0',
+        configs: { restart_policy: 'Never', privileged: false, host_network: true },
+      });
       expect(after.supplier).toBe(before.supplier);
       expect(after.liveness_probe).toEqual(before.liveness_probe);
       expect(after.command).toEqual(before.command);
@@ -209,7 +288,9 @@ describe.each(BACKENDS)('IoTEdge versions on %s', (kind) => {
 
     it('ends two racing publishes of one version in one legal state', async () => {
       await setup('race-state', []);
-      const results = await Promise.all(Array.from({ length: 10 }, () => api.setState('race-state', '1.0.0', 'PUBLISHED')));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => api.setState('race-state', '1.0.0', 'PUBLISHED')),
+      );
       expect(results.filter((r) => r.statusCode === 200)).toHaveLength(1);
       for (const r of results.filter((r) => r.statusCode !== 200)) expect(r.json().error_code).toBe('IoTEdge.02100605');
       expect((await api.showVersion('race-state', '1.0.0')).json().state).toBe('PUBLISHED');
@@ -224,7 +305,9 @@ describe.each(BACKENDS)('IoTEdge versions on %s', (kind) => {
     expect(a0.last_published_version).toBeUndefined();
 
     await api.createVersion('derived-app', versionWith('version', '1.0.0'));
-    await sql`update edge_app_versions set create_time = '2026-01-01T00:00:00.000Z' where edge_app_id = 'derived-app'`.execute(s.opened.store.db);
+    await sql`update edge_app_versions set create_time = '2026-01-01T00:00:00.000Z' where edge_app_id = 'derived-app'`.execute(
+      s.opened.store.db,
+    );
     const a1 = await app();
     expect(a1.deploy_type).toBe('docker');
     expect(a1.update_time > a0.update_time || a1.update_time === a0.update_time).toBe(true);
@@ -255,9 +338,16 @@ describe.each(BACKENDS)('IoTEdge versions on %s', (kind) => {
       const plain = { image_url: 'repo/app:1' };
       for (let i = 0; i < 15; i++) {
         const cs = i % 3 === 0 ? VALID_VERSION.container_settings : i % 3 === 1 ? gpu : plain;
-        const body = { ...VALID_VERSION, version: `1.${i}.0`, container_settings: cs, arch: i % 2 ? ['arm64'] : ['x86_64'] };
+        const body = {
+          ...VALID_VERSION,
+          version: `1.${i}.0`,
+          container_settings: cs,
+          arch: i % 2 ? ['arm64'] : ['x86_64'],
+        };
         expect((await api.createVersion('list-app', body)).statusCode).toBe(201);
-        await sql`update edge_app_versions set create_time = ${new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString()} where edge_app_id = 'list-app' and version = ${`1.${i}.0`}`.execute(s.opened.store.db);
+        await sql`update edge_app_versions set create_time = ${new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString()} where edge_app_id = 'list-app' and version = ${`1.${i}.0`}`.execute(
+          s.opened.store.db,
+        );
       }
       await api.setState('list-app', '1.2.0', 'PUBLISHED');
       await api.setState('list-app', '1.4.0', 'PUBLISHED');
@@ -274,22 +364,48 @@ describe.each(BACKENDS)('IoTEdge versions on %s', (kind) => {
       const page = await versions();
       expect(page.count).toBe(15);
       expect(page.page_info).toEqual({ offset: 0, limit: 10 });
-      expect(page.versions.map((v: { version: string }) => v.version)).toEqual(['1.14.0', '1.13.0', '1.12.0', '1.11.0', '1.10.0', '1.9.0', '1.8.0', '1.7.0', '1.6.0', '1.5.0']);
+      expect(page.versions.map((v: { version: string }) => v.version)).toEqual([
+        '1.14.0',
+        '1.13.0',
+        '1.12.0',
+        '1.11.0',
+        '1.10.0',
+        '1.9.0',
+        '1.8.0',
+        '1.7.0',
+        '1.6.0',
+        '1.5.0',
+      ]);
       for (const v of page.versions) expect(Object.keys(v).every((k: string) => BRIEF_KEYS.includes(k))).toBe(true);
-      expect((await versions('?offset=10')).versions.map((v: { version: string }) => v.version)).toEqual(['1.4.0', '1.3.0', '1.2.0', '1.1.0', '1.0.0']);
+      expect((await versions('?offset=10')).versions.map((v: { version: string }) => v.version)).toEqual([
+        '1.4.0',
+        '1.3.0',
+        '1.2.0',
+        '1.1.0',
+        '1.0.0',
+      ]);
       expect(await versions('?offset=15')).toEqual({ count: 15, page_info: { offset: 15, limit: 10 }, versions: [] });
       expect((await versions('?limit=1')).versions).toHaveLength(1);
       expect((await versions('?limit=1000')).versions).toHaveLength(15);
     });
 
-    it.each(['?limit=0', '?limit=1001', '?offset=-1', '?state=DELETED', '?arch=mips', '?ai_card_type=TPU', '?version=' + 'x'.repeat(33)])('rejects %s with 400 IoTEdge.00000005', async (q) => {
+    it.each([
+      '?limit=0',
+      '?limit=1001',
+      '?offset=-1',
+      '?state=DELETED',
+      '?arch=mips',
+      '?ai_card_type=TPU',
+      '?version=' + 'x'.repeat(33),
+    ])('rejects %s with 400 IoTEdge.00000005', async (q) => {
       const res = await api.listVersions('list-app', q);
       expect(res.statusCode).toBe(400);
       expect(res.json().error_code).toBe('IoTEdge.00000005');
     });
 
     it('filters by version substring, state, arch and ai_card_type', async () => {
-      const names = async (q: string) => (await versions(q + '&limit=100')).versions.map((v: { version: string }) => v.version).sort();
+      const names = async (q: string) =>
+        (await versions(q + '&limit=100')).versions.map((v: { version: string }) => v.version).sort();
       expect(await names('?version=.1')).toEqual(['1.1.0', '1.10.0', '1.11.0', '1.12.0', '1.13.0', '1.14.0']);
       expect(await names('?state=PUBLISHED')).toEqual(['1.2.0']);
       expect(await names('?state=OFF_SHELF')).toEqual(['1.4.0']);

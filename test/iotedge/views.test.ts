@@ -12,11 +12,43 @@ describe('stored version renderings', () => {
   it('splice into the show body with edge_app_id and name first, and every field of the version', () => {
     const text = versionJson('app-1', 'Edge "app" 边缘', row.doc);
     const body = JSON.parse(text);
-    const { version, deploy_type, deploy_multi_instance, description, sdk_version, liveness_probe, readiness_probe, arch, command, args, outputs, inputs, services, supplier, tpl_id, container_settings } = VALID_VERSION;
+    const {
+      version,
+      deploy_type,
+      deploy_multi_instance,
+      description,
+      sdk_version,
+      liveness_probe,
+      readiness_probe,
+      arch,
+      command,
+      args,
+      outputs,
+      inputs,
+      services,
+      supplier,
+      tpl_id,
+      container_settings,
+    } = VALID_VERSION;
     expect(body).toEqual({
       edge_app_id: 'app-1',
       name: 'Edge "app" 边缘',
-      version, deploy_type, deploy_multi_instance, description, sdk_version, liveness_probe, readiness_probe, arch, command, args, outputs, inputs, services, supplier, tpl_id, container_settings,
+      version,
+      deploy_type,
+      deploy_multi_instance,
+      description,
+      sdk_version,
+      liveness_probe,
+      readiness_probe,
+      arch,
+      command,
+      args,
+      outputs,
+      inputs,
+      services,
+      supplier,
+      tpl_id,
+      container_settings,
       create_time: T,
       update_time: T,
       state: 'DRAFT',
@@ -31,11 +63,27 @@ describe('stored version renderings', () => {
       count: 7,
       page_info: { offset: 5, limit: 2 },
       versions: [
-        { edge_app_id: 'app-1', name: 'app-1', version: '1.0.0', sdk_version: '2.1.0', description: 'first release', deploy_type: 'docker', deploy_multi_instance: false, create_time: T, update_time: T, state: 'DRAFT', arch: VALID_VERSION.arch },
+        {
+          edge_app_id: 'app-1',
+          name: 'app-1',
+          version: '1.0.0',
+          sdk_version: '2.1.0',
+          description: 'first release',
+          deploy_type: 'docker',
+          deploy_multi_instance: false,
+          create_time: T,
+          update_time: T,
+          state: 'DRAFT',
+          arch: VALID_VERSION.arch,
+        },
         expect.objectContaining({ version: '2.0.0', state: 'PUBLISHED', publish_time: T }),
       ],
     });
-    expect(JSON.parse(versionPageJson(0, 0, 10, 'a', 'a', []))).toEqual({ count: 0, page_info: { offset: 0, limit: 10 }, versions: [] });
+    expect(JSON.parse(versionPageJson(0, 0, 10, 'a', 'a', []))).toEqual({
+      count: 0,
+      page_info: { offset: 0, limit: 10 },
+      versions: [],
+    });
   });
 
   it('keep the spec, so a version re-rendered after a change loses nothing', () => {

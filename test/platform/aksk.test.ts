@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { canonicalQuery, canonicalRequest, canonicalUri, parseAuthorization, parseSdkDate, verifySignature } from '../../src/platform/aksk.js';
+import {
+  canonicalQuery,
+  canonicalRequest,
+  canonicalUri,
+  parseAuthorization,
+  parseSdkDate,
+  verifySignature,
+} from '../../src/platform/aksk.js';
 
 interface Vector {
   id: string;
@@ -18,7 +25,12 @@ const file = fileURLToPath(new URL('../fixtures/aksk-vectors.json', import.meta.
 const vectors = (JSON.parse(readFileSync(file, 'utf8')) as { vectors: Vector[] }).vectors;
 
 function request(v: Vector) {
-  return { method: v.method, target: v.wire.request_target, headers: v.wire.headers, body: v.body === null ? undefined : Buffer.from(v.body, 'utf8') };
+  return {
+    method: v.method,
+    target: v.wire.request_target,
+    headers: v.wire.headers,
+    body: v.body === null ? undefined : Buffer.from(v.body, 'utf8'),
+  };
 }
 
 describe('AK/SK vectors', () => {
@@ -31,7 +43,9 @@ describe('AK/SK vectors', () => {
       it('rebuilds the canonical request and verifies', () => {
         expect(auth).not.toBeNull();
         expect(auth.signature).toBe(v.signature);
-        expect(canonicalRequest(request(v), auth.signedHeaders, v.verifier.canonical_uri_rule)).toBe(v.canonical_request);
+        expect(canonicalRequest(request(v), auth.signedHeaders, v.verifier.canonical_uri_rule)).toBe(
+          v.canonical_request,
+        );
         expect(verifySignature(request(v), auth, v.sk)).toBe(true);
       });
 
@@ -61,13 +75,17 @@ describe('AK/SK vectors', () => {
 
 describe('signature header and date parsing', () => {
   it('parses tolerant spacing', () => {
-    const a = parseAuthorization(`SDK-HMAC-SHA256 Access=AK1,SignedHeaders=host;x-sdk-date ,  Signature=${'a'.repeat(64)}`);
+    const a = parseAuthorization(
+      `SDK-HMAC-SHA256 Access=AK1,SignedHeaders=host;x-sdk-date ,  Signature=${'a'.repeat(64)}`,
+    );
     expect(a).toMatchObject({ accessKey: 'AK1', signedHeaders: ['host', 'x-sdk-date'] });
   });
-  it.each(['Bearer x', 'SDK-HMAC-SHA256 Access=AK', `SDK-HMAC-SHA256 SignedHeaders=host, Signature=${'a'.repeat(64)}`, 'SDK-HMAC-SHA256 Access=A, SignedHeaders=host, Signature=zz'])(
-    'rejects %s',
-    (h) => expect(parseAuthorization(h)).toBeNull(),
-  );
+  it.each([
+    'Bearer x',
+    'SDK-HMAC-SHA256 Access=AK',
+    `SDK-HMAC-SHA256 SignedHeaders=host, Signature=${'a'.repeat(64)}`,
+    'SDK-HMAC-SHA256 Access=A, SignedHeaders=host, Signature=zz',
+  ])('rejects %s', (h) => expect(parseAuthorization(h)).toBeNull());
   it('parses and rejects dates', () => {
     expect(parseSdkDate('20260806T090000Z')).toBe(Date.UTC(2026, 7, 6, 9, 0, 0));
     expect(parseSdkDate('20260231T090000Z')).toBeNull();
@@ -81,9 +99,15 @@ describe('signature header and date parsing', () => {
 
 describe('Python SDK signatures: the whole path un-escaped before the canonical URI (an encoded slash)', () => {
   const pyFile = fileURLToPath(new URL('../fixtures/python-sdk-vectors.json', import.meta.url));
-  const pyVectors = (JSON.parse(readFileSync(pyFile, 'utf8')) as { vectors: Omit<Vector, 'sk' | 'verifier'>[] }).vectors;
+  const pyVectors = (JSON.parse(readFileSync(pyFile, 'utf8')) as { vectors: Omit<Vector, 'sk' | 'verifier'>[] })
+    .vectors;
   const SK = vectors[0]!.sk;
-  const req = (v: (typeof pyVectors)[number]) => ({ method: v.method, target: v.wire.request_target, headers: v.wire.headers, body: v.body === null ? undefined : Buffer.from(v.body, 'utf8') });
+  const req = (v: (typeof pyVectors)[number]) => ({
+    method: v.method,
+    target: v.wire.request_target,
+    headers: v.wire.headers,
+    body: v.body === null ? undefined : Buffer.from(v.body, 'utf8'),
+  });
 
   it('has the vectors', () => expect(pyVectors.length).toBeGreaterThanOrEqual(4));
 
@@ -101,7 +125,11 @@ describe('Python SDK signatures: the whole path un-escaped before the canonical 
 
     it(`${v.id}: refused once the path changes`, () => {
       const auth = parseAuthorization(v.wire.headers.authorization!)!;
-      for (const target of [v.wire.request_target.replace('%2F', '%2Fx'), v.wire.request_target.replace('%2F', '%252F'), v.wire.request_target.replace('%2F', '%2F%2F')]) {
+      for (const target of [
+        v.wire.request_target.replace('%2F', '%2Fx'),
+        v.wire.request_target.replace('%2F', '%252F'),
+        v.wire.request_target.replace('%2F', '%2F%2F'),
+      ]) {
         expect(verifySignature({ ...req(v), target }, auth, SK), target).toBe(false);
       }
     });

@@ -11,7 +11,9 @@ describe('messages say what to send', () => {
       expect((await api.createProvider({ provider_name: 'msg-provider' })).statusCode).toBe(201);
       const res = await api.createVersion('msg-provider', { provider_version: '1.0.0', function_graph_urn: 'hello' });
       expect(res.statusCode).toBe(400);
-      expect(res.json().error_msg).toContain('function_graph_urn must NOT have fewer than 32 characters: it must be a FunctionGraph URN urn:fss:{region}:{project_id}:function:default:{name}');
+      expect(res.json().error_msg).toContain(
+        'function_graph_urn must NOT have fewer than 32 characters: it must be a FunctionGraph URN urn:fss:{region}:{project_id}:function:default:{name}',
+      );
     } finally {
       await s.close();
     }
@@ -22,7 +24,11 @@ describe('an empty project in the path', () => {
   it('is named as missing, with what to put there', async () => {
     const s = await startServer('sqlite');
     try {
-      const res = await s.app.inject({ method: 'GET', url: '/v2//edge-apps', headers: { 'x-auth-token': await adminToken(s) } });
+      const res = await s.app.inject({
+        method: 'GET',
+        url: '/v2//edge-apps',
+        headers: { 'x-auth-token': await adminToken(s) },
+      });
       expect(res.statusCode).toBe(403);
       expect(res.json().error_msg).toContain('The request names no project: put your project id (token.project.id');
     } finally {

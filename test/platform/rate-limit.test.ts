@@ -15,11 +15,18 @@ describe('RateLimiter', () => {
     }
     expect(refused).toBeInstanceOf(AppError);
     expect((refused as AppError).kind).toBe('too_many');
-    expect((refused as AppError).headers).toEqual({ 'Retry-After': '10', 'X-RateLimit-Limit': '3', 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': '10' });
+    expect((refused as AppError).headers).toEqual({
+      'Retry-After': '10',
+      'X-RateLimit-Limit': '3',
+      'X-RateLimit-Remaining': '0',
+      'X-RateLimit-Reset': '10',
+    });
     expect(() => limiter.take('bob')).not.toThrow();
 
     now += 7_500;
-    expect(() => limiter.take('alice')).toThrow(expect.objectContaining({ headers: expect.objectContaining({ 'Retry-After': '3' }) }));
+    expect(() => limiter.take('alice')).toThrow(
+      expect.objectContaining({ headers: expect.objectContaining({ 'Retry-After': '3' }) }),
+    );
     now += 2_500;
     for (let i = 0; i < 3; i++) limiter.take('alice');
     expect(() => limiter.take('alice')).toThrow(AppError);

@@ -55,7 +55,8 @@ describe('response budget', () => {
     expect(refused.headers['retry-after']).toBe('1');
     expect(JSON.parse(refused.body)).toEqual({
       error_code: 'IoTEdge.00000001',
-      error_msg: 'The service is temporarily unavailable. The server is sending too many large responses at once; retry shortly.',
+      error_msg:
+        'The service is temporarily unavailable. The server is sending too many large responses at once; retry shortly.',
     });
     const rfs = await get('/v1/private-providers/big');
     expect(rfs.status).toBe(503);
@@ -84,14 +85,24 @@ describe('response budget', () => {
   it('never sends a single response larger than 32 MiB: 500 in the envelope, saying why', async () => {
     const res = await get('/v2/huge');
     expect(res.status).toBe(500);
-    expect(JSON.parse(res.body)).toEqual({ error_code: 'IoTEdge.00000001', error_msg: expect.stringMatching(/^Internal server error\. The response would be 32\.0 MiB, more than one response may carry \(32\.0 MiB\)\.$/) });
+    expect(JSON.parse(res.body)).toEqual({
+      error_code: 'IoTEdge.00000001',
+      error_msg: expect.stringMatching(
+        /^Internal server error\. The response would be 32\.0 MiB, more than one response may carry \(32\.0 MiB\)\.$/,
+      ),
+    });
   });
 
   it('refuses a list page larger than one response before assembling it, saying how many items fit', () => {
     const brief = new Rendering(BriefVersion, ['edge_app_id', 'name']);
     const item = `{"version":"1","arch":[${'"x86_64",'.repeat(110_000)}"arm64"]}`;
     const head = brief.headJson('app', 'app');
-    expect(() => brief.spliceAll(head, Array.from({ length: 100 }, () => item))).toThrow(
+    expect(() =>
+      brief.spliceAll(
+        head,
+        Array.from({ length: 100 }, () => item),
+      ),
+    ).toThrow(
       /^limit: the 100 items of this page hold 94\.4 MiB, more than one response may carry \(32\.0 MiB\); ask for at most 33 at a time\.$/,
     );
     expect(brief.spliceAll(head, [item]).length).toBeGreaterThan(item.length);

@@ -7,7 +7,11 @@ import { ACCESS_KEY, PROJECT_ID, SECRET_KEY, adminToken, startServer, type TestS
 import { request, sdkClient, signedWire, type WireRequest } from '../helpers/sdk.js';
 
 /** Sends a request on a real connection; the body goes out exactly as given (chunked when asked). */
-function rawSend(base: string, w: WireRequest, opts: { chunked?: boolean } = {}): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+function rawSend(
+  base: string,
+  w: WireRequest,
+  opts: { chunked?: boolean } = {},
+): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
   const url = new URL(w.url, base);
   const headers: Record<string, string> = { ...w.headers };
   if (w.payload !== undefined) {
@@ -18,7 +22,9 @@ function rawSend(base: string, w: WireRequest, opts: { chunked?: boolean } = {})
     const req = http.request({ host: url.hostname, port: url.port, method: w.method, path: w.url, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode!, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }),
+      );
     });
     req.on('error', reject);
     if (w.payload !== undefined && opts.chunked) {
@@ -37,16 +43,29 @@ const sha256 = (data: string) => crypto.createHash('sha256').update(data, 'utf8'
  * produce (it signs JSON.stringify of its data, never arbitrary bytes).
  */
 function signByHand(method: string, path: string, headers: Record<string, string>, body: string): WireRequest {
-  const date = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const date = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
   const all: Record<string, string> = { ...headers, 'x-sdk-date': date };
   const names = Object.keys(all).sort();
-  const canonical = [method, `${path}/`, '', names.map((n) => `${n}:${all[n]}\n`).join(''), names.join(';'), sha256(body)].join('\n');
-  const signature = crypto.createHmac('sha256', SECRET_KEY).update(`SDK-HMAC-SHA256\n${date}\n${sha256(canonical)}`).digest('hex');
+  const canonical = [
+    method,
+    `${path}/`,
+    '',
+    names.map((n) => `${n}:${all[n]}\n`).join(''),
+    names.join(';'),
+    sha256(body),
+  ].join('\n');
+  const signature = crypto
+    .createHmac('sha256', SECRET_KEY)
+    .update(`SDK-HMAC-SHA256\n${date}\n${sha256(canonical)}`)
+    .digest('hex');
   all.authorization = `SDK-HMAC-SHA256 Access=${ACCESS_KEY}, SignedHeaders=${names.join(';')}, Signature=${signature}`;
   return { method, url: path, headers: all, payload: body };
 }
 
-describe('bodies on any method are hashed as received (auth.md §2.6)', () => {
+describe('bodies on any method are hashed as received (docs/api/auth.md §2.6)', () => {
   let s: TestServer;
   let url: string;
   const client = () => sdkClient(url, { ak: ACCESS_KEY, sk: SECRET_KEY, projectId: PROJECT_ID });
@@ -56,10 +75,14 @@ describe('bodies on any method are hashed as received (auth.md §2.6)', () => {
   });
   afterAll(async () => s.close());
 
-  const send = (w: WireRequest) => s.app.inject({ method: w.method as 'GET', url: w.url, headers: w.headers, payload: w.payload });
+  const send = (w: WireRequest) =>
+    s.app.inject({ method: w.method as 'GET', url: w.url, headers: w.headers, payload: w.payload });
 
   it('a GET carrying {} as the SDK core signs it: accepted; with the body changed or dropped: 401', async () => {
-    const w = await signedWire(client(), request('GET', '/v3/projects', { queryParams: { name: 'cn-north-7' }, data: {} }));
+    const w = await signedWire(
+      client(),
+      request('GET', '/v3/projects', { queryParams: { name: 'cn-north-7' }, data: {} }),
+    );
     expect(w.payload).toBe('{}');
     const ok = await send(w);
     expect(ok.statusCode, ok.body).toBe(200);
@@ -74,7 +97,9 @@ describe('bodies on any method are hashed as received (auth.md §2.6)', () => {
 
   it('on a real connection, with Content-Length or chunked', async () => {
     for (const path of ['/v3/regions', '/v3/auth/domains', `/v2/${PROJECT_ID}/edge-apps`, '/v1/private-providers']) {
-      const headers: Record<string, string> = path.startsWith('/v1/') ? { 'Client-Request-Id': crypto.randomUUID() } : {};
+      const headers: Record<string, string> = path.startsWith('/v1/')
+        ? { 'Client-Request-Id': crypto.randomUUID() }
+        : {};
       for (const chunked of [false, true]) {
         const w = await signedWire(client(), request('GET', path, { data: {}, headers }));
         const res = await rawSend(url, w, { chunked });
@@ -110,21 +135,34 @@ describe('bodies on any method are hashed as received (auth.md §2.6)', () => {
       expect(res.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
     }
     // The server still answers afterwards.
-    expect((await rawSend(url, await signedWire(client(), request('GET', '/v3/regions', { data: {} })))).status).toBe(200);
+    expect((await rawSend(url, await signedWire(client(), request('GET', '/v3/regions', { data: {} })))).status).toBe(
+      200,
+    );
   });
 
   it('a GET body sent with a token is not read and does not matter', async () => {
     const token = await adminToken(s);
-    const res = await s.app.inject({ method: 'GET', url: '/v3/regions', headers: { 'x-auth-token': token, 'content-type': 'application/json' }, payload: '{"ignored":true}' });
+    const res = await s.app.inject({
+      method: 'GET',
+      url: '/v3/regions',
+      headers: { 'x-auth-token': token, 'content-type': 'application/json' },
+      payload: '{"ignored":true}',
+    });
     expect(res.statusCode).toBe(200);
   });
 
   it('a DELETE carrying {}: verified, then the operation answers', async () => {
-    const w = await signedWire(client(), request('DELETE', `/v2/${PROJECT_ID}/edge-apps/{edge_app_id}`, { pathParams: { edge_app_id: 'no-such-app' } }));
+    const w = await signedWire(
+      client(),
+      request('DELETE', `/v2/${PROJECT_ID}/edge-apps/{edge_app_id}`, { pathParams: { edge_app_id: 'no-such-app' } }),
+    );
     // The SDK drops an empty DELETE body; a client that sends one signs it.
     expect(w.payload).toBeUndefined();
     expect((await send(w)).statusCode).toBe(404);
-    const withBody = await signedWire(client(), request('DELETE', `/v2/${PROJECT_ID}/edge-apps/no-such-app`, { data: { x: 1 } }));
+    const withBody = await signedWire(
+      client(),
+      request('DELETE', `/v2/${PROJECT_ID}/edge-apps/no-such-app`, { data: { x: 1 } }),
+    );
     expect(withBody.payload).toBe('{"x":1}');
     const res = await rawSend(url, withBody);
     expect(res.status, res.body).toBe(404);
@@ -149,7 +187,12 @@ describe('requests signed as the Python SDK signs an encoded slash in a path par
   afterAll(async () => s.close());
 
   const replay = (v: PythonVector, headers: Record<string, string> = {}) =>
-    s.app.inject({ method: v.method as 'GET', url: v.wire.request_target, headers: { ...v.wire.headers, ...headers }, payload: v.body ?? undefined });
+    s.app.inject({
+      method: v.method as 'GET',
+      url: v.wire.request_target,
+      headers: { ...v.wire.headers, ...headers },
+      payload: v.body ?? undefined,
+    });
 
   // A bad id gets the operation's own answer, not an authentication error.
   const expected: Record<string, { status: number; code: string }> = {

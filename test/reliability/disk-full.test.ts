@@ -51,7 +51,12 @@ describe.skipIf(typeof disk === 'string')('a full disk under SQLite', () => {
 
   beforeAll(async () => {
     const { dir, unmount } = disk as Exclude<typeof disk, string>;
-    const backend: Backend = { name: 'sqlite', database: `sqlite:${path.join(dir, 'versionary.db')}`, dataDir: dir, drop: async () => unmount() };
+    const backend: Backend = {
+      name: 'sqlite',
+      database: `sqlite:${path.join(dir, 'versionary.db')}`,
+      dataDir: dir,
+      drop: async () => unmount(),
+    };
     s = await startServer('sqlite', { backend, flags: { sqliteSync: 'full' } });
     token = await adminToken(s);
   });
@@ -81,15 +86,28 @@ describe.skipIf(typeof disk === 'string')('a full disk under SQLite', () => {
       if (res.statusCode === 204) acknowledged.splice(acknowledged.indexOf(version), 1);
     }
     // An import spools its records to the temporary directory first: no space there is a 503 too.
-    const exported = await s.app.inject({ method: 'GET', url: '/_versionary/export', headers: { 'x-auth-token': token } });
+    const exported = await s.app.inject({
+      method: 'GET',
+      url: '/_versionary/export',
+      headers: { 'x-auth-token': token },
+    });
     expect(exported.statusCode).toBe(200);
     const snapshot = exported.body;
     const tmp = process.env.TMPDIR;
     process.env.TMPDIR = (disk as { dir: string }).dir;
     try {
-      const noRoom = await s.app.inject({ method: 'GET', url: '/_versionary/export', headers: { 'x-auth-token': token } });
+      const noRoom = await s.app.inject({
+        method: 'GET',
+        url: '/_versionary/export',
+        headers: { 'x-auth-token': token },
+      });
       expect(noRoom.statusCode, noRoom.body).toBe(503);
-      const imported = await s.app.inject({ method: 'POST', url: '/_versionary/import?mode=replace', headers: { 'x-auth-token': token, 'content-type': 'application/json' }, payload: snapshot });
+      const imported = await s.app.inject({
+        method: 'POST',
+        url: '/_versionary/import?mode=replace',
+        headers: { 'x-auth-token': token, 'content-type': 'application/json' },
+        payload: snapshot,
+      });
       expect(imported.statusCode, imported.body).toBe(503);
       expect(imported.headers['retry-after']).toBeDefined();
     } finally {
@@ -106,7 +124,9 @@ describe.skipIf(typeof disk === 'string')('a full disk under SQLite', () => {
     const after = await iot.createVersion('full-app', versionWith('version', '9.9.9', VALID_VERSION));
     expect(after.statusCode, after.body).toBe(201);
     const listed = (await iot.listVersions('full-app', '?limit=1000')).json();
-    expect(listed.versions.map((v: { version: string }) => v.version).sort()).toEqual([...acknowledged, '9.9.9'].sort());
+    expect(listed.versions.map((v: { version: string }) => v.version).sort()).toEqual(
+      [...acknowledged, '9.9.9'].sort(),
+    );
     expect(listed.count).toBe(acknowledged.length + 1);
   }, 120_000);
 });

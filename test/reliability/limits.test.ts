@@ -17,7 +17,10 @@ describe('rate limiting per credential', () => {
     for (let i = 0; i < 7; i++) statuses.push((await api.listApps()).statusCode);
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
     const limited = await api.listApps();
-    expect(limited.json()).toEqual({ error_code: 'APIGW.0308', error_msg: expect.stringContaining('The throttling threshold has been reached.') });
+    expect(limited.json()).toEqual({
+      error_code: 'APIGW.0308',
+      error_msg: expect.stringContaining('The throttling threshold has been reached.'),
+    });
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     const rfsLimited = await rfs(s, token).listProviders();
     expect(rfsLimited.statusCode).toBe(429);
@@ -25,7 +28,13 @@ describe('rate limiting per credential', () => {
 
     // Another user has a budget of its own.
     await s.opened.iam.createUser({ name: 'grace', password: 'grace-password' });
-    const other = (await s.app.inject({ method: 'POST', url: '/v3/auth/tokens', payload: passwordBody({ user: 'grace', password: 'grace-password' }) })).headers['x-subject-token'] as string;
+    const other = (
+      await s.app.inject({
+        method: 'POST',
+        url: '/v3/auth/tokens',
+        payload: passwordBody({ user: 'grace', password: 'grace-password' }),
+      })
+    ).headers['x-subject-token'] as string;
     expect((await iotedge(s, other).listApps()).statusCode).toBe(200);
   });
 });
@@ -38,7 +47,8 @@ describe('password guessing', () => {
   afterAll(async () => s.close());
 
   it('is slowed down after five wrong passwords for one user, without revealing the password', async () => {
-    const attempt = (password: string) => s.app.inject({ method: 'POST', url: '/v3/auth/tokens', payload: passwordBody({ password }) });
+    const attempt = (password: string) =>
+      s.app.inject({ method: 'POST', url: '/v3/auth/tokens', payload: passwordBody({ password }) });
     for (let i = 0; i < 5; i++) expect((await attempt(`wrong-${i}`)).statusCode).toBe(401);
     const slowed = await attempt('wrong-again');
     expect(slowed.statusCode).toBe(429);
@@ -51,7 +61,15 @@ describe('password guessing', () => {
     expect((await attempt('wrong-after-success')).statusCode).toBe(401);
     // Other users are not affected.
     await s.opened.iam.createUser({ name: 'heidi', password: 'heidi-password' });
-    expect((await s.app.inject({ method: 'POST', url: '/v3/auth/tokens', payload: passwordBody({ user: 'heidi', password: 'heidi-password' }) })).statusCode).toBe(201);
+    expect(
+      (
+        await s.app.inject({
+          method: 'POST',
+          url: '/v3/auth/tokens',
+          payload: passwordBody({ user: 'heidi', password: 'heidi-password' }),
+        })
+      ).statusCode,
+    ).toBe(201);
     expect(s.logs.join('')).not.toContain('wrong-again');
   });
 });
@@ -87,14 +105,19 @@ describe('slow requests', () => {
     const answer = await new Promise<string>((resolve) => {
       const socket = net.connect(Number(url.port), url.hostname, () => {
         // Headers promise a body that never comes.
-        socket.write('POST /v3/auth/tokens HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"auth":');
+        socket.write(
+          'POST /v3/auth/tokens HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"auth":',
+        );
       });
       let data = '';
       socket.on('data', (d) => (data += d));
       socket.on('close', () => resolve(data));
     });
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
-    expect(JSON.parse(answer.split('\r\n\r\n')[1]!)).toEqual({ error_code: 'APIGW.0201', error_msg: expect.stringMatching(/^Request timeout\./) });
+    expect(JSON.parse(answer.split('\r\n\r\n')[1]!)).toEqual({
+      error_code: 'APIGW.0201',
+      error_msg: expect.stringMatching(/^Request timeout\./),
+    });
     expect(Date.now() - started).toBeLessThan(5000);
     await s.close();
   });

@@ -39,10 +39,20 @@ describe('memory under large responses', () => {
   beforeAll(async () => {
     backend = await freshBackend('sqlite');
     // A modest heap: the server must not need more than it.
-    server = await startReplica(['--database', backend.database, '--data-dir', backend.dataDir], { NODE_OPTIONS: '--max-old-space-size=256' });
-    const auth = await fetch(`${server.url}/v3/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(passwordBody()) });
+    server = await startReplica(['--database', backend.database, '--data-dir', backend.dataDir], {
+      NODE_OPTIONS: '--max-old-space-size=256',
+    });
+    const auth = await fetch(`${server.url}/v3/auth/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(passwordBody()),
+    });
     token = auth.headers.get('x-subject-token')!;
-    const created = await fetch(`${server.url}/v2/${PROJECT_ID}/edge-apps`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-auth-token': token }, body: JSON.stringify({ edge_app_id: app }) });
+    const created = await fetch(`${server.url}/v2/${PROJECT_ID}/edge-apps`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-auth-token': token },
+      body: JSON.stringify({ edge_app_id: app }),
+    });
     expect(created.status).toBe(201);
 
     // The legacy rows, with the renderings the server made for them (views.ts withDocs).
@@ -51,10 +61,19 @@ describe('memory under large responses', () => {
     const t0 = Date.parse('2024-01-01T00:00:00.000Z');
     for (let i = 0; i < LEGACY_VERSIONS; i++) {
       const body = { ...VALID_VERSION, version: `0.0.${i}`, arch } as CreateVersionBody;
-      await store.db.insertInto('edge_app_versions').values(newVersionRow(PROJECT_ID, app, body, new Date(t0 + i * 1000).toISOString())).execute();
+      await store.db
+        .insertInto('edge_app_versions')
+        .values(newVersionRow(PROJECT_ID, app, body, new Date(t0 + i * 1000).toISOString()))
+        .execute();
     }
-    await store.db.updateTable('edge_apps').set({ version_count: LEGACY_VERSIONS, deploy_type: 'docker' }).where('edge_app_id', '=', app).execute();
-    const { rows } = await sql<{ bytes: number }>`select sum(length(brief)) as bytes from edge_app_versions`.execute(store.db);
+    await store.db
+      .updateTable('edge_apps')
+      .set({ version_count: LEGACY_VERSIONS, deploy_type: 'docker' })
+      .where('edge_app_id', '=', app)
+      .execute();
+    const { rows } = await sql<{ bytes: number }>`select sum(length(brief)) as bytes from edge_app_versions`.execute(
+      store.db,
+    );
     expect(rows[0]!.bytes).toBeGreaterThan(LEGACY_VERSIONS * 900_000);
     await store.close();
   }, 120_000);
@@ -69,7 +88,7 @@ describe('memory under large responses', () => {
       const res = await fetch(`${server.url}${versions}${query}`, { headers: { 'x-auth-token': token } });
       await res.arrayBuffer();
       return res.status;
-    } catch (err) {
+    } catch {
       return -1; // the connection failed: the server went away
     }
   }
@@ -82,7 +101,9 @@ describe('memory under large responses', () => {
     // A page of all of them is larger than one response may be: refused before it is assembled.
     const whole = await fetch(`${server.url}${versions}?limit=1000`, { headers: { 'x-auth-token': token } });
     expect(whole.status).toBe(400);
-    expect((await whole.json()).error_msg).toMatch(/^The request parameter is invalid\. limit: the 40 items of this page hold 3\d\.\d MiB, more than one response may carry \(32\.0 MiB\); ask for at most \d+ at a time\.$/);
+    expect((await whole.json()).error_msg).toMatch(
+      /^The request parameter is invalid\. limit: the 40 items of this page hold 3\d\.\d MiB, more than one response may carry \(32\.0 MiB\); ask for at most \d+ at a time\.$/,
+    );
 
     // Clients that ask for large pages and do not read them hold the response budget.
     const stalled: Wire[] = [];
@@ -109,7 +130,12 @@ describe('memory under large responses', () => {
     const { hwmMb } = memoryOf(pid);
     const seen = Object.fromEntries(statuses);
     expect(server.child.exitCode, server.output()).toBeNull();
-    expect(Object.keys(seen).map(Number).every((s) => (s >= 200 && s < 500) || s === 503), JSON.stringify(seen)).toBe(true);
+    expect(
+      Object.keys(seen)
+        .map(Number)
+        .every((s) => (s >= 200 && s < 500) || s === 503),
+      JSON.stringify(seen),
+    ).toBe(true);
     expect(seen[200], JSON.stringify(seen)).toBeGreaterThan(0);
     expect(seen[400], JSON.stringify(seen)).toBeGreaterThan(0);
     expect(seen[503], JSON.stringify(seen)).toBeGreaterThan(0);

@@ -50,7 +50,9 @@ describe('graceful stop under load', () => {
       await w.write(bytes);
       const res = await w.read(20_000);
       if (!res) {
-        outcome.lost.push(`${what}: ${w.error ? (w.error as NodeJS.ErrnoException).code : w.closed ? 'closed without an answer' : 'no answer'}`);
+        outcome.lost.push(
+          `${what}: ${w.error ? (w.error as NodeJS.ErrnoException).code : w.closed ? 'closed without an answer' : 'no answer'}`,
+        );
         return undefined;
       }
       outcome.statuses.set(res.status, (outcome.statuses.get(res.status) ?? 0) + 1);
@@ -74,12 +76,20 @@ describe('graceful stop under load', () => {
           }
           for (;;) {
             const version = `${prefix}.${n++}`;
-            const created = await exchange(w, request('POST', base, headers, JSON.stringify(versionWith('version', version))), `create ${version}`);
+            const created = await exchange(
+              w,
+              request('POST', base, headers, JSON.stringify(versionWith('version', version))),
+              `create ${version}`,
+            );
             if (!created) return;
             if (created.status === 201) outcome.acknowledged.push(version);
             else expect(created.status).toBe(503);
             if (created.headers.connection !== 'close') {
-              const shown = await exchange(w, request('GET', `${base}/${version}`, { 'x-auth-token': token }), `show ${version}`);
+              const shown = await exchange(
+                w,
+                request('GET', `${base}/${version}`, { 'x-auth-token': token }),
+                `show ${version}`,
+              );
               if (!shown) return;
               if (shown.headers.connection !== 'close') {
                 if (w.closed) outcome.closedUnannounced++;
@@ -87,7 +97,8 @@ describe('graceful stop under load', () => {
               }
             }
             outcome.announcedClose++;
-            if (!(await w.waitClosed(5000))) outcome.lost.push('the server did not close a connection it said it would close');
+            if (!(await w.waitClosed(5000)))
+              outcome.lost.push('the server did not close a connection it said it would close');
             break;
           }
         }
@@ -96,38 +107,72 @@ describe('graceful stop under load', () => {
     return { done, established: allEstablished };
   }
 
-  it('answers every request that reached it, announces every close, and loses no acknowledged write', { timeout: 90_000 }, async () => {
-    let first = true;
-    for (let round = 0; round < 3; round++) {
-      const server = await startReplica(args);
-      const auth = await fetch(`${server.url}/v3/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(passwordBody()) });
-      const token = auth.headers.get('x-subject-token')!;
-      if (first) {
-        const app = await fetch(`${server.url}/v2/${PROJECT_ID}/edge-apps`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-auth-token': token }, body: '{"edge_app_id":"stop-app"}' });
-        expect(app.status).toBe(201);
-        first = false;
+  it(
+    'answers every request that reached it, announces every close, and loses no acknowledged write',
+    { timeout: 90_000 },
+    async () => {
+      let first = true;
+      for (let round = 0; round < 3; round++) {
+        const server = await startReplica(args);
+        const auth = await fetch(`${server.url}/v3/auth/tokens`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(passwordBody()),
+        });
+        const token = auth.headers.get('x-subject-token')!;
+        if (first) {
+          const app = await fetch(`${server.url}/v2/${PROJECT_ID}/edge-apps`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-auth-token': token },
+            body: '{"edge_app_id":"stop-app"}',
+          });
+          expect(app.status).toBe(201);
+          first = false;
+        }
+        const outcome: Outcome = {
+          statuses: new Map(),
+          acknowledged: [],
+          lost: [],
+          refused: 0,
+          closedUnannounced: 0,
+          announcedClose: 0,
+        };
+        const running = load(server, token, `7.${round}`, 32, outcome);
+        await running.established;
+        await new Promise((r) => setTimeout(r, 300 + round * 200));
+        const exit = server.stop('SIGTERM');
+        await running.done;
+        expect(await exit).toBe(0);
+
+        const summary = JSON.stringify({
+          ...outcome,
+          statuses: Object.fromEntries(outcome.statuses),
+          acknowledged: outcome.acknowledged.length,
+        });
+        expect(outcome.lost, summary).toEqual([]);
+        expect(outcome.closedUnannounced, summary).toBe(0);
+        expect(outcome.acknowledged.length, summary).toBeGreaterThan(0);
+        expect(outcome.announcedClose, summary).toBe(32);
+        expect(outcome.refused, summary).toBe(32);
+        expect(
+          [...outcome.statuses.keys()].every((s) => s === 200 || s === 201 || s === 503),
+          summary,
+        ).toBe(true);
+        expect(outcome.statuses.get(503) ?? 0, summary).toBeGreaterThan(0);
+
+        const store = openStore({ database: backend.database });
+        const stored = new Set(
+          (
+            await store.db
+              .selectFrom('edge_app_versions')
+              .select('version')
+              .where('edge_app_id', '=', 'stop-app')
+              .execute()
+          ).map((r) => r.version),
+        );
+        await store.close();
+        for (const v of outcome.acknowledged) expect(stored.has(v), `acknowledged ${v} is missing`).toBe(true);
       }
-      const outcome: Outcome = { statuses: new Map(), acknowledged: [], lost: [], refused: 0, closedUnannounced: 0, announcedClose: 0 };
-      const running = load(server, token, `7.${round}`, 32, outcome);
-      await running.established;
-      await new Promise((r) => setTimeout(r, 300 + round * 200));
-      const exit = server.stop('SIGTERM');
-      await running.done;
-      expect(await exit).toBe(0);
-
-      const summary = JSON.stringify({ ...outcome, statuses: Object.fromEntries(outcome.statuses), acknowledged: outcome.acknowledged.length });
-      expect(outcome.lost, summary).toEqual([]);
-      expect(outcome.closedUnannounced, summary).toBe(0);
-      expect(outcome.acknowledged.length, summary).toBeGreaterThan(0);
-      expect(outcome.announcedClose, summary).toBe(32);
-      expect(outcome.refused, summary).toBe(32);
-      expect([...outcome.statuses.keys()].every((s) => s === 200 || s === 201 || s === 503), summary).toBe(true);
-      expect(outcome.statuses.get(503) ?? 0, summary).toBeGreaterThan(0);
-
-      const store = openStore({ database: backend.database });
-      const stored = new Set((await store.db.selectFrom('edge_app_versions').select('version').where('edge_app_id', '=', 'stop-app').execute()).map((r) => r.version));
-      await store.close();
-      for (const v of outcome.acknowledged) expect(stored.has(v), `acknowledged ${v} is missing`).toBe(true);
-    }
-  });
+    },
+  );
 });

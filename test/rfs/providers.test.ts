@@ -20,11 +20,17 @@ describe.each(BACKENDS)('RFS private providers on %s', (kind) => {
   afterAll(async () => s.close());
 
   it('creates a provider: 201 with a new UUID and its source; show answers the summary', async () => {
-    const res = await api.createProvider({ provider_name: 'my-hello-world-provider-name', provider_description: 'my first private provider' });
+    const res = await api.createProvider({
+      provider_name: 'my-hello-world-provider-name',
+      provider_description: 'my first private provider',
+    });
     expect(res.statusCode).toBe(201);
     expect(res.headers['content-type']).toBe('application/json;charset=UTF-8');
     const created = res.json();
-    expect(created).toEqual({ provider_id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/), provider_source: 'huawei.com/private-provider/my-hello-world-provider-name' });
+    expect(created).toEqual({
+      provider_id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
+      provider_source: 'huawei.com/private-provider/my-hello-world-provider-name',
+    });
     const shown = await api.showProvider('my-hello-world-provider-name');
     expect(shown.statusCode).toBe(200);
     expect(shown.json()).toEqual({
@@ -40,26 +46,50 @@ describe.each(BACKENDS)('RFS private providers on %s', (kind) => {
   });
 
   it('creates the first version in the same call when version and URN come together', async () => {
-    const res = await api.createProvider({ provider_name: 'with-version', provider_version: '0.0.1', function_graph_urn: URN, version_description: 'my first private provider version' });
+    const res = await api.createProvider({
+      provider_name: 'with-version',
+      provider_version: '0.0.1',
+      function_graph_urn: URN,
+      version_description: 'my first private provider version',
+    });
     expect(res.statusCode).toBe(201);
     const list = (await api.listVersions('with-version')).json();
     expect(list.versions).toEqual([
-      { provider_id: res.json().provider_id, provider_name: 'with-version', provider_version: '0.0.1', version_description: 'my first private provider version', function_graph_urn: URN, create_time: (await api.showProvider('with-version')).json().create_time },
+      {
+        provider_id: res.json().provider_id,
+        provider_name: 'with-version',
+        provider_version: '0.0.1',
+        version_description: 'my first private provider version',
+        function_graph_urn: URN,
+        create_time: (await api.showProvider('with-version')).json().create_time,
+      },
     ]);
   });
 
   it('echoes an agency only when set, and omits an unset description', async () => {
-    await api.createProvider({ provider_name: 'agency-p', provider_agency_name: 'rf_admin_trust', provider_agency_urn: '' });
+    await api.createProvider({
+      provider_name: 'agency-p',
+      provider_agency_name: 'rf_admin_trust',
+      provider_agency_urn: '',
+    });
     const p = (await api.showProvider('agency-p')).json();
     expect(p.provider_agency_name).toBe('rf_admin_trust');
     expect(p).not.toHaveProperty('provider_agency_urn');
     expect(p).not.toHaveProperty('provider_description');
-    await api.createProvider({ provider_name: 'agency-u', provider_agency_urn: 'iam::0123456789abcdef:agency:rf_admin_trust', provider_agency_name: null });
-    expect((await api.showProvider('agency-u')).json().provider_agency_urn).toBe('iam::0123456789abcdef:agency:rf_admin_trust');
+    await api.createProvider({
+      provider_name: 'agency-u',
+      provider_agency_urn: 'iam::0123456789abcdef:agency:rf_admin_trust',
+      provider_agency_name: null,
+    });
+    expect((await api.showProvider('agency-u')).json().provider_agency_urn).toBe(
+      'iam::0123456789abcdef:agency:rf_admin_trust',
+    );
   });
 
   it('refuses a second provider of the same name (409 RF.10015001), also when racing', async () => {
-    const results = await Promise.all(Array.from({ length: 10 }, () => api.createProvider({ provider_name: 'race-provider' })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => api.createProvider({ provider_name: 'race-provider' })),
+    );
     expect(results.filter((r) => r.statusCode === 201)).toHaveLength(1);
     for (const r of results.filter((r) => r.statusCode !== 201)) {
       expect(r.statusCode).toBe(409);
@@ -76,15 +106,59 @@ describe.each(BACKENDS)('RFS private providers on %s', (kind) => {
     ['provider_name ending with -', { provider_name: 'abc-' }, R, 'provider_name must be lower-case letters'],
     ['provider_name starting with -', { provider_name: '-abc' }, R, 'provider_name'],
     ['provider_name a number', { provider_name: 42 }, R, 'provider_name must be string'],
-    ['provider_description too long', { provider_name: 'p-desc', provider_description: x(1025) }, R, 'provider_description must NOT have more than 1024'],
-    ['provider_version alone', { provider_name: 'p-ver', provider_version: '1.0.0' }, R, 'provider_version and function_graph_urn must be given together'],
-    ['function_graph_urn alone', { provider_name: 'p-urn', function_graph_urn: URN }, R, 'provider_version and function_graph_urn must be given together'],
-    ['an invalid provider_version', { provider_name: 'p-semver', provider_version: '1.0', function_graph_urn: URN }, R, 'provider_version must NOT have fewer than 5'],
-    ['a URN of another region', { provider_name: 'p-region', provider_version: '1.0.0', function_graph_urn: URN.replace('cn-north-7', 'cn-north-4') }, R, 'function_graph_urn must be in region cn-north-7'],
-    ['both agency fields', { provider_name: 'p-agency', provider_agency_name: 'a', provider_agency_urn: 'iam::d:agency:a' }, R, 'cannot both be set'],
-    ['a bad agency urn', { provider_name: 'p-agency2', provider_agency_urn: 'urn:agency' }, R, 'provider_agency_urn must be an agency URN'],
+    [
+      'provider_description too long',
+      { provider_name: 'p-desc', provider_description: x(1025) },
+      R,
+      'provider_description must NOT have more than 1024',
+    ],
+    [
+      'provider_version alone',
+      { provider_name: 'p-ver', provider_version: '1.0.0' },
+      R,
+      'provider_version and function_graph_urn must be given together',
+    ],
+    [
+      'function_graph_urn alone',
+      { provider_name: 'p-urn', function_graph_urn: URN },
+      R,
+      'provider_version and function_graph_urn must be given together',
+    ],
+    [
+      'an invalid provider_version',
+      { provider_name: 'p-semver', provider_version: '1.0', function_graph_urn: URN },
+      R,
+      'provider_version must NOT have fewer than 5',
+    ],
+    [
+      'a URN of another region',
+      {
+        provider_name: 'p-region',
+        provider_version: '1.0.0',
+        function_graph_urn: URN.replace('cn-north-7', 'cn-north-4'),
+      },
+      R,
+      'function_graph_urn must be in region cn-north-7',
+    ],
+    [
+      'both agency fields',
+      { provider_name: 'p-agency', provider_agency_name: 'a', provider_agency_urn: 'iam::d:agency:a' },
+      R,
+      'cannot both be set',
+    ],
+    [
+      'a bad agency urn',
+      { provider_name: 'p-agency2', provider_agency_urn: 'urn:agency' },
+      R,
+      'provider_agency_urn must be an agency URN',
+    ],
     ['agency name too long', { provider_name: 'p-agency3', provider_agency_name: x(65) }, R, 'provider_agency_name'],
-    ['an unknown field', { provider_name: 'p-unknown', provider_color: 'blue' }, U, 'provider_color is not a known parameter'],
+    [
+      'an unknown field',
+      { provider_name: 'p-unknown', provider_color: 'blue' },
+      U,
+      'provider_color is not a known parameter',
+    ],
     ['a list body', [], R, 'must be object'],
   ])('rejects %s and stores nothing', async (_what, body, code, mention) => {
     const before = await rfsSnapshot(s);
@@ -97,7 +171,12 @@ describe.each(BACKENDS)('RFS private providers on %s', (kind) => {
   });
 
   it('accepts names of 1 and 64 characters and descriptions of 0 and 1024', async () => {
-    for (const body of [{ provider_name: 'a' }, { provider_name: x(64, 'z') }, { provider_name: 'n-0', provider_description: '' }, { provider_name: 'n-1024', provider_description: x(1024) }]) {
+    for (const body of [
+      { provider_name: 'a' },
+      { provider_name: x(64, 'z') },
+      { provider_name: 'n-0', provider_description: '' },
+      { provider_name: 'n-1024', provider_description: x(1024) },
+    ]) {
       const res = await api.createProvider(body);
       expect(res.statusCode, JSON.stringify(body)).toBe(201);
     }
@@ -117,22 +196,41 @@ describe.each(BACKENDS)('RFS private providers on %s', (kind) => {
         ['GET', '/v1/private-providers/a/versions/1.0.0/metadata'],
         ['DELETE', '/v1/private-providers/a/versions/1.0.0'],
       ] as const) {
-        const res = await s.app.inject({ method, url, headers: { 'x-auth-token': token }, ...(method === 'POST' || method === 'PATCH' ? { payload: {} } : {}) });
+        const res = await s.app.inject({
+          method,
+          url,
+          headers: { 'x-auth-token': token },
+          ...(method === 'POST' || method === 'PATCH' ? { payload: {} } : {}),
+        });
         expect(res.statusCode, `${method} ${url}`).toBe(400);
-        expect(res.json()).toEqual({ error_code: 'RF.10011001', error_msg: 'Missing required parameter(s). Client-Request-Id header is required' });
+        expect(res.json()).toEqual({
+          error_code: 'RF.10011001',
+          error_msg: 'Missing required parameter(s). Client-Request-Id header is required',
+        });
       }
     });
 
-    it.each([x(35, '1'), x(129, '1'), '-' + x(40, 'a'), 'a'.repeat(36) + '_', 'a'.repeat(35) + ' '])('refuses the malformed value %j (400 RF.10011003)', async (id) => {
-      const res = await s.app.inject({ method: 'GET', url: '/v1/private-providers', headers: { 'x-auth-token': token, 'client-request-id': id } });
-      expect(res.statusCode).toBe(400);
-      expect(res.json().error_code).toBe('RF.10011003');
-      expect(res.json().error_msg).toContain('Client-Request-Id');
-    });
+    it.each([x(35, '1'), x(129, '1'), '-' + x(40, 'a'), 'a'.repeat(36) + '_', 'a'.repeat(35) + ' '])(
+      'refuses the malformed value %j (400 RF.10011003)',
+      async (id) => {
+        const res = await s.app.inject({
+          method: 'GET',
+          url: '/v1/private-providers',
+          headers: { 'x-auth-token': token, 'client-request-id': id },
+        });
+        expect(res.statusCode).toBe(400);
+        expect(res.json().error_code).toBe('RF.10011003');
+        expect(res.json().error_msg).toContain('Client-Request-Id');
+      },
+    );
 
     it('accepts 36 and 128 characters', async () => {
       for (const id of [x(36, 'A'), x(128, '9'), 'a' + x(40, '-')]) {
-        const res = await s.app.inject({ method: 'GET', url: '/v1/private-providers', headers: { 'x-auth-token': token, 'client-request-id': id } });
+        const res = await s.app.inject({
+          method: 'GET',
+          url: '/v1/private-providers',
+          headers: { 'x-auth-token': token, 'client-request-id': id },
+        });
         expect(res.statusCode).toBe(200);
       }
     });
@@ -154,7 +252,9 @@ describe.each(BACKENDS)('RFS private providers on %s', (kind) => {
       const after = (await api.showProvider('upd-p')).json();
       expect(after).toEqual({ ...before, provider_description: 'new', update_time: after.update_time });
       expect(after.update_time > before.update_time).toBe(true);
-      expect((await api.updateProvider('upd-p', { provider_description: '', provider_id: before.provider_id })).statusCode).toBe(204);
+      expect(
+        (await api.updateProvider('upd-p', { provider_description: '', provider_id: before.provider_id })).statusCode,
+      ).toBe(204);
       expect((await api.showProvider('upd-p')).json().provider_description).toBe('');
     });
 
@@ -205,42 +305,86 @@ describe.each(BACKENDS)('RFS private providers on %s', (kind) => {
 
   describe('delete', () => {
     it('deletes the provider with its versions; a re-created one has a new id and no versions', async () => {
-      const first = (await api.createProvider({ provider_name: 'cascade-p', provider_version: '1.0.0', function_graph_urn: URN })).json().provider_id;
+      const first = (
+        await api.createProvider({ provider_name: 'cascade-p', provider_version: '1.0.0', function_graph_urn: URN })
+      ).json().provider_id;
       await api.createVersion('cascade-p', { provider_version: '1.1.0', function_graph_urn: URN });
       const res = await api.deleteProvider('cascade-p');
       expect(res.statusCode).toBe(204);
       expect(res.body).toBe('');
-      const orphans = await s.opened.store.db.selectFrom('rfs_provider_versions').select('provider_version').where('provider_id', '=', first).execute();
+      const orphans = await s.opened.store.db
+        .selectFrom('rfs_provider_versions')
+        .select('provider_version')
+        .where('provider_id', '=', first)
+        .execute();
       expect(orphans).toEqual([]);
       const second = (await api.createProvider({ provider_name: 'cascade-p' })).json().provider_id;
       expect(second).not.toBe(first);
       expect((await api.listVersions('cascade-p')).json().versions).toEqual([]);
-      const stale = await api.createVersion('cascade-p', { provider_id: first, provider_version: '1.0.0', function_graph_urn: URN });
+      const stale = await api.createVersion('cascade-p', {
+        provider_id: first,
+        provider_version: '1.0.0',
+        function_graph_urn: URN,
+      });
       expect(stale.statusCode).toBe(400);
       expect((await api.deleteProvider('cascade-p')).statusCode).toBe(204);
       expect((await api.deleteProvider('cascade-p')).statusCode).toBe(404);
     });
   });
 
-  describe('tenancy: the namespace is the domain (rfs.md §1.3)', () => {
+  describe('tenancy: the namespace is the domain (docs/api/rfs.md §1.3)', () => {
     it('lets every project of a domain, and its domain-scoped credentials, see and change the same providers', async () => {
       const other = await s.opened.iam.createProject({ name: `rfs-${kind}`, id: `rfs-other-${kind}` });
-      const otherToken = (await s.app.inject({ method: 'POST', url: '/v3/auth/tokens', payload: passwordBody({ project: other.name }) })).headers['x-subject-token'] as string;
+      const otherToken = (
+        await s.app.inject({ method: 'POST', url: '/v3/auth/tokens', payload: passwordBody({ project: other.name }) })
+      ).headers['x-subject-token'] as string;
       const otherApi = rfs(s, otherToken);
-      const taken = await otherApi.createProvider({ provider_name: 'my-hello-world-provider-name', provider_description: 'other project' });
+      const taken = await otherApi.createProvider({
+        provider_name: 'my-hello-world-provider-name',
+        provider_description: 'other project',
+      });
       expect(taken.statusCode).toBe(409);
       expect(taken.json().error_code).toBe('RF.10015001');
-      expect((await otherApi.showProvider('my-hello-world-provider-name')).json().provider_description).toBe('my first private provider');
-      expect((await otherApi.createProvider({ provider_name: 'made-by-other', provider_version: '1.0.0', function_graph_urn: URN })).statusCode).toBe(201);
+      expect((await otherApi.showProvider('my-hello-world-provider-name')).json().provider_description).toBe(
+        'my first private provider',
+      );
+      expect(
+        (
+          await otherApi.createProvider({
+            provider_name: 'made-by-other',
+            provider_version: '1.0.0',
+            function_graph_urn: URN,
+          })
+        ).statusCode,
+      ).toBe(201);
       expect((await api.showProvider('made-by-other')).statusCode).toBe(200);
-      expect((await api.createVersion('made-by-other', { provider_version: '1.0.1', function_graph_urn: URN })).statusCode).toBe(201);
-      expect((await otherApi.listVersions('made-by-other')).json().versions.map((v: { provider_version: string }) => v.provider_version).sort()).toEqual(['1.0.0', '1.0.1']);
-      const names = async (a: ReturnType<typeof rfs>) => (await a.listProviders()).json().providers.map((p: { provider_name: string }) => p.provider_name);
+      expect(
+        (await api.createVersion('made-by-other', { provider_version: '1.0.1', function_graph_urn: URN })).statusCode,
+      ).toBe(201);
+      expect(
+        (await otherApi.listVersions('made-by-other'))
+          .json()
+          .versions.map((v: { provider_version: string }) => v.provider_version)
+          .sort(),
+      ).toEqual(['1.0.0', '1.0.1']);
+      const names = async (a: ReturnType<typeof rfs>) =>
+        (await a.listProviders()).json().providers.map((p: { provider_name: string }) => p.provider_name);
       expect(await names(otherApi)).toEqual(await names(api));
 
       // A domain-scoped token names no project; with X-Project-Id of any project of the domain it is the same.
-      const domainToken = (await s.app.inject({ method: 'POST', url: '/v3/auth/tokens', payload: passwordBody({ scopeDomain: 'default' }) })).headers['x-subject-token'] as string;
-      for (const headers of [{}, { 'x-project-id': other.id }, { 'x-project-id': PROJECT_ID }, { 'x-domain-id': DOMAIN_ID }] as Record<string, string>[]) {
+      const domainToken = (
+        await s.app.inject({
+          method: 'POST',
+          url: '/v3/auth/tokens',
+          payload: passwordBody({ scopeDomain: 'default' }),
+        })
+      ).headers['x-subject-token'] as string;
+      for (const headers of [
+        {},
+        { 'x-project-id': other.id },
+        { 'x-project-id': PROJECT_ID },
+        { 'x-domain-id': DOMAIN_ID },
+      ] as Record<string, string>[]) {
         const domainApi = rfs(s, domainToken, headers);
         expect((await domainApi.showProvider('made-by-other')).statusCode, JSON.stringify(headers)).toBe(200);
         expect(await names(domainApi)).toEqual(await names(api));
@@ -252,18 +396,40 @@ describe.each(BACKENDS)('RFS private providers on %s', (kind) => {
     it('keeps domains apart, and serves a domain that has no project at all', async () => {
       const solo = await s.opened.iam.createDomain({ name: `solo-${kind}` });
       await s.opened.iam.createUser({ name: 'solo-user', password: 'solo-password-1', domain: solo.name });
-      const res = await s.app.inject({ method: 'POST', url: '/v3/auth/tokens', payload: passwordBody({ user: 'solo-user', password: 'solo-password-1', domain: solo.name, scopeDomain: solo.name }) });
+      const res = await s.app.inject({
+        method: 'POST',
+        url: '/v3/auth/tokens',
+        payload: passwordBody({
+          user: 'solo-user',
+          password: 'solo-password-1',
+          domain: solo.name,
+          scopeDomain: solo.name,
+        }),
+      });
       expect(res.statusCode, res.body).toBe(201);
       const soloApi = rfs(s, res.headers['x-subject-token'] as string);
-      expect((await soloApi.listProviders()).json()).toEqual({ providers: [], page_info: { next_marker: null, previous_marker: null, current_count: 0 } });
+      expect((await soloApi.listProviders()).json()).toEqual({
+        providers: [],
+        page_info: { next_marker: null, previous_marker: null, current_count: 0 },
+      });
       expect((await soloApi.showProvider('my-hello-world-provider-name')).statusCode).toBe(404);
-      const created = await soloApi.createProvider({ provider_name: 'my-hello-world-provider-name', provider_description: 'solo' });
+      const created = await soloApi.createProvider({
+        provider_name: 'my-hello-world-provider-name',
+        provider_description: 'solo',
+      });
       expect(created.statusCode).toBe(201);
       expect((await soloApi.showProvider('my-hello-world-provider-name')).json().provider_description).toBe('solo');
-      expect((await api.showProvider('my-hello-world-provider-name')).json().provider_description).toBe('my first private provider');
-      expect((await api.showProvider('my-hello-world-provider-name')).json().provider_id).not.toBe(created.json().provider_id);
+      expect((await api.showProvider('my-hello-world-provider-name')).json().provider_description).toBe(
+        'my first private provider',
+      );
+      expect((await api.showProvider('my-hello-world-provider-name')).json().provider_id).not.toBe(
+        created.json().provider_id,
+      );
       // A project or domain of another account in the headers is refused before RFS is reached.
-      for (const headers of [{ 'x-project-id': PROJECT_ID }, { 'x-domain-id': DOMAIN_ID }] as Record<string, string>[]) {
+      for (const headers of [{ 'x-project-id': PROJECT_ID }, { 'x-domain-id': DOMAIN_ID }] as Record<
+        string,
+        string
+      >[]) {
         const refused = await rfs(s, res.headers['x-subject-token'] as string, headers).listProviders();
         expect(refused.statusCode, JSON.stringify(headers)).toBe(403);
       }
@@ -277,7 +443,10 @@ describe('RFS quotas', () => {
   it('answers 403 RF.10013001 past the configured provider and version quotas', async () => {
     const s = await startServer('sqlite', { flags: { rfsProviderQuota: '2', rfsVersionQuota: '1' } });
     const api = rfs(s, await adminToken(s));
-    expect((await api.createProvider({ provider_name: 'q1', provider_version: '1.0.0', function_graph_urn: URN })).statusCode).toBe(201);
+    expect(
+      (await api.createProvider({ provider_name: 'q1', provider_version: '1.0.0', function_graph_urn: URN }))
+        .statusCode,
+    ).toBe(201);
     expect((await api.createProvider({ provider_name: 'q2' })).statusCode).toBe(201);
     const third = await api.createProvider({ provider_name: 'q3' });
     expect(third.statusCode).toBe(403);
@@ -285,7 +454,9 @@ describe('RFS quotas', () => {
     const version = await api.createVersion('q1', { provider_version: '1.0.1', function_graph_urn: URN });
     expect(version.statusCode).toBe(403);
     expect(version.json().error_code).toBe('RF.10013001');
-    expect((await api.createVersion('q2', { provider_version: '1.0.0', function_graph_urn: URN })).statusCode).toBe(201);
+    expect((await api.createVersion('q2', { provider_version: '1.0.0', function_graph_urn: URN })).statusCode).toBe(
+      201,
+    );
     await s.close();
   });
 });

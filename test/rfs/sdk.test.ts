@@ -17,28 +17,52 @@ describe.each(BACKENDS)('RFS through the official SDK signer on %s', (kind) => {
   afterAll(async () => s.close());
 
   it('runs all nine operations with AK/SK signatures (BasicCredentials)', async () => {
-    const sdk = rfsClient(sdkClient(url, { ak: ACCESS_KEY, sk: SECRET_KEY, projectId: PROJECT_ID }), () => crypto.randomUUID());
-    const created = await sdk.createPrivateProvider({ provider_name: 'sdk-provider', provider_description: '华为 provider ✓ 😀 "quoted"' });
+    const sdk = rfsClient(sdkClient(url, { ak: ACCESS_KEY, sk: SECRET_KEY, projectId: PROJECT_ID }), () =>
+      crypto.randomUUID(),
+    );
+    const created = await sdk.createPrivateProvider({
+      provider_name: 'sdk-provider',
+      provider_description: '华为 provider ✓ 😀 "quoted"',
+    });
     expect(created.httpStatusCode).toBe(201);
     const id = created.provider_id as string;
 
-    const version = await sdk.createPrivateProviderVersion('sdk-provider', { provider_id: id, provider_version: '1.0.0+build.7', function_graph_urn: URN });
+    const version = await sdk.createPrivateProviderVersion('sdk-provider', {
+      provider_id: id,
+      provider_version: '1.0.0+build.7',
+      function_graph_urn: URN,
+    });
     expect(version.httpStatusCode).toBe(201);
 
-    expect((await sdk.listPrivateProviders({ sort_key: ['create_time'], sort_dir: ['asc'], limit: 10 })).providers[0].provider_name).toBe('sdk-provider');
-    expect((await sdk.showPrivateProviderMetadata('sdk-provider', { provider_id: id })).provider_description).toBe('华为 provider ✓ 😀 "quoted"');
-    expect((await sdk.updatePrivateProviderMetadata('sdk-provider', { provider_description: 'updated', provider_id: id })).httpStatusCode).toBe(204);
+    expect(
+      (await sdk.listPrivateProviders({ sort_key: ['create_time'], sort_dir: ['asc'], limit: 10 })).providers[0]
+        .provider_name,
+    ).toBe('sdk-provider');
+    expect((await sdk.showPrivateProviderMetadata('sdk-provider', { provider_id: id })).provider_description).toBe(
+      '华为 provider ✓ 😀 "quoted"',
+    );
+    expect(
+      (await sdk.updatePrivateProviderMetadata('sdk-provider', { provider_description: 'updated', provider_id: id }))
+        .httpStatusCode,
+    ).toBe(204);
 
     const versions = await sdk.listPrivateProviderVersions('sdk-provider', { limit: 10 });
     expect(versions.versions.map((v: { provider_version: string }) => v.provider_version)).toEqual(['1.0.0+build.7']);
-    expect((await sdk.showPrivateProviderVersionMetadata('sdk-provider', '1.0.0+build.7')).function_graph_urn).toBe(URN);
+    expect((await sdk.showPrivateProviderVersionMetadata('sdk-provider', '1.0.0+build.7')).function_graph_urn).toBe(
+      URN,
+    );
 
-    const dup = await sdk.createPrivateProviderVersion('sdk-provider', { provider_version: '1.0.0+build.7', function_graph_urn: URN });
+    const dup = await sdk.createPrivateProviderVersion('sdk-provider', {
+      provider_version: '1.0.0+build.7',
+      function_graph_urn: URN,
+    });
     expect(dup.httpStatusCode).toBe(409);
     expect(dup.errorCode).toBe('RF.10015002');
     expect(dup.requestId).toMatch(/^[0-9a-f]{32}$/);
 
-    expect((await sdk.deletePrivateProviderVersion('sdk-provider', '1.0.0+build.7', { provider_id: id })).httpStatusCode).toBe(204);
+    expect(
+      (await sdk.deletePrivateProviderVersion('sdk-provider', '1.0.0+build.7', { provider_id: id })).httpStatusCode,
+    ).toBe(204);
     expect((await sdk.deletePrivateProvider('sdk-provider', { provider_id: id })).httpStatusCode).toBe(204);
     const gone = await sdk.showPrivateProviderMetadata('sdk-provider');
     expect(gone.httpStatusCode).toBe(404);
@@ -46,8 +70,12 @@ describe.each(BACKENDS)('RFS through the official SDK signer on %s', (kind) => {
   });
 
   it('sees the same providers with GlobalCredentials of the same account', async () => {
-    const basic = rfsClient(sdkClient(url, { ak: ACCESS_KEY, sk: SECRET_KEY, projectId: PROJECT_ID }), () => crypto.randomUUID());
-    const global = rfsClient(sdkClient(url, { ak: ACCESS_KEY, sk: SECRET_KEY, domainId: DOMAIN_ID }), () => crypto.randomUUID());
+    const basic = rfsClient(sdkClient(url, { ak: ACCESS_KEY, sk: SECRET_KEY, projectId: PROJECT_ID }), () =>
+      crypto.randomUUID(),
+    );
+    const global = rfsClient(sdkClient(url, { ak: ACCESS_KEY, sk: SECRET_KEY, domainId: DOMAIN_ID }), () =>
+      crypto.randomUUID(),
+    );
     expect((await basic.createPrivateProvider({ provider_name: 'shared-provider' })).httpStatusCode).toBe(201);
     expect((await global.showPrivateProviderMetadata('shared-provider')).provider_name).toBe('shared-provider');
   });
@@ -68,8 +96,14 @@ interface Vector {
 }
 
 describe('the RFS signature vectors replayed against the server', () => {
-  const vectors = (JSON.parse(readFileSync(fileURLToPath(new URL('../fixtures/aksk-vectors.json', import.meta.url)), 'utf8')) as { vectors: Vector[] }).vectors;
-  const replayable = vectors.filter((v) => v.wire.request_target.startsWith('/v1/private-providers') && v.id !== 'rfs-security-token');
+  const vectors = (
+    JSON.parse(readFileSync(fileURLToPath(new URL('../fixtures/aksk-vectors.json', import.meta.url)), 'utf8')) as {
+      vectors: Vector[];
+    }
+  ).vectors;
+  const replayable = vectors.filter(
+    (v) => v.wire.request_target.startsWith('/v1/private-providers') && v.id !== 'rfs-security-token',
+  );
   let s: TestServer;
   beforeAll(async () => {
     s = await startServer('sqlite', { now: () => Date.UTC(2026, 7, 6, 9, 0, 0) });
@@ -81,10 +115,20 @@ describe('the RFS signature vectors replayed against the server', () => {
   for (const v of replayable) {
     it(`${v.id}: authenticated as signed, refused once the date changes`, async () => {
       const headers = { ...v.wire.headers };
-      const ok = await s.app.inject({ method: v.method as 'GET', url: v.wire.request_target, headers, payload: v.body ?? undefined });
+      const ok = await s.app.inject({
+        method: v.method as 'GET',
+        url: v.wire.request_target,
+        headers,
+        payload: v.body ?? undefined,
+      });
       expect(ok.statusCode, ok.body).not.toBe(401);
       expect(ok.statusCode).not.toBe(403);
-      const late = await s.app.inject({ method: v.method as 'GET', url: v.wire.request_target, headers: { ...headers, 'x-sdk-date': '20260806T090100Z' }, payload: v.body ?? undefined });
+      const late = await s.app.inject({
+        method: v.method as 'GET',
+        url: v.wire.request_target,
+        headers: { ...headers, 'x-sdk-date': '20260806T090100Z' },
+        payload: v.body ?? undefined,
+      });
       expect(late.statusCode).toBe(401);
     });
   }

@@ -18,7 +18,10 @@ describe.each(BACKENDS)('RFS provider versions on %s', (kind) => {
   afterAll(async () => s.close());
 
   it('runs the seed examples: both succeed as written (the second with the real id), a wrong id is 400, a repeat is 409', async () => {
-    const created = await api.createProvider({ provider_name: seed.provider_name, provider_description: 'my first private provider' });
+    const created = await api.createProvider({
+      provider_name: seed.provider_name,
+      provider_description: 'my first private provider',
+    });
     const id = created.json().provider_id as string;
 
     const first = await api.createVersion(seed.provider_name, seed.without_id);
@@ -35,7 +38,10 @@ describe.each(BACKENDS)('RFS provider versions on %s', (kind) => {
 
     const again = await api.createVersion(seed.provider_name, seed.without_id);
     expect(again.statusCode).toBe(409);
-    expect(again.json()).toEqual({ error_code: 'RF.10015002', error_msg: expect.stringContaining('The private provider version already exists.') });
+    expect(again.json()).toEqual({
+      error_code: 'RF.10015002',
+      error_msg: expect.stringContaining('The private provider version already exists.'),
+    });
 
     const shown = await api.showVersion(seed.provider_name, '0.0.2');
     expect(shown.json()).toEqual({
@@ -55,37 +61,86 @@ describe.each(BACKENDS)('RFS provider versions on %s', (kind) => {
     beforeAll(async () => {
       await api.createProvider({ provider_name: 'semver-p' });
     });
-    it.each(['1.0.0', '0.0.1', '10.20.30', '1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-0.3.7', '1.0.0-x.7.z.92', '1.0.0+20130313144700', '1.0.0-beta+exp.sha.5114f85', '1.0.0-rc.1+build.1', '99999.99999.99999'])('accepts %s', async (v) => {
-      expect((await api.createVersion('semver-p', { provider_version: v, function_graph_urn: URN })).statusCode).toBe(201);
+    it.each([
+      '1.0.0',
+      '0.0.1',
+      '10.20.30',
+      '1.0.0-alpha',
+      '1.0.0-alpha.1',
+      '1.0.0-0.3.7',
+      '1.0.0-x.7.z.92',
+      '1.0.0+20130313144700',
+      '1.0.0-beta+exp.sha.5114f85',
+      '1.0.0-rc.1+build.1',
+      '99999.99999.99999',
+    ])('accepts %s', async (v) => {
+      expect((await api.createVersion('semver-p', { provider_version: v, function_graph_urn: URN })).statusCode).toBe(
+        201,
+      );
       const shown = await api.showVersion('semver-p', v);
       expect(shown.statusCode).toBe(200);
       expect(shown.json().provider_version).toBe(v);
     });
-    it.each(['v1.0.0', '=1.0.0', '01.0.0', '1.02.0', '1.0.0-01', '1.0.0.0', '1.0', '1.0.0-', '1.0.0+', ' 1.0.0', '1.0.0 ', 'latest', '1.0.0-a..b', `1.0.0-${'a'.repeat(123)}`])('refuses %j with 400', async (v) => {
+    it.each([
+      'v1.0.0',
+      '=1.0.0',
+      '01.0.0',
+      '1.02.0',
+      '1.0.0-01',
+      '1.0.0.0',
+      '1.0',
+      '1.0.0-',
+      '1.0.0+',
+      ' 1.0.0',
+      '1.0.0 ',
+      'latest',
+      '1.0.0-a..b',
+      `1.0.0-${'a'.repeat(123)}`,
+    ])('refuses %j with 400', async (v) => {
       const res = await api.createVersion('semver-p', { provider_version: v, function_graph_urn: URN });
       expect(res.statusCode).toBe(400);
       expect(res.json().error_code).toBe(R);
       expect(res.json().error_msg).toContain('provider_version');
     });
     it('tells 1.0.0+a and 1.0.0+b apart (exact string equality)', async () => {
-      expect((await api.createVersion('semver-p', { provider_version: '2.0.0+a', function_graph_urn: URN })).statusCode).toBe(201);
-      expect((await api.createVersion('semver-p', { provider_version: '2.0.0+b', function_graph_urn: URN })).statusCode).toBe(201);
+      expect(
+        (await api.createVersion('semver-p', { provider_version: '2.0.0+a', function_graph_urn: URN })).statusCode,
+      ).toBe(201);
+      expect(
+        (await api.createVersion('semver-p', { provider_version: '2.0.0+b', function_graph_urn: URN })).statusCode,
+      ).toBe(201);
     });
-    it('checks only the length of a version in the path: 5-128 characters that are not semver name no version (404, rfs.md §5.5)', async () => {
+    it('checks only the length of a version in the path: 5-128 characters that are not semver name no version (404, docs/api/rfs.md §5.5)', async () => {
       const before = await rfsSnapshot(s);
-      for (const call of [(v: string, q?: string) => api.showVersion('semver-p', v, q), (v: string, q?: string) => api.deleteVersion('semver-p', v, q)]) {
-        for (const v of ['v1.0.0', 'latest', '1.0.0.0', '01.0.0', '7.7.7', 'x'.repeat(128), '1.0.0-a..b', '%20%201.0.0']) {
+      for (const call of [
+        (v: string, q?: string) => api.showVersion('semver-p', v, q),
+        (v: string, q?: string) => api.deleteVersion('semver-p', v, q),
+      ]) {
+        for (const v of [
+          'v1.0.0',
+          'latest',
+          '1.0.0.0',
+          '01.0.0',
+          '7.7.7',
+          'x'.repeat(128),
+          '1.0.0-a..b',
+          '%20%201.0.0',
+        ]) {
           const res = await call(v);
           expect(res.statusCode, v).toBe(404);
           expect(res.json().error_code, v).toBe('RF.10014002');
         }
-        for (const [v, mention] of [['1.0', 'provider_version must NOT have fewer than 5'], ['1.0.', 'fewer than 5'], ['1'.repeat(129), 'provider_version must NOT have more than 128']]) {
+        for (const [v, mention] of [
+          ['1.0', 'provider_version must NOT have fewer than 5'],
+          ['1.0.', 'fewer than 5'],
+          ['1'.repeat(129), 'provider_version must NOT have more than 128'],
+        ]) {
           const res = await call(v!);
           expect(res.statusCode, v).toBe(400);
           expect(res.json().error_code).toBe(R);
           expect(res.json().error_msg).toContain(mention);
         }
-        // The provider comes first, then the provider_id, as for any version (rfs.md §1.5).
+        // The provider comes first, then the provider_id, as for any version (docs/api/rfs.md §1.5).
         const missing = await api.raw('GET', '/v1/private-providers/no-such-provider/versions/latest/metadata');
         expect(missing.json().error_code).toBe('RF.10014001');
         expect((await call('latest', 'provider_id=00000000-0000-4000-8000-000000000000')).json().error_code).toBe(R);
@@ -113,19 +168,46 @@ describe.each(BACKENDS)('RFS provider versions on %s', (kind) => {
 
     it('creates a provider with a first version whose URN has no version or alias', async () => {
       const urn = 'urn:fss:cn-north-7:a61dfe3154de42829367056598d5040f:function:default:test';
-      expect((await api.createProvider({ provider_name: 'urn-bare', provider_version: '0.0.1', function_graph_urn: urn })).statusCode).toBe(201);
+      expect(
+        (await api.createProvider({ provider_name: 'urn-bare', provider_version: '0.0.1', function_graph_urn: urn }))
+          .statusCode,
+      ).toBe(201);
       expect((await api.listVersions('urn-bare')).json().versions[0].function_graph_urn).toBe(urn);
     });
     it.each([
       ['another region', URN.replace('cn-north-7', 'cn-south-1'), 'must be in region cn-north-7'],
-      ['a bad shape', 'urn:fss:cn-north-7:a61dfe3154de42829367056598d5040f:function:other:test:latest', 'function_graph_urn must be a FunctionGraph URN'],
+      [
+        'a bad shape',
+        'urn:fss:cn-north-7:a61dfe3154de42829367056598d5040f:function:other:test:latest',
+        'function_graph_urn must be a FunctionGraph URN',
+      ],
       ['too short', 'urn:fss:cn-north-7:abc:f', 'function_graph_urn must NOT have fewer than 32'],
       ['too long', URN + 'x'.repeat(256), 'function_graph_urn must NOT have more than 256'],
-      ['a function name starting with a digit', 'urn:fss:cn-north-7:abc:function:default:1func:latest', 'function_graph_urn must be'],
-      ['a bare function of another region', 'urn:fss:cn-south-1:a61dfe3154de42829367056598d5040f:function:default:test', 'must be in region cn-north-7'],
-      ['a bare function name ending with "-"', 'urn:fss:cn-north-7:a61dfe3154de42829367056598d5040f:function:default:test-', 'function_graph_urn must be'],
-      ['an empty suffix', 'urn:fss:cn-north-7:a61dfe3154de42829367056598d5040f:function:default:test:', 'function_graph_urn must be'],
-      ['a suffix of one character', 'urn:fss:cn-north-7:a61dfe3154de42829367056598d5040f:function:default:test:1', 'function_graph_urn must be'],
+      [
+        'a function name starting with a digit',
+        'urn:fss:cn-north-7:abc:function:default:1func:latest',
+        'function_graph_urn must be',
+      ],
+      [
+        'a bare function of another region',
+        'urn:fss:cn-south-1:a61dfe3154de42829367056598d5040f:function:default:test',
+        'must be in region cn-north-7',
+      ],
+      [
+        'a bare function name ending with "-"',
+        'urn:fss:cn-north-7:a61dfe3154de42829367056598d5040f:function:default:test-',
+        'function_graph_urn must be',
+      ],
+      [
+        'an empty suffix',
+        'urn:fss:cn-north-7:a61dfe3154de42829367056598d5040f:function:default:test:',
+        'function_graph_urn must be',
+      ],
+      [
+        'a suffix of one character',
+        'urn:fss:cn-north-7:a61dfe3154de42829367056598d5040f:function:default:test:1',
+        'function_graph_urn must be',
+      ],
       ['missing', undefined, 'function_graph_urn is required'],
       ['null', null, 'function_graph_urn is required'],
     ])('refuses %s', async (_what, urn, mention) => {
@@ -137,16 +219,28 @@ describe.each(BACKENDS)('RFS provider versions on %s', (kind) => {
       expect(await rfsSnapshot(s)).toEqual(before);
     });
     it('refuses unknown fields and a description over 1024 characters', async () => {
-      const unknown = await api.createVersion('urn-p', { provider_version: '3.0.0', function_graph_urn: URN, extra: 1 });
+      const unknown = await api.createVersion('urn-p', {
+        provider_version: '3.0.0',
+        function_graph_urn: URN,
+        extra: 1,
+      });
       expect(unknown.json().error_code).toBe('RF.10011002');
-      const long = await api.createVersion('urn-p', { provider_version: '3.0.0', function_graph_urn: URN, version_description: 'd'.repeat(1025) });
+      const long = await api.createVersion('urn-p', {
+        provider_version: '3.0.0',
+        function_graph_urn: URN,
+        version_description: 'd'.repeat(1025),
+      });
       expect(long.json().error_code).toBe(R);
     });
   });
 
   it('makes exactly one of 20 parallel identical creates win (409 for the rest)', async () => {
     await api.createProvider({ provider_name: 'race-v' });
-    const results = await Promise.all(Array.from({ length: 20 }, () => api.createVersion('race-v', { provider_version: '1.0.0', function_graph_urn: URN })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        api.createVersion('race-v', { provider_version: '1.0.0', function_graph_urn: URN }),
+      ),
+    );
     expect(results.filter((r) => r.statusCode === 201)).toHaveLength(1);
     for (const r of results.filter((r) => r.statusCode !== 201)) {
       expect(r.statusCode).toBe(409);
@@ -157,7 +251,9 @@ describe.each(BACKENDS)('RFS provider versions on %s', (kind) => {
   it('has no way to change a version, deletes one (204), and leaves the provider when the last goes', async () => {
     await api.createProvider({ provider_name: 'immutable-p', provider_version: '1.0.0', function_graph_urn: URN });
     for (const method of ['PUT', 'PATCH'] as const) {
-      const res = await api.raw(method, '/v1/private-providers/immutable-p/versions/1.0.0', { version_description: 'changed' });
+      const res = await api.raw(method, '/v1/private-providers/immutable-p/versions/1.0.0', {
+        version_description: 'changed',
+      });
       expect(res.statusCode).toBe(404);
       expect(res.json().error_code).toBe('APIGW.0101');
     }
@@ -166,28 +262,44 @@ describe.each(BACKENDS)('RFS provider versions on %s', (kind) => {
     expect(del.body).toBe('');
     expect((await api.deleteVersion('immutable-p', '1.0.0')).json().error_code).toBe('RF.10014002');
     expect((await api.showProvider('immutable-p')).statusCode).toBe(200);
-    expect((await api.listVersions('immutable-p')).json()).toEqual({ versions: [], page_info: { next_marker: null, previous_marker: null, current_count: 0 } });
+    expect((await api.listVersions('immutable-p')).json()).toEqual({
+      versions: [],
+      page_info: { next_marker: null, previous_marker: null, current_count: 0 },
+    });
   });
 
   describe('lists and markers', () => {
     beforeAll(async () => {
       await api.createProvider({ provider_name: 'paged-p' });
       for (let i = 0; i < 25; i++) {
-        expect((await api.createVersion('paged-p', { provider_version: `1.0.${i}`, function_graph_urn: URN })).statusCode).toBe(201);
+        expect(
+          (await api.createVersion('paged-p', { provider_version: `1.0.${i}`, function_graph_urn: URN })).statusCode,
+        ).toBe(201);
       }
       // Distinct times, with a tie between 1.0.3 and 1.0.4 (broken by provider_version ascending).
       const p = (await api.showProvider('paged-p')).json();
       for (let i = 0; i < 25; i++) {
         const t = new Date(Date.UTC(2026, 0, 1, 0, 0, i === 4 ? 3 : i)).toISOString();
-        const { doc } = withDoc({ provider_id: p.provider_id, provider_version: `1.0.${i}`, version_description: null, function_graph_urn: URN, create_time: t });
-        await sql`update rfs_provider_versions set create_time = ${t}, doc = ${doc} where provider_id = ${p.provider_id} and provider_version = ${`1.0.${i}`}`.execute(s.opened.store.db);
+        const { doc } = withDoc({
+          provider_id: p.provider_id,
+          provider_version: `1.0.${i}`,
+          version_description: null,
+          function_graph_urn: URN,
+          create_time: t,
+        });
+        await sql`update rfs_provider_versions set create_time = ${t}, doc = ${doc} where provider_id = ${p.provider_id} and provider_version = ${`1.0.${i}`}`.execute(
+          s.opened.store.db,
+        );
       }
     });
 
     const page = async (query: string) => {
       const res = await api.listVersions('paged-p', query);
       expect(res.statusCode, res.body).toBe(200);
-      return res.json() as { versions: { provider_version: string }[]; page_info: { next_marker: string | null; previous_marker: string | null; current_count: number } };
+      return res.json() as {
+        versions: { provider_version: string }[];
+        page_info: { next_marker: string | null; previous_marker: string | null; current_count: number };
+      };
     };
     const names = (p: { versions: { provider_version: string }[] }) => p.versions.map((v) => v.provider_version);
 
@@ -200,7 +312,18 @@ describe.each(BACKENDS)('RFS provider versions on %s', (kind) => {
 
     it('walks forward and back with next_marker and previous_marker', async () => {
       const p1 = await page('limit=10&sort_key=create_time&sort_dir=asc');
-      expect(names(p1)).toEqual(['1.0.0', '1.0.1', '1.0.2', '1.0.3', '1.0.4', '1.0.5', '1.0.6', '1.0.7', '1.0.8', '1.0.9']);
+      expect(names(p1)).toEqual([
+        '1.0.0',
+        '1.0.1',
+        '1.0.2',
+        '1.0.3',
+        '1.0.4',
+        '1.0.5',
+        '1.0.6',
+        '1.0.7',
+        '1.0.8',
+        '1.0.9',
+      ]);
       expect(p1.page_info.previous_marker).toBeNull();
       expect(p1.page_info.current_count).toBe(10);
       const p2 = await page(`limit=10&sort_key=create_time&sort_dir=asc&marker=${p1.page_info.next_marker}`);
@@ -241,8 +364,13 @@ describe.each(BACKENDS)('RFS provider versions on %s', (kind) => {
       const p1 = await page('limit=10');
       const marker = p1.page_info.next_marker!;
       const [payload, mac] = marker.split('.');
-      const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), t: '2030-01-01T00:00:00.000Z' })).toString('base64url');
-      for (const query of [`limit=10&marker=${forged}.${mac}`, `limit=10&marker=${marker}&sort_key=create_time&sort_dir=asc`]) {
+      const forged = Buffer.from(
+        JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), t: '2030-01-01T00:00:00.000Z' }),
+      ).toString('base64url');
+      for (const query of [
+        `limit=10&marker=${forged}.${mac}`,
+        `limit=10&marker=${marker}&sort_key=create_time&sort_dir=asc`,
+      ]) {
         const res = await api.listVersions('paged-p', query);
         expect(res.statusCode).toBe(400);
         expect(res.json().error_code).toBe(R);
@@ -261,7 +389,8 @@ describe.each(BACKENDS)('RFS provider versions on %s', (kind) => {
 
   it('returns every version that exists for a whole walk exactly once while others come and go', async () => {
     await api.createProvider({ provider_name: 'walk-p' });
-    for (let i = 0; i < 25; i++) await api.createVersion('walk-p', { provider_version: `2.0.${i}`, function_graph_urn: URN });
+    for (let i = 0; i < 25; i++)
+      await api.createVersion('walk-p', { provider_version: `2.0.${i}`, function_graph_urn: URN });
     const stable = new Set(Array.from({ length: 25 }, (_, i) => `2.0.${i}`).filter((_, i) => i % 4 !== 1));
     const seen: string[] = [];
     let marker: string | null = null;
@@ -277,7 +406,11 @@ describe.each(BACKENDS)('RFS provider versions on %s', (kind) => {
       await api.createVersion('walk-p', { provider_version: `3.0.${round}`, function_graph_urn: URN });
       round++;
     } while (marker && round < 20);
-    for (const v of stable) expect(seen.filter((x) => x === v), v).toHaveLength(1);
+    for (const v of stable)
+      expect(
+        seen.filter((x) => x === v),
+        v,
+      ).toHaveLength(1);
     expect(new Set(seen).size).toBe(seen.length);
   });
 });

@@ -20,9 +20,13 @@ export default async function setup(project: TestProject) {
     project.provide('pgAdminUrl', process.env.DATABASE_URL);
     return;
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'pg-process.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'pg-process.ts')], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const lines = readline.createInterface({ input: child.stdout! });
-  const [first] = (await Promise.race([once(lines, 'line'), once(child, 'exit').then(() => [undefined])])) as [string | undefined];
+  const [first] = (await Promise.race([once(lines, 'line'), once(child, 'exit').then(() => [undefined])])) as [
+    string | undefined,
+  ];
   if (first === undefined) throw new Error('the embedded PostgreSQL did not start');
   project.provide('pgAdminUrl', (JSON.parse(first) as { url: string }).url);
   return async () => {

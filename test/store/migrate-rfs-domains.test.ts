@@ -23,29 +23,74 @@ const id = (n: number) => `c0ffee00-0000-4000-8000-${String(n).padStart(12, '0')
 async function at004(backend: Backend): Promise<Store> {
   const store = openStore({ database: backend.database });
   const before = Object.fromEntries(Object.entries(MIGRATIONS).filter(([name]) => name < '005'));
-  const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => before }, migrationTableName: 'versionary_migration', migrationLockTableName: 'versionary_migration_lock' });
+  const migrator = new Migrator({
+    db: store.db,
+    provider: { getMigrations: async () => before },
+    migrationTableName: 'versionary_migration',
+    migrationLockTableName: 'versionary_migration_lock',
+  });
   expect((await migrator.migrateToLatest()).error).toBeUndefined();
-  for (const [domain, name] of [['dom-a', 'acme'], ['dom-b', 'beta']]) await sql`insert into domains (id, name, created_at) values (${domain}, ${name}, ${T})`.execute(store.db);
-  for (const [project, domain, name] of [['proj-a1', 'dom-a', 'cn-north-7'], ['proj-a2', 'dom-a', 'cn-east-3'], ['proj-b1', 'dom-b', 'cn-north-7']]) {
-    await sql`insert into projects (id, domain_id, name, created_at) values (${project}, ${domain}, ${name}, ${T})`.execute(store.db);
+  for (const [domain, name] of [
+    ['dom-a', 'acme'],
+    ['dom-b', 'beta'],
+  ])
+    await sql`insert into domains (id, name, created_at) values (${domain}, ${name}, ${T})`.execute(store.db);
+  for (const [project, domain, name] of [
+    ['proj-a1', 'dom-a', 'cn-north-7'],
+    ['proj-a2', 'dom-a', 'cn-east-3'],
+    ['proj-b1', 'dom-b', 'cn-north-7'],
+  ]) {
+    await sql`insert into projects (id, domain_id, name, created_at) values (${project}, ${domain}, ${name}, ${T})`.execute(
+      store.db,
+    );
   }
   return store;
 }
 
-async function provider(store: Store, project: string, name: string, n: number, versions = 0, created = T): Promise<void> {
-  await sql`insert into rfs_providers (tenant_id, provider_name, provider_id, provider_description, create_time, update_time) values (${project}, ${name}, ${id(n)}, ${`of ${project}`}, ${created}, ${created})`.execute(store.db);
+async function provider(
+  store: Store,
+  project: string,
+  name: string,
+  n: number,
+  versions = 0,
+  created = T,
+): Promise<void> {
+  await sql`insert into rfs_providers (tenant_id, provider_name, provider_id, provider_description, create_time, update_time) values (${project}, ${name}, ${id(n)}, ${`of ${project}`}, ${created}, ${created})`.execute(
+    store.db,
+  );
   for (let v = 0; v < versions; v++) {
     const doc = JSON.stringify({ provider_version: `1.0.${v}`, function_graph_urn: URN, create_time: created });
-    await sql`insert into rfs_provider_versions (provider_id, provider_version, function_graph_urn, create_time, doc) values (${id(n)}, ${`1.0.${v}`}, ${URN}, ${created}, ${doc})`.execute(store.db);
+    await sql`insert into rfs_provider_versions (provider_id, provider_version, function_graph_urn, create_time, doc) values (${id(n)}, ${`1.0.${v}`}, ${URN}, ${created}, ${doc})`.execute(
+      store.db,
+    );
   }
 }
 
-const rows = async (store: Store) => (await sql<Record<string, unknown>>`select * from rfs_providers order by provider_id`.execute(store.db)).rows;
-const versions = async (store: Store) => (await sql<{ provider_id: string; provider_version: string }>`select provider_id, provider_version from rfs_provider_versions order by provider_id, provider_version`.execute(store.db)).rows;
-const applied = async (store: Store) => (await sql<{ name: string }>`select name from versionary_migration order by name`.execute(store.db)).rows.map((r) => r.name);
-const columns = async (store: Store) => (await store.db.introspection.getTables()).find((t) => t.name === 'rfs_providers')!.columns.map((c) => c.name);
-const service = (store: Store) => new RfsService(new RfsRepo(store.db, store.dialect, store.transact), new MarkerCodec(Buffer.alloc(32, 7)), { region: 'cn-north-7', providerQuota: 0, versionQuota: 0 });
-const listed = async (store: Store, domain: string) => (await service(store).listProviders(domain, { limit: 1000 })).providers.map((p) => p.provider_name).sort();
+const rows = async (store: Store) =>
+  (await sql<Record<string, unknown>>`select * from rfs_providers order by provider_id`.execute(store.db)).rows;
+const versions = async (store: Store) =>
+  (
+    await sql<{
+      provider_id: string;
+      provider_version: string;
+    }>`select provider_id, provider_version from rfs_provider_versions order by provider_id, provider_version`.execute(
+      store.db,
+    )
+  ).rows;
+const applied = async (store: Store) =>
+  (await sql<{ name: string }>`select name from versionary_migration order by name`.execute(store.db)).rows.map(
+    (r) => r.name,
+  );
+const columns = async (store: Store) =>
+  (await store.db.introspection.getTables()).find((t) => t.name === 'rfs_providers')!.columns.map((c) => c.name);
+const service = (store: Store) =>
+  new RfsService(new RfsRepo(store.db, store.dialect, store.transact), new MarkerCodec(Buffer.alloc(32, 7)), {
+    region: 'cn-north-7',
+    providerQuota: 0,
+    versionQuota: 0,
+  });
+const listed = async (store: Store, domain: string) =>
+  (await service(store).listProviders(domain, { limit: 1000 })).providers.map((p) => p.provider_name).sort();
 
 describe.each(BACKENDS)('005_rfs_domains on %s', (kind) => {
   let backend: Backend;
@@ -65,8 +110,19 @@ describe.each(BACKENDS)('005_rfs_domains on %s', (kind) => {
     const versionsBefore = await versions(store);
 
     expect(await migrate(store)).toEqual(['005_rfs_domains']);
-    expect(await columns(store)).toEqual(['domain_id', 'provider_name', 'provider_id', 'provider_description', 'provider_agency_name', 'provider_agency_urn', 'create_time', 'update_time']);
-    expect((await rows(store)).map((r) => [r.domain_id, r.provider_name, r.provider_id, r.provider_description])).toEqual([
+    expect(await columns(store)).toEqual([
+      'domain_id',
+      'provider_name',
+      'provider_id',
+      'provider_description',
+      'provider_agency_name',
+      'provider_agency_urn',
+      'create_time',
+      'update_time',
+    ]);
+    expect(
+      (await rows(store)).map((r) => [r.domain_id, r.provider_name, r.provider_id, r.provider_description]),
+    ).toEqual([
       ['dom-a', 'alpha', id(1), 'of proj-a1'],
       ['dom-a', 'beta', id(2), 'of proj-a2'],
       ['dom-b', 'alpha', id(3), 'of proj-b1'],
@@ -77,9 +133,20 @@ describe.each(BACKENDS)('005_rfs_domains on %s', (kind) => {
     expect(await listed(store, 'dom-a')).toEqual(['alpha', 'beta']);
     expect(await listed(store, 'dom-b')).toEqual(['alpha']);
     const shown = JSON.parse(await service(store).showVersion('dom-a', 'alpha', '1.0.2'));
-    expect(shown).toMatchObject({ provider_id: id(1), provider_name: 'alpha', provider_version: '1.0.2', function_graph_urn: URN });
-    await expect(service(store).createProvider('dom-a', { provider_name: 'beta' })).rejects.toMatchObject({ pinned: { status: 409, code: 'RF.10015001' } });
-    await expect(sql`insert into rfs_providers (domain_id, provider_name, provider_id, create_time, update_time) values ('dom-a', 'alpha', ${id(9)}, ${T}, ${T})`.execute(store.db)).rejects.toThrow();
+    expect(shown).toMatchObject({
+      provider_id: id(1),
+      provider_name: 'alpha',
+      provider_version: '1.0.2',
+      function_graph_urn: URN,
+    });
+    await expect(service(store).createProvider('dom-a', { provider_name: 'beta' })).rejects.toMatchObject({
+      pinned: { status: 409, code: 'RF.10015001' },
+    });
+    await expect(
+      sql`insert into rfs_providers (domain_id, provider_name, provider_id, create_time, update_time) values ('dom-a', 'alpha', ${id(9)}, ${T}, ${T})`.execute(
+        store.db,
+      ),
+    ).rejects.toThrow();
     expect(await migrate(store)).toEqual([]);
   });
 
@@ -100,7 +167,9 @@ describe.each(BACKENDS)('005_rfs_domains on %s', (kind) => {
     expect(message).toContain(
       `domain acme (dom-a): provider "shared" is held by 2 of its projects: project cn-north-7 (proj-a1; provider_id ${id(1)}, created 2026-01-01T00:00:00.000Z, 2 versions); project cn-east-3 (proj-a2; provider_id ${id(2)}, created 2026-02-01T00:00:00.000Z, 1 version)`,
     );
-    expect(message).toContain(`provider "lost" (provider_id ${id(4)}, created ${T}, 1 version) belongs to project proj-gone, which no longer exists`);
+    expect(message).toContain(
+      `provider "lost" (provider_id ${id(4)}, created ${T}, 1 version) belongs to project proj-gone, which no longer exists`,
+    );
     expect(message).not.toContain('dom-b');
     expect(message).toContain('versionary migrate --rfs-rename-duplicates');
     expect(message).toContain('--rfs-drop-orphans');
@@ -114,7 +183,9 @@ describe.each(BACKENDS)('005_rfs_domains on %s', (kind) => {
     expect({ rows: await rows(store), versions: await versions(store), columns: await columns(store) }).toEqual(before);
 
     const report: string[] = [];
-    expect(await migrate(store, { rfs: { renameDuplicates: true, dropOrphans: true, report: (line) => report.push(line) } })).toEqual(['005_rfs_domains']);
+    expect(
+      await migrate(store, { rfs: { renameDuplicates: true, dropOrphans: true, report: (line) => report.push(line) } }),
+    ).toEqual(['005_rfs_domains']);
     expect(report).toEqual([
       `renamed provider "shared" of project cn-east-3 (proj-a2; provider_id ${id(2)}, created 2026-02-01T00:00:00.000Z, 1 version) in domain acme (dom-a) to "shared-2"; "shared" stays with project cn-north-7 (proj-a1)`,
       `deleted provider "lost" (provider_id ${id(4)}, 1 version) of project proj-gone, which no longer exists`,
@@ -134,11 +205,19 @@ describe.each(BACKENDS)('005_rfs_domains on %s', (kind) => {
     await provider(store, 'proj-a2', 'alpha', 1, 2);
     await provider(store, 'proj-b1', 'alpha', 2);
     await migrate(store);
-    const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => MIGRATIONS }, migrationTableName: 'versionary_migration', migrationLockTableName: 'versionary_migration_lock' });
+    const migrator = new Migrator({
+      db: store.db,
+      provider: { getMigrations: async () => MIGRATIONS },
+      migrationTableName: 'versionary_migration',
+      migrationLockTableName: 'versionary_migration_lock',
+    });
     expect((await migrator.migrateDown()).error).toBeUndefined();
     expect(await columns(store)).toContain('tenant_id');
     expect(await columns(store)).not.toContain('domain_id');
-    expect((await rows(store)).map((r) => [r.tenant_id, r.provider_name])).toEqual([['proj-a1', 'alpha'], ['proj-b1', 'alpha']]);
+    expect((await rows(store)).map((r) => [r.tenant_id, r.provider_name])).toEqual([
+      ['proj-a1', 'alpha'],
+      ['proj-b1', 'alpha'],
+    ]);
     expect((await versions(store)).length).toBe(2);
   });
 
@@ -146,7 +225,9 @@ describe.each(BACKENDS)('005_rfs_domains on %s', (kind) => {
     backend = await freshBackend(kind);
     store = await at004(backend);
     const long = `${'a'.repeat(61)}-bc`;
-    await sql`insert into projects (id, domain_id, name, created_at) values ('proj-a3', 'dom-a', 'cn-south-1', ${T})`.execute(store.db);
+    await sql`insert into projects (id, domain_id, name, created_at) values ('proj-a3', 'dom-a', 'cn-south-1', ${T})`.execute(
+      store.db,
+    );
     await provider(store, 'proj-a2', 'p', 1, 0, '2026-03-01T00:00:00.000Z');
     await provider(store, 'proj-a1', 'p', 2, 0, '2026-01-01T00:00:00.000Z');
     await provider(store, 'proj-a3', 'p', 3, 0, '2026-02-01T00:00:00.000Z');
@@ -154,8 +235,17 @@ describe.each(BACKENDS)('005_rfs_domains on %s', (kind) => {
     await provider(store, 'proj-a1', long, 5, 0, '2026-01-01T00:00:00.000Z');
     await provider(store, 'proj-a2', long, 6, 0, '2026-01-02T00:00:00.000Z');
     await migrate(store, { rfs: { renameDuplicates: true } });
-    const names = Object.fromEntries((await rows(store)).map((r) => [r.provider_id as string, r.provider_name as string]));
-    expect(names).toEqual({ [id(1)]: 'p-4', [id(2)]: 'p', [id(3)]: 'p-3', [id(4)]: 'p-2', [id(5)]: long, [id(6)]: `${'a'.repeat(61)}-2` });
+    const names = Object.fromEntries(
+      (await rows(store)).map((r) => [r.provider_id as string, r.provider_name as string]),
+    );
+    expect(names).toEqual({
+      [id(1)]: 'p-4',
+      [id(2)]: 'p',
+      [id(3)]: 'p-3',
+      [id(4)]: 'p-2',
+      [id(5)]: long,
+      [id(6)]: `${'a'.repeat(61)}-2`,
+    });
     for (const name of Object.values(names)) expect(name.length).toBeLessThanOrEqual(64);
   });
 });

@@ -18,7 +18,9 @@ describe.each(BACKENDS)('migrations on %s', (kind) => {
     expect(await migrate(store)).toEqual(Object.keys(MIGRATIONS));
     expect(await migrate(store)).toEqual([]);
     const tables = (await store.db.introspection.getTables()).map((t) => t.name);
-    expect(tables).toEqual(expect.arrayContaining(['domains', 'projects', 'users', 'access_keys', 'tokens', 'versionary_meta']));
+    expect(tables).toEqual(
+      expect.arrayContaining(['domains', 'projects', 'users', 'access_keys', 'tokens', 'versionary_meta']),
+    );
     await store.close();
   });
 
@@ -40,7 +42,9 @@ describe.each(BACKENDS)('migrations on %s', (kind) => {
     backend = await freshBackend(kind);
     const store = openStore({ database: backend.database });
     await migrate(store);
-    await sql`insert into versionary_migration (name, timestamp) values ('999_from_the_future', '2030-01-01T00:00:00.000Z')`.execute(store.db);
+    await sql`insert into versionary_migration (name, timestamp) values ('999_from_the_future', '2030-01-01T00:00:00.000Z')`.execute(
+      store.db,
+    );
     await expect(migrate(store)).rejects.toThrow(MigrationError);
     await expect(migrate(store)).rejects.toThrow(/newer Versionary.*999_from_the_future/);
     await store.close();
@@ -50,7 +54,12 @@ describe.each(BACKENDS)('migrations on %s', (kind) => {
     backend = await freshBackend(kind);
     const store = openStore({ database: backend.database });
     const before = Object.fromEntries(Object.entries(MIGRATIONS).filter(([name]) => name < '004'));
-    const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => before }, migrationTableName: 'versionary_migration', migrationLockTableName: 'versionary_migration_lock' });
+    const migrator = new Migrator({
+      db: store.db,
+      provider: { getMigrations: async () => before },
+      migrationTableName: 'versionary_migration',
+      migrationLockTableName: 'versionary_migration_lock',
+    });
     expect((await migrator.migrateToLatest()).error).toBeUndefined();
     const t = '2026-08-06T09:00:00.000Z';
     await sql`insert into edge_apps (project_id, edge_app_id, edge_app_name, function_type, app_type, deploy_type, version_count, create_time, update_time)
@@ -58,26 +67,65 @@ describe.each(BACKENDS)('migrations on %s', (kind) => {
     const { version: _v, deploy_type: _d, arch: _a, ...spec } = VALID_VERSION;
     for (let i = 0; i < 1001; i++) {
       await sql`insert into edge_app_versions (project_id, edge_app_id, version, state, deploy_type, arch, ai_card_type, description, sdk_version, deploy_multi_instance, create_time, update_time, publish_time, off_shelf_time, spec)
-        values ('p1', 'old-app', ${`1.0.${i}`}, 'PUBLISHED', 'docker', '["x86_64","arm64"]', 'NPU', 'first release', '2.1.0', 0, ${t}, ${t}, ${t}, null, ${JSON.stringify(spec)})`.execute(store.db);
+        values ('p1', 'old-app', ${`1.0.${i}`}, 'PUBLISHED', 'docker', '["x86_64","arm64"]', 'NPU', 'first release', '2.1.0', 0, ${t}, ${t}, ${t}, null, ${JSON.stringify(spec)})`.execute(
+        store.db,
+      );
     }
 
     await sql`insert into domains (id, name, created_at) values ('d1', 'd1', ${t})`.execute(store.db);
-    await sql`insert into projects (id, domain_id, name, created_at) values ('p1', 'd1', 'cn-north-7', ${t})`.execute(store.db);
-    await sql`insert into rfs_providers (tenant_id, provider_name, provider_id, create_time, update_time) values ('p1', 'old-provider', 'c0ffee00-0000-4000-8000-000000000009', ${t}, ${t})`.execute(store.db);
+    await sql`insert into projects (id, domain_id, name, created_at) values ('p1', 'd1', 'cn-north-7', ${t})`.execute(
+      store.db,
+    );
+    await sql`insert into rfs_providers (tenant_id, provider_name, provider_id, create_time, update_time) values ('p1', 'old-provider', 'c0ffee00-0000-4000-8000-000000000009', ${t}, ${t})`.execute(
+      store.db,
+    );
     await sql`insert into rfs_provider_versions (provider_id, provider_version, version_description, function_graph_urn, create_time)
-      values ('c0ffee00-0000-4000-8000-000000000009', '1.0.0', 'first', 'urn:fss:cn-north-4:0123456789abcdef0123456789abcdef:function:default:hello:latest', ${t})`.execute(store.db);
+      values ('c0ffee00-0000-4000-8000-000000000009', '1.0.0', 'first', 'urn:fss:cn-north-4:0123456789abcdef0123456789abcdef:function:default:hello:latest', ${t})`.execute(
+      store.db,
+    );
 
     expect(await migrate(store)).toEqual(['004_version_docs', '005_rfs_domains']);
     const rfsDoc = await sql<{ doc: string }>`select doc from rfs_provider_versions`.execute(store.db);
-    expect(JSON.parse(rfsDoc.rows[0]!.doc)).toEqual({ provider_version: '1.0.0', version_description: 'first', function_graph_urn: 'urn:fss:cn-north-4:0123456789abcdef0123456789abcdef:function:default:hello:latest', create_time: t });
+    expect(JSON.parse(rfsDoc.rows[0]!.doc)).toEqual({
+      provider_version: '1.0.0',
+      version_description: 'first',
+      function_graph_urn: 'urn:fss:cn-north-4:0123456789abcdef0123456789abcdef:function:default:hello:latest',
+      create_time: t,
+    });
     const service = new IotEdgeService(new IotEdgeRepo(store.db, store.dialect, store.transact, store.reader));
     const shown = JSON.parse(await service.getVersion('p1', 'old-app', '1.0.1000'));
-    expect(shown).toEqual({ edge_app_id: 'old-app', name: 'Old app', version: '1.0.1000', deploy_type: 'docker', arch: ['x86_64', 'arm64'], ...spec, create_time: t, update_time: t, publish_time: t, state: 'PUBLISHED' });
+    expect(shown).toEqual({
+      edge_app_id: 'old-app',
+      name: 'Old app',
+      version: '1.0.1000',
+      deploy_type: 'docker',
+      arch: ['x86_64', 'arm64'],
+      ...spec,
+      create_time: t,
+      update_time: t,
+      publish_time: t,
+      state: 'PUBLISHED',
+    });
     const page = JSON.parse(await service.listVersions('p1', 'old-app', { offset: 0, limit: 5 } as never));
     expect(page.count).toBe(1001);
     expect(page.versions).toHaveLength(5);
-    expect(page.versions[0]).toEqual({ edge_app_id: 'old-app', name: 'Old app', version: '1.0.0', sdk_version: '2.1.0', description: 'first release', deploy_type: 'docker', deploy_multi_instance: false, create_time: t, update_time: t, state: 'PUBLISHED', arch: ['x86_64', 'arm64'], publish_time: t });
-    const columns = (await store.db.introspection.getTables()).find((x) => x.name === 'edge_app_versions')!.columns.map((c) => c.name);
+    expect(page.versions[0]).toEqual({
+      edge_app_id: 'old-app',
+      name: 'Old app',
+      version: '1.0.0',
+      sdk_version: '2.1.0',
+      description: 'first release',
+      deploy_type: 'docker',
+      deploy_multi_instance: false,
+      create_time: t,
+      update_time: t,
+      state: 'PUBLISHED',
+      arch: ['x86_64', 'arm64'],
+      publish_time: t,
+    });
+    const columns = (await store.db.introspection.getTables())
+      .find((x) => x.name === 'edge_app_versions')!
+      .columns.map((c) => c.name);
     expect(columns).not.toContain('spec');
     await store.close();
   });

@@ -23,7 +23,8 @@ describe.each(BACKENDS)('a consistent read on %s', (kind) => {
         sql`insert into edge_apps (project_id, edge_app_id, function_type, app_type, version_count, create_time, update_time)
           values ('p1', ${id}, 'DATA_PROCESSING', 'USER', 0, ${t}, ${t})`.execute(trx),
       );
-    const count = async (db: Store['db']) => Number((await sql<{ n: number }>`select count(*) as n from edge_apps`.execute(db)).rows[0]!.n);
+    const count = async (db: Store['db']) =>
+      Number((await sql<{ n: number }>`select count(*) as n from edge_apps`.execute(db)).rows[0]!.n);
     await insert('before');
     const seen = await store.readConsistent(async (db) => {
       const first = await count(db);

@@ -29,10 +29,14 @@ describe('retrying transactions that lost to a conflict', () => {
 
   it(`gives up after ${TRANSACTION_ATTEMPTS} runs with the last conflict, which answers as unavailable (503)`, async () => {
     let runs = 0;
-    const failing = retryConflicts(async () => {
-      runs++;
-      throw conflict('40P01');
-    }, TRANSACTION_ATTEMPTS, async () => {});
+    const failing = retryConflicts(
+      async () => {
+        runs++;
+        throw conflict('40P01');
+      },
+      TRANSACTION_ATTEMPTS,
+      async () => {},
+    );
     await expect(failing).rejects.toMatchObject({ code: '40P01' });
     expect(runs).toBe(TRANSACTION_ATTEMPTS);
     expect(isStoreUnavailable(conflict('40P01'))).toBe(true);
@@ -42,10 +46,16 @@ describe('retrying transactions that lost to a conflict', () => {
   it('never runs again after any other error', async () => {
     for (const err of [conflict('23505'), conflict('57014'), new Error('not found')]) {
       let runs = 0;
-      await expect(retryConflicts(async () => {
-        runs++;
-        throw err;
-      }, TRANSACTION_ATTEMPTS, async () => {})).rejects.toBe(err);
+      await expect(
+        retryConflicts(
+          async () => {
+            runs++;
+            throw err;
+          },
+          TRANSACTION_ATTEMPTS,
+          async () => {},
+        ),
+      ).rejects.toBe(err);
       expect(runs).toBe(1);
     }
   });
@@ -84,6 +94,9 @@ describe('PostgreSQL transactions through the store', () => {
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
     expect([...runs].sort()).toEqual([1, 2]);
     const rows = await sql<{ id: number; n: number }>`select id, n from counters order by id`.execute(store.db);
-    expect(rows.rows).toEqual([{ id: 1, n: 2 }, { id: 2, n: 2 }]);
+    expect(rows.rows).toEqual([
+      { id: 1, n: 2 },
+      { id: 2, n: 2 },
+    ]);
   });
 });

@@ -18,7 +18,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('update_time', 'varchar(32)', (c) => c.notNull())
     .addPrimaryKeyConstraint('edge_apps_pk', ['project_id', 'edge_app_id'])
     .execute();
-  await db.schema.createIndex('edge_apps_list_idx').on('edge_apps').columns(['project_id', 'create_time', 'edge_app_id']).execute();
+  await db.schema
+    .createIndex('edge_apps_list_idx')
+    .on('edge_apps')
+    .columns(['project_id', 'create_time', 'edge_app_id'])
+    .execute();
 
   await db.schema
     .createTable('edge_app_versions')
@@ -39,7 +43,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     // Every other field of the version, as stored; the brief fields above are also in it.
     .addColumn('spec', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('edge_app_versions_pk', ['project_id', 'edge_app_id', 'version'])
-    .addForeignKeyConstraint('edge_app_versions_app_fk', ['project_id', 'edge_app_id'], 'edge_apps', ['project_id', 'edge_app_id'], (fk) => fk.onDelete('cascade'))
+    .addForeignKeyConstraint(
+      'edge_app_versions_app_fk',
+      ['project_id', 'edge_app_id'],
+      'edge_apps',
+      ['project_id', 'edge_app_id'],
+      (fk) => fk.onDelete('cascade'),
+    )
     .addCheckConstraint('edge_app_versions_state_ck', sql`state in ('DRAFT', 'PUBLISHED', 'OFF_SHELF')`)
     .execute();
   await db.schema

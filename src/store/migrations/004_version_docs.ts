@@ -16,12 +16,22 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('edge_app_versions').addColumn('brief', 'text').execute();
   await db.schema.alterTable('rfs_provider_versions').addColumn('doc', 'text').execute();
 
-  await backfill(db, 'edge_app_versions', ['project_id', 'edge_app_id', 'version'], (row: VersionColumns & { spec: string }) => {
-    const { spec, ...columns } = row;
-    const { doc, brief } = withDocs(columns, specOf(JSON.parse(spec)));
-    return { doc, brief };
-  });
-  await backfill(db, 'rfs_provider_versions', ['provider_id', 'provider_version'], (row: Omit<RfsProviderVersionTable, 'doc'>) => ({ doc: withDoc(row).doc }));
+  await backfill(
+    db,
+    'edge_app_versions',
+    ['project_id', 'edge_app_id', 'version'],
+    (row: VersionColumns & { spec: string }) => {
+      const { spec, ...columns } = row;
+      const { doc, brief } = withDocs(columns, specOf(JSON.parse(spec)));
+      return { doc, brief };
+    },
+  );
+  await backfill(
+    db,
+    'rfs_provider_versions',
+    ['provider_id', 'provider_version'],
+    (row: Omit<RfsProviderVersionTable, 'doc'>) => ({ doc: withDoc(row).doc }),
+  );
 
   await db.schema.alterTable('edge_app_versions').dropColumn('spec').execute();
   // PostgreSQL limits an index entry to ~2.7 KB, and a list rendering can be far longer (arch may
@@ -36,9 +46,15 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 /** Sets columns computed from each row, a batch of rows per transaction, in primary-key order. */
-async function backfill<R extends Record<string, any>>(db: Kysely<any>, table: string, key: string[], compute: (row: R) => Record<string, string>): Promise<void> {
+async function backfill<R extends Record<string, any>>(
+  db: Kysely<any>,
+  table: string,
+  key: string[],
+  compute: (row: R) => Record<string, string>,
+): Promise<void> {
   // SQLite runs migrations outside a transaction: each batch gets one, not each row.
-  const inTransaction = <T>(fn: (trx: Kysely<any>) => Promise<T>) => (db.isTransaction ? fn(db) : db.transaction().execute((trx: Transaction<any>) => fn(trx)));
+  const inTransaction = <T>(fn: (trx: Kysely<any>) => Promise<T>) =>
+    db.isTransaction ? fn(db) : db.transaction().execute((trx: Transaction<any>) => fn(trx));
   let after: unknown[] | undefined;
   for (;;) {
     const rows: R[] = await inTransaction(async (trx) => {
@@ -60,8 +76,15 @@ async function backfill<R extends Record<string, any>>(db: Kysely<any>, table: s
 
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropIndex('edge_app_versions_list_idx').execute();
-  await db.schema.createIndex('edge_app_versions_list_idx').on('edge_app_versions').columns(['project_id', 'edge_app_id', 'create_time', 'version']).execute();
-  await db.schema.alterTable('edge_app_versions').addColumn('spec', 'text', (c) => c.notNull().defaultTo('{}')).execute();
+  await db.schema
+    .createIndex('edge_app_versions_list_idx')
+    .on('edge_app_versions')
+    .columns(['project_id', 'edge_app_id', 'create_time', 'version'])
+    .execute();
+  await db.schema
+    .alterTable('edge_app_versions')
+    .addColumn('spec', 'text', (c) => c.notNull().defaultTo('{}'))
+    .execute();
   await sql`update edge_app_versions set spec = doc`.execute(db);
   await db.schema.alterTable('edge_app_versions').dropColumn('brief').execute();
   await db.schema.alterTable('edge_app_versions').dropColumn('doc').execute();

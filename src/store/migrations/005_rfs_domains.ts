@@ -49,7 +49,9 @@ const NAME_MAX = 64;
 /** Most rows a refusal lists; the rest are counted. */
 const LISTED = 50;
 
-const versionCount = sql<number | string>`(select count(*) from rfs_provider_versions v where v.provider_id = p.provider_id)`;
+const versionCount = sql<
+  number | string
+>`(select count(*) from rfs_provider_versions v where v.provider_id = p.provider_id)`;
 
 /** Providers whose name another project of the same domain also holds, by domain, name, age. */
 async function duplicates(db: Kysely<any>): Promise<Held[]> {
@@ -78,7 +80,8 @@ async function orphans(db: Kysely<any>): Promise<Orphan[]> {
 }
 
 const plural = (n: number | string, one: string) => `${n} ${one}${Number(n) === 1 ? '' : 's'}`;
-const describeHeld = (h: Held) => `project ${h.project_name} (${h.project_id}; provider_id ${h.provider_id}, created ${h.create_time}, ${plural(h.versions, 'version')})`;
+const describeHeld = (h: Held) =>
+  `project ${h.project_name} (${h.project_id}; provider_id ${h.provider_id}, created ${h.create_time}, ${plural(h.versions, 'version')})`;
 
 /** Groups rows of one domain and name together, keeping their order. */
 function groups(rows: Held[]): Held[][] {
@@ -96,12 +99,16 @@ function refusal(dups: Held[][], lost: Orphan[], resolution: Resolution): Error 
   if (!resolution.renameDuplicates) {
     for (const g of dups) {
       const h = g[0]!;
-      lines.push(`  domain ${h.domain_name} (${h.domain_id}): provider "${h.provider_name}" is held by ${g.length} of its projects: ${g.map(describeHeld).join('; ')}`);
+      lines.push(
+        `  domain ${h.domain_name} (${h.domain_id}): provider "${h.provider_name}" is held by ${g.length} of its projects: ${g.map(describeHeld).join('; ')}`,
+      );
     }
   }
   if (!resolution.dropOrphans) {
     for (const o of lost) {
-      lines.push(`  provider "${o.provider_name}" (provider_id ${o.provider_id}, created ${o.create_time}, ${plural(o.versions, 'version')}) belongs to project ${o.project_id}, which no longer exists`);
+      lines.push(
+        `  provider "${o.provider_name}" (provider_id ${o.provider_id}, created ${o.create_time}, ${plural(o.versions, 'version')}) belongs to project ${o.project_id}, which no longer exists`,
+      );
     }
   }
   const shown = lines.slice(0, LISTED);
@@ -129,7 +136,11 @@ function freeName(name: string, taken: Set<string>): string {
 }
 
 async function namesOf(db: Kysely<any>, domainId: string): Promise<Set<string>> {
-  const res = await sql<{ provider_name: string }>`select p.provider_name from rfs_providers p join projects j on j.id = p.tenant_id where j.domain_id = ${domainId}`.execute(db);
+  const res = await sql<{
+    provider_name: string;
+  }>`select p.provider_name from rfs_providers p join projects j on j.id = p.tenant_id where j.domain_id = ${domainId}`.execute(
+    db,
+  );
   return new Set(res.rows.map((r) => r.provider_name));
 }
 
@@ -143,12 +154,16 @@ async function resolve(db: Kysely<any>, dups: Held[][], lost: Orphan[], report: 
       const renamed = freeName(h.provider_name, names);
       names.add(renamed);
       await sql`update rfs_providers set provider_name = ${renamed} where provider_id = ${h.provider_id}`.execute(db);
-      report(`renamed provider "${h.provider_name}" of ${describeHeld(h)} in domain ${h.domain_name} (${h.domain_id}) to "${renamed}"; "${h.provider_name}" stays with project ${keeper!.project_name} (${keeper!.project_id})`);
+      report(
+        `renamed provider "${h.provider_name}" of ${describeHeld(h)} in domain ${h.domain_name} (${h.domain_id}) to "${renamed}"; "${h.provider_name}" stays with project ${keeper!.project_name} (${keeper!.project_id})`,
+      );
     }
   }
   for (const o of lost) {
     await sql`delete from rfs_providers where provider_id = ${o.provider_id}`.execute(db);
-    report(`deleted provider "${o.provider_name}" (provider_id ${o.provider_id}, ${plural(o.versions, 'version')}) of project ${o.project_id}, which no longer exists`);
+    report(
+      `deleted provider "${o.provider_name}" (provider_id ${o.provider_id}, ${plural(o.versions, 'version')}) of project ${o.project_id}, which no longer exists`,
+    );
   }
 }
 
@@ -161,7 +176,8 @@ async function up(db: Kysely<any>, resolution: Resolution): Promise<void> {
   await atomically(db, async (trx) => {
     const dups = groups(await duplicates(trx));
     const lost = await orphans(trx);
-    if ((dups.length && !resolution.renameDuplicates) || (lost.length && !resolution.dropOrphans)) throw refusal(dups, lost, resolution);
+    if ((dups.length && !resolution.renameDuplicates) || (lost.length && !resolution.dropOrphans))
+      throw refusal(dups, lost, resolution);
     await resolve(trx, dups, lost, resolution.report ?? (() => {}));
 
     // The key column is renamed (the primary key and the list index follow it), and re-keyed in two
@@ -170,7 +186,9 @@ async function up(db: Kysely<any>, resolution: Resolution): Promise<void> {
     await sql`update rfs_providers set moving_project_id = tenant_id`.execute(trx);
     await trx.schema.alterTable('rfs_providers').renameColumn('tenant_id', 'domain_id').execute();
     await sql`update rfs_providers set domain_id = '~' || provider_id`.execute(trx);
-    await sql`update rfs_providers set domain_id = (select j.domain_id from projects j where j.id = rfs_providers.moving_project_id)`.execute(trx);
+    await sql`update rfs_providers set domain_id = (select j.domain_id from projects j where j.id = rfs_providers.moving_project_id)`.execute(
+      trx,
+    );
     await trx.schema.alterTable('rfs_providers').dropColumn('moving_project_id').execute();
   });
 }
@@ -179,15 +197,21 @@ async function up(db: Kysely<any>, resolution: Resolution): Promise<void> {
 async function down(db: Kysely<any>): Promise<void> {
   await atomically(db, async (trx) => {
     const homeless = await sql<{ domain_id: string }>`
-      select distinct p.domain_id from rfs_providers p where not exists (select 1 from projects j where j.domain_id = p.domain_id)`.execute(trx);
+      select distinct p.domain_id from rfs_providers p where not exists (select 1 from projects j where j.domain_id = p.domain_id)`.execute(
+      trx,
+    );
     if (homeless.rows.length) {
-      throw new Error(`RFS providers of domains without a project cannot go back to a project: ${homeless.rows.map((r) => r.domain_id).join(', ')}`);
+      throw new Error(
+        `RFS providers of domains without a project cannot go back to a project: ${homeless.rows.map((r) => r.domain_id).join(', ')}`,
+      );
     }
     await trx.schema.alterTable('rfs_providers').addColumn('moving_domain_id', 'varchar(64)').execute();
     await sql`update rfs_providers set moving_domain_id = domain_id`.execute(trx);
     await trx.schema.alterTable('rfs_providers').renameColumn('domain_id', 'tenant_id').execute();
     await sql`update rfs_providers set tenant_id = '~' || provider_id`.execute(trx);
-    await sql`update rfs_providers set tenant_id = (select j.id from projects j where j.domain_id = rfs_providers.moving_domain_id order by j.created_at, j.id limit 1)`.execute(trx);
+    await sql`update rfs_providers set tenant_id = (select j.id from projects j where j.domain_id = rfs_providers.moving_domain_id order by j.created_at, j.id limit 1)`.execute(
+      trx,
+    );
     await trx.schema.alterTable('rfs_providers').dropColumn('moving_domain_id').execute();
   });
 }
