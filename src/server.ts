@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Clock } from './platform/clock.js';
 import { createHttp, group, type App } from './platform/http.js';
 import { registerOpenApi } from './platform/openapi.js';
 import { explorerRoutes } from './explorer/routes.js';
@@ -38,8 +39,8 @@ export interface ServerDeps {
   requestTimeoutMs: number;
   /** Bytes of large responses that may be on their way to clients at once. */
   responseBudget?: number;
-  /** Replaces the clock for signature date checks (tests). */
-  now?: () => number;
+  /** The time the server checks signatures against and stores; tests give their own. */
+  clock?: Clock;
 }
 
 /** Composes the platform, the public routes and the authenticated API families. */
@@ -78,7 +79,12 @@ export function buildServer(deps: ServerDeps): App {
 
   group(app, (api) => {
     const limiter = deps.rateLimit > 0 ? new RateLimiter(deps.rateLimit, deps.rateWindowMs) : undefined;
-    requireAuth(api, { identity: deps.iam, clockSkewSeconds: deps.clockSkewSeconds, limiter, now: deps.now });
+    requireAuth(api, {
+      identity: deps.iam,
+      clockSkewSeconds: deps.clockSkewSeconds,
+      limiter,
+      now: deps.clock && (() => deps.clock!.now()),
+    });
     iamRoutes(api, { iam: deps.iam, region: deps.region });
     iotedgeRoutes(
       api,

@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import type { Clock } from '../../src/platform/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { openApp, serverDeps, type Opened } from '../../src/app.js';
 import { buildServer } from '../../src/server.js';
@@ -37,7 +38,8 @@ export interface TestServer {
 export interface StartOptions {
   env?: Record<string, string>;
   flags?: Record<string, string>;
-  now?: () => number;
+  /** The server's clock (signature dates and stored times). */
+  clock?: Clock;
   backend?: Backend;
 }
 
@@ -64,7 +66,7 @@ export async function startServer(kind: BackendName, opts: StartOptions = {}): P
     },
   });
   const opened = await openApp(config);
-  const app = buildServer({ ...serverDeps(config, createLogger(config.logLevel, sink), opened), now: opts.now });
+  const app = buildServer({ ...serverDeps(config, createLogger(config.logLevel, sink), opened), clock: opts.clock });
   await app.ready();
   const server: TestServer = {
     app,

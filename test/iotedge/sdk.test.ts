@@ -86,7 +86,7 @@ describe('the signature vectors replayed against the server', () => {
   const replayable = vectors.filter((v) => v.wire.request_target.startsWith('/v2/'));
   let s: TestServer;
   beforeAll(async () => {
-    s = await startServer('sqlite', { now: () => Date.UTC(2026, 7, 6, 9, 0, 0) });
+    s = await startServer('sqlite', { clock: { now: () => Date.UTC(2026, 7, 6, 9, 0, 0) } });
   });
   afterAll(async () => s.close());
 

@@ -182,7 +182,7 @@ describe('requests signed as the Python SDK signs an encoded slash in a path par
   const vectors = (JSON.parse(readFileSync(file, 'utf8')) as { vectors: PythonVector[] }).vectors;
   let s: TestServer;
   beforeAll(async () => {
-    s = await startServer('sqlite', { now: () => Date.UTC(2026, 7, 6, 9, 0, 0) });
+    s = await startServer('sqlite', { clock: { now: () => Date.UTC(2026, 7, 6, 9, 0, 0) } });
   });
   afterAll(async () => s.close());
 

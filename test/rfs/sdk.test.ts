@@ -106,7 +106,7 @@ describe('the RFS signature vectors replayed against the server', () => {
   );
   let s: TestServer;
   beforeAll(async () => {
-    s = await startServer('sqlite', { now: () => Date.UTC(2026, 7, 6, 9, 0, 0) });
+    s = await startServer('sqlite', { clock: { now: () => Date.UTC(2026, 7, 6, 9, 0, 0) } });
   });
   afterAll(async () => s.close());
 
