@@ -29,7 +29,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return crypto.timingSafeEqual(actual, expected);
 }
 
-export const sha256Hex = (data: string | Buffer): string => crypto.createHash('sha256').update(data).digest('hex');
+export { sha256Hex } from '../platform/aksk.js';
 
 export const newId = (): string => crypto.randomBytes(16).toString('hex');
 

@@ -4,6 +4,9 @@ import crypto from 'node:crypto';
 
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
+/** The hex SHA-256 of a body or text. */
+export const sha256Hex = (data: string | Buffer): string => crypto.createHash('sha256').update(data).digest('hex');
+
 export interface ParsedAuthorization {
   algorithm: 'SDK-HMAC-SHA256' | 'V11-HMAC-SHA256';
   accessKey: string;
@@ -170,9 +173,7 @@ export function canonicalRequest(req: SignedRequest, signedHeaders: string[], ru
     headerLines += `${name}:${v}\n`;
   }
   const declared = headerValue(req.headers, 'x-sdk-content-sha256');
-  const payloadHash =
-    declared ??
-    (req.body && req.body.length > 0 ? crypto.createHash('sha256').update(req.body).digest('hex') : EMPTY_SHA256);
+  const payloadHash = declared ?? (req.body && req.body.length > 0 ? sha256Hex(req.body) : EMPTY_SHA256);
   return [
     req.method.toUpperCase(),
     canonicalUri(path, rule),
@@ -196,7 +197,7 @@ function signingKey(auth: ParsedAuthorization, secretKey: string): Buffer | stri
 }
 
 export function stringToSign(auth: ParsedAuthorization, sdkDate: string, canonical: string): string {
-  const hash = crypto.createHash('sha256').update(canonical, 'utf8').digest('hex');
+  const hash = sha256Hex(canonical);
   return auth.algorithm === 'SDK-HMAC-SHA256'
     ? `${auth.algorithm}\n${sdkDate}\n${hash}`
     : `${auth.algorithm}\n${sdkDate}\n${auth.info}\n${hash}`;

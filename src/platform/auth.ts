@@ -5,10 +5,10 @@ import {
   parseSdkDate,
   verifySignature,
   EMPTY_SHA256,
+  sha256Hex,
   type ParsedAuthorization,
 } from './aksk.js';
 import { AppError, tenantForbidden } from './errors.js';
-import { sha256Hex } from '../iam/crypto.js';
 import type { RateLimiter } from './rate-limit.js';
 
 /** Who is calling: the user, their domain, and the project the request acts in (if known yet). */

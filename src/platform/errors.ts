@@ -1,6 +1,7 @@
 /**
  * Errors are values with a kind. Each API family renders a kind with its own status, error_code
- * and canonical message (docs/api/errors.md); a service may also pin an exact code.
+ * and canonical message (its ErrorTable, registered with registerErrors for its path prefix); a
+ * family may also define codes of its own with defineError (docs/api/errors.md).
  */
 export type ErrorKind =
   | 'missing' // a required parameter, header or field is absent
@@ -17,8 +18,6 @@ export type ErrorKind =
   | 'too_many'
   | 'unavailable'
   | 'internal';
-
-export type Family = 'iotedge' | 'rfs' | 'gateway';
 
 export interface Rendered {
   status: number;
@@ -39,7 +38,14 @@ export class AppError extends Error {
   }
 }
 
-const GATEWAY: Partial<Record<ErrorKind, Rendered>> = {
+/** How a family renders each kind of error. */
+export type ErrorTable = Partial<Record<ErrorKind, Rendered>>;
+
+/**
+ * The API gateway's answers, the same in front of every family: authentication, tenancy, routing,
+ * size and throttling.
+ */
+export const GATEWAY: ErrorTable = {
   unauthorized: { status: 401, code: 'APIGW.0301', message: 'Incorrect IAM authentication information.' },
   forbidden: { status: 403, code: 'APIGW.0302', message: 'The IAM user is not authorized to access the API.' },
   no_route: {
@@ -51,82 +57,73 @@ const GATEWAY: Partial<Record<ErrorKind, Rendered>> = {
   too_many: { status: 429, code: 'APIGW.0308', message: 'The throttling threshold has been reached.' },
 };
 
-const IOTEDGE_INVALID = { status: 400, code: 'IoTEdge.00000005', message: 'The request parameter is invalid.' };
-const IOTEDGE_FORMAT = { status: 400, code: 'IoTEdge.00000006', message: 'The request format is invalid.' };
-const IOTEDGE_INTERNAL = { status: 500, code: 'IoTEdge.00000001', message: 'Internal server error.' };
+/** What every table falls back to for a kind it does not name. */
+const LAST_RESORT: Rendered = { status: 500, code: 'APIGW.0500', message: 'Internal server error.' };
 
-const RFS_MISSING = { status: 400, code: 'RF.10011001', message: 'Missing required parameter(s).' };
-const RFS_INVALID = { status: 400, code: 'RF.10011003', message: 'Invalid parameter(s).' };
-const RFS_INTERNAL = { status: 500, code: 'RF.10010001', message: 'Internal Server Error.' };
-
-const IAM_INVALID = { status: 400, code: 'IAM.0001', message: 'The request is invalid.' };
-
-const TABLES: Record<Family, Partial<Record<ErrorKind, Rendered>>> = {
-  iotedge: {
-    ...GATEWAY,
-    missing: IOTEDGE_INVALID,
-    unknown_field: IOTEDGE_INVALID,
-    invalid: IOTEDGE_INVALID,
-    wrong_type: IOTEDGE_FORMAT,
-    unsupported_media: { ...IOTEDGE_FORMAT, status: 415 },
-    unavailable: { ...IOTEDGE_INTERNAL, status: 503, message: 'The service is temporarily unavailable.' },
-    internal: IOTEDGE_INTERNAL,
-  },
-  rfs: {
-    ...GATEWAY,
-    missing: RFS_MISSING,
-    unknown_field: { status: 400, code: 'RF.10011002', message: 'Unrecognized parameter(s).' },
-    invalid: RFS_INVALID,
-    wrong_type: RFS_INVALID,
-    unsupported_media: { ...RFS_INVALID, status: 415 },
-    forbidden: { status: 403, code: 'RF.10013001', message: 'Forbidden.' },
-    not_found: { status: 404, code: 'RF.10014001', message: 'The private provider does not exist.' },
-    conflict: { status: 409, code: 'RF.10015001', message: 'The private provider already exists.' },
-    too_many: { status: 429, code: 'RF.10016001', message: 'Too many requests, please try again later.' },
-    unavailable: { ...RFS_INTERNAL, status: 503, message: 'The service is temporarily unavailable.' },
-    internal: RFS_INTERNAL,
-  },
-  gateway: {
-    ...GATEWAY,
-    missing: IAM_INVALID,
-    unknown_field: IAM_INVALID,
-    invalid: IAM_INVALID,
-    wrong_type: IAM_INVALID,
-    unsupported_media: { ...IAM_INVALID, status: 415 },
-    not_found: { status: 404, code: 'IAM.0003', message: 'The resource could not be found.' },
-    conflict: { status: 409, code: 'IAM.0004', message: 'The resource already exists.' },
-    unavailable: { status: 503, code: 'APIGW.0503', message: 'The service is temporarily unavailable.' },
-    internal: { status: 500, code: 'APIGW.0500', message: 'Internal server error.' },
-  },
+/** The table of requests no family covers, unless the server names another. */
+const PLATFORM: ErrorTable = {
+  ...GATEWAY,
+  unavailable: { status: 503, code: 'APIGW.0503', message: 'The service is temporarily unavailable.' },
+  internal: LAST_RESORT,
 };
 
-/** A factory of errors with an exact status, code and canonical message (a service's own codes). */
-export function pinnedError(status: number, code: string, message: string): (detail?: string) => AppError {
-  const kind: ErrorKind = status === 404 ? 'not_found' : status === 403 ? 'forbidden' : 'conflict';
-  return (detail) => new AppError(kind, detail, { status, code, message });
-}
-
-/** Which family's envelope a request path gets. */
-export function familyOf(url: string): Family {
-  if (url.startsWith('/v2/')) return 'iotedge';
-  if (url.startsWith('/v1/private-providers')) return 'rfs';
-  return 'gateway';
+/**
+ * A factory of one error code of a family, with its kind, exact status, code and canonical
+ * message; the detail it is called with is appended to the message.
+ */
+export function defineError(
+  kind: ErrorKind,
+  status: number,
+  code: string,
+  message: string,
+): (detail?: string) => AppError {
+  const rendered = { status, code, message };
+  return (detail) => new AppError(kind, detail, rendered);
 }
 
 /**
  * Tenant checks are the gateway's on every family: a credential for another project is 403
  * APIGW.0302 (docs/api/errors.md §6), even on RFS whose own 403 code is for quotas.
  */
-export function tenantForbidden(detail: string): AppError {
-  return new AppError('forbidden', detail, GATEWAY.forbidden);
-}
+export const tenantForbidden = defineError('forbidden', 403, GATEWAY.forbidden!.code, GATEWAY.forbidden!.message);
 
-export function render(family: Family, err: AppError): Rendered {
-  const base = err.pinned ?? TABLES[family][err.kind] ?? TABLES[family].internal!;
+export function render(table: ErrorTable, err: AppError): Rendered {
+  const base = err.pinned ?? table[err.kind] ?? table.internal ?? LAST_RESORT;
   const message = err.detail ? `${base.message} ${err.detail}` : base.message;
   return { status: base.status, code: base.code, message };
 }
 
 export function envelope(r: Rendered): { error_code: string; error_msg: string } {
   return { error_code: r.code, error_msg: r.message };
+}
+
+/** The envelope of the requests under one path prefix. */
+interface Registered {
+  prefix: string;
+  table: ErrorTable;
+}
+
+/**
+ * Which table renders the errors of a request: each family registers its own for its path prefix
+ * when its routes are registered; requests under no prefix get the default. One registry per
+ * server (several may run in one process).
+ */
+export class ErrorTables {
+  private readonly families: Registered[] = [];
+  private fallback: ErrorTable = PLATFORM;
+
+  register(prefix: string, table: ErrorTable): void {
+    if (!this.families.some((f) => f.prefix === prefix)) this.families.push({ prefix, table });
+  }
+
+  /** The table of requests that no family's prefix covers. */
+  setDefault(table: ErrorTable): void {
+    this.fallback = table;
+  }
+
+  /** The table for a request URL (path and query). */
+  of(url: string): ErrorTable {
+    for (const f of this.families) if (url.startsWith(f.prefix)) return f.table;
+    return this.fallback;
+  }
 }

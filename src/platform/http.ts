@@ -14,7 +14,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import sjson from 'secure-json-parse';
 import fastJsonStringify from 'fast-json-stringify';
 import type { Logger } from 'pino';
-import { AppError, envelope, familyOf, render, type ErrorKind } from './errors.js';
+import { AppError, envelope, ErrorTables, render, type ErrorKind, type ErrorTable } from './errors.js';
+import { JsonText } from './json-text.js';
 import { validationError, validatorCompiler } from './validation.js';
 import { accessLogger } from './logger.js';
 import {
@@ -41,6 +42,9 @@ import {
 } from './response-budget.js';
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    errorTables: ErrorTables;
+  }
   interface FastifyRequest {
     rawBody: Buffer | undefined;
     bodyError: AppError | null;
@@ -134,6 +138,11 @@ export type App = FastifyInstance<
   TypeBoxTypeProvider
 >;
 
+/** Errors of requests under `prefix` are rendered by `table` (a family's envelope). */
+export function registerErrors(app: App, prefix: string, table: ErrorTable): void {
+  app.errorTables.register(prefix, table);
+}
+
 /** Registers an encapsulated group of routes: hooks added inside apply to that group only. */
 export function group(app: App, fn: (child: App) => void | Promise<void>): void {
   app.register(async (child) => fn(child.withTypeProvider<TypeBoxTypeProvider>()));
@@ -187,11 +196,14 @@ export function createHttp(opts: HttpOptions): App {
 
   const access = opts.logger.isLevelEnabled('info') ? accessLogger(opts.logger) : undefined;
   app.setValidatorCompiler(validatorCompiler);
-  // Response serializers are generated from the schemas on first use, like the validators.
+  // Response serializers are generated from the schemas on first use, like the validators. A body
+  // that comes serialized already (JsonText) is sent as it is.
   app.setSerializerCompiler(({ schema }) => {
     let serialize: ((data: unknown) => string) | undefined;
-    return (data: unknown) => (serialize ??= fastJsonStringify(schema as object))(data);
+    return (data: unknown) =>
+      data instanceof JsonText ? data.text : (serialize ??= fastJsonStringify(schema as object))(data);
   });
+  app.decorate('errorTables', new ErrorTables());
   app.decorateRequest('rawBody', undefined);
   app.decorateRequest('bodyError', null);
 
@@ -312,7 +324,7 @@ function withinBudget(
     );
     logger.warn({ reqId: req.id, bytes, inFlight: budget.bytesInFlight }, 'response budget exhausted');
   } else return payload;
-  const r = render(familyOf(req.url), refusal);
+  const r = render(req.server.errorTables.of(req.url), refusal);
   reply.code(r.status).headers({ 'content-type': JSON_TYPE, ...refusal.headers });
   reply.removeHeader('content-disposition');
   return JSON.stringify(envelope(r));
@@ -390,7 +402,7 @@ export function sendJsonText(
 }
 
 export function sendError(req: FastifyRequest, reply: FastifyReply, err: AppError): FastifyReply {
-  const r = render(familyOf(req.url), err);
+  const r = render(req.server.errorTables.of(req.url), err);
   reply.header('X-Request-Id', req.id);
   if (err.headers) reply.headers(err.headers);
   if (r.status === 503 && !reply.hasHeader('retry-after')) reply.header('Retry-After', '5');

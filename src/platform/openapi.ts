@@ -3,7 +3,6 @@ import path from 'node:path';
 import swagger from '@fastify/swagger';
 import { packageRoot } from './paths.js';
 import type { App } from './http.js';
-import { familyOf } from './errors.js';
 
 const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as {
   version: string;
@@ -93,12 +92,12 @@ export function registerOpenApi(app: App): void {
     },
     hideUntagged: true,
     transform: ({ schema, url, route }) => {
-      const family = familyOf(url);
-      if (!schema || (family === 'gateway' && !url.startsWith('/v3/') && !url.startsWith('/_versionary/')))
-        return { schema, url };
+      const tags = (schema as { tags?: unknown } | undefined)?.tags;
+      if (!schema || !Array.isArray(tags) || tags.length === 0) return { schema, url };
+      const table = app.errorTables.of(url);
       const response = { ...((schema as { response?: Record<string, unknown> }).response ?? {}) };
       for (const [status, description] of Object.entries(ERROR_RESPONSES)) {
-        if (status === '409' && family !== 'rfs') continue;
+        if (status === '409' && table.conflict?.status !== 409) continue;
         response[status] ??= { description, content: { 'application/json': { schema: ENVELOPE } } };
       }
       const isPublic = (route.config as { public?: boolean } | undefined)?.public;

@@ -1,7 +1,9 @@
 import net from 'node:net';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttp, sendJsonText, type App } from '../../src/platform/http.js';
+import { createHttp, registerErrors, type App } from '../../src/platform/http.js';
+import { IOTEDGE_ERRORS } from '../../src/iotedge/errors.js';
+import { RFS_ERRORS } from '../../src/rfs/errors.js';
 import { Rendering } from '../../src/platform/rendering.js';
 import { MAX_RESPONSE_BYTES } from '../../src/platform/response-budget.js';
 import { BriefVersion } from '../../src/iotedge/schemas.js';
@@ -21,10 +23,12 @@ describe('response budget', () => {
   const SIZE = 12 * MiB;
   beforeAll(async () => {
     app = createHttp({ logger: pino({ level: 'silent' }), bodyLimit: 1 * MiB, responseBudget: 20 * MiB });
+    registerErrors(app, '/v2/', IOTEDGE_ERRORS);
+    registerErrors(app, '/v1/private-providers', RFS_ERRORS);
     const big = JSON.stringify({ pad: 'x'.repeat(SIZE) });
-    app.get('/v2/big', async (_req, reply) => sendJsonText(reply, big));
-    app.get('/v1/private-providers/big', async (_req, reply) => sendJsonText(reply, big));
-    app.get('/v2/huge', async (_req, reply) => sendJsonText(reply, 'x'.repeat(MAX_RESPONSE_BYTES + 1)));
+    app.get('/v2/big', async (_req, reply) => reply.send(big));
+    app.get('/v1/private-providers/big', async (_req, reply) => reply.send(big));
+    app.get('/v2/huge', async (_req, reply) => reply.send('x'.repeat(MAX_RESPONSE_BYTES + 1)));
     app.get('/v2/small', async () => ({ ok: true }));
     await app.listen({ port: 0, host: '127.0.0.1' });
     port = (app.server.address() as net.AddressInfo).port;
