@@ -2,13 +2,15 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { IamService, nowIso, prepareAdmin, type BootstrapResult } from './iam/service.js';
+import { IamService, prepareAdmin, type BootstrapResult } from './iam/service.js';
 import { loadMasterKey, SecretBox } from './iam/crypto.js';
 import { openStore, type Store } from './store/db.js';
 import { migrate } from './store/migrate.js';
-import { buildServer, type ServerDeps } from './server.js';
+import { refreshRenderings } from './renderings.js';
+import { buildServer, SERVER_SETTINGS, type ServerDeps, type ServerSettings } from './server.js';
 import { Metrics } from './platform/metrics.js';
 import type { App } from './platform/http.js';
+import { systemClock, type Clock } from './platform/clock.js';
 
 export interface Opened {
   store: Store;
@@ -18,6 +20,15 @@ export interface Opened {
   markerKey: Buffer;
   bootstrap: BootstrapResult | null;
   masterKeyFile?: string;
+  /** The time IAM and the server read. */
+  clock: Clock;
+}
+
+export interface OpenOptions {
+  /** Runs while the first identity is created: the server is built then. */
+  meanwhile?: (opened: Omit<Opened, 'bootstrap'>) => Promise<void>;
+  /** The time IAM and the server read (default: the system's); tests give their own. */
+  clock?: Clock;
 }
 
 /**
@@ -25,10 +36,7 @@ export interface Opened {
  * `meanwhile` runs while that identity is created (on a first start, its password is hashed off
  * the main thread): the server is built then.
  */
-export async function openApp(
-  config: Config,
-  meanwhile?: (opened: Omit<Opened, 'bootstrap'>) => Promise<void>,
-): Promise<Opened> {
+export async function openApp(config: Config, { meanwhile, clock = systemClock }: OpenOptions = {}): Promise<Opened> {
   // A new SQLite store will need the admin password hashed: begin now, while the schema is created.
   const file = config.database.startsWith('sqlite:') ? config.database.slice('sqlite:'.length) : undefined;
   const admin =
@@ -46,18 +54,18 @@ export async function openApp(
   metrics = new Metrics(store.poolStats);
   try {
     await migrate(store);
+    await refreshRenderings(store);
     const master = loadMasterKey(config.masterKey, config.dataDir);
-    const iam = new IamService(store.db, new SecretBox(master.key), {
+    const iam = new IamService(store, new SecretBox(master.key), {
       region: config.region,
       tokenTtlSeconds: config.tokenTtlSeconds,
       authCacheMs: config.authCacheMs,
       loginAddressLimit: config.loginAddressLimit,
-      reader: store.reader,
-      dialect: store.dialect,
+      clock,
     });
     await iam.checkMasterKey();
     const markerKey = crypto.createHmac('sha256', master.key).update('rfs-list-marker').digest();
-    const opened = { store, metrics, iam, markerKey, masterKeyFile: master.generatedFile };
+    const opened = { store, metrics, iam, markerKey, masterKeyFile: master.generatedFile, clock };
     const booting = iam.bootstrap(config.bootstrap, admin);
     booting.catch(() => undefined); // reported by Promise.all, also when `meanwhile` fails first
     const [bootstrap] = await Promise.all([booting, meanwhile?.(opened)]);
@@ -68,24 +76,11 @@ export async function openApp(
   }
 }
 
+/** The server's dependencies: the settings it reads, and the parts openApp opened. */
 export function serverDeps(config: Config, logger: Logger, opened: Omit<Opened, 'bootstrap'>): ServerDeps {
-  return {
-    store: opened.store,
-    iam: opened.iam,
-    logger,
-    region: config.region,
-    bodyLimit: config.bodyLimit,
-    clockSkewSeconds: config.clockSkewSeconds,
-    markerKey: opened.markerKey,
-    rfsProviderQuota: config.rfsProviderQuota,
-    rfsVersionQuota: config.rfsVersionQuota,
-    importLimit: config.importLimit,
-    metrics: opened.metrics,
-    rateLimit: config.rateLimit,
-    rateWindowMs: config.rateWindowMs,
-    requestTimeoutMs: config.requestTimeoutMs,
-    responseBudget: config.responseBudget,
-  };
+  const settings = Object.fromEntries(SERVER_SETTINGS.map((key) => [key, config[key]])) as ServerSettings;
+  const { store, iam, metrics, markerKey, clock } = opened;
+  return { ...settings, store, iam, metrics, markerKey, clock, logger };
 }
 
 export interface Running {
@@ -106,9 +101,7 @@ export async function readyServer(config: Config, logger: Logger, opened: Omit<O
 export async function serve(config: Config, logger: Logger, opened: Opened, app?: App): Promise<Running> {
   app ??= buildServer(serverDeps(config, logger, opened));
   const sweep = setInterval(() => {
-    opened.iam.repo
-      .deleteExpiredTokens(nowIso())
-      .catch((err) => logger.warn({ err: String(err) }, 'token sweep failed'));
+    opened.iam.sweepExpiredTokens().catch((err) => logger.warn({ err: String(err) }, 'token sweep failed'));
   }, 3_600_000);
   sweep.unref();
   const url = await app.listen({ host: config.host, port: config.port });

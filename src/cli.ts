@@ -6,6 +6,7 @@ import { createLogger, flushLogger } from './platform/logger.js';
 import { AppError } from './platform/errors.js';
 import { StoreConfigError, openStore } from './store/db.js';
 import { migrate, MigrationError } from './store/migrate.js';
+import { refreshRenderings } from './renderings.js';
 import { printBootstrap } from './bootstrap-banner.js';
 import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
@@ -70,8 +71,10 @@ serveCmd.action(() =>
     const config = serveConfig();
     const logger = createLogger(config.logLevel);
     let app: App | undefined;
-    const opened = await openApp(config, async (o) => {
-      app = await readyServer(config, logger, o);
+    const opened = await openApp(config, {
+      meanwhile: async (o) => {
+        app = await readyServer(config, logger, o);
+      },
     });
     const running = await serve(config, logger, opened, app);
     if (opened.bootstrap) printBootstrap(process.stdout, opened.bootstrap, running.url, config, opened.masterKeyFile);
@@ -109,6 +112,7 @@ migrateCmd.action(() =>
       const applied = await migrate(store, {
         rfs: { renameDuplicates: o.rfsRenameDuplicates === true, dropOrphans: o.rfsDropOrphans === true, report },
       });
+      await refreshRenderings(store);
       process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'schema is up to date\n');
     } finally {
       await store.close();
@@ -220,7 +224,7 @@ adminCommand(users, 'create', 'create a user; prints a generated password once',
   .option('--domain <name>', 'domain (default: the bootstrap domain)');
 adminCommand(users, 'list', 'list users', async ({ iam }, _a, o) => {
   const domain = o.domain ? (await iam.resolveDomain(o.domain as string)).id : undefined;
-  return (await iam.repo.listUsers(domain)).map((u) => ({
+  return (await iam.listUsers(domain)).map((u) => ({
     id: u.id,
     name: u.name,
     domain: u.domain_name,
@@ -272,10 +276,10 @@ adminCommand(projects, 'create', 'create a project in a domain', async ({ iam },
   .option('--id <id>', 'project id (default: generated, 32 hex)')
   .option('--domain <name>', 'domain (default: the bootstrap domain)');
 adminCommand(projects, 'list', 'list projects', async ({ iam }, _a, o) => {
-  const only = o.domain ? [await iam.resolveDomain(o.domain as string)] : await iam.repo.listDomains();
+  const only = o.domain ? [await iam.resolveDomain(o.domain as string)] : await iam.listDomains();
   const all = await Promise.all(
     only.map(async (d) =>
-      (await iam.repo.listProjects(d.id)).map((p) => ({
+      (await iam.listProjects(d.id)).map((p) => ({
         id: p.id,
         name: p.name,
         domain: d.name,
@@ -297,7 +301,7 @@ async function snapshotScope(iam: Opened['iam'], o: Record<string, unknown>): Pr
   const domain = o.domain === undefined ? undefined : await iam.resolveDomain(o.domain as string);
   const projectId = o.projectId as string | undefined;
   if (projectId !== undefined) {
-    const project = await iam.repo.projectById(projectId);
+    const project = await iam.projectById(projectId);
     if (!project || (domain && project.domain_id !== domain.id))
       throw new CliError(`project ${projectId} does not exist${domain ? ` in domain ${domain.name}` : ''}`);
   }

@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
+import type { Config } from './config.js';
 import type { Clock } from './platform/clock.js';
 import { createHttp, group, type App } from './platform/http.js';
 import { registerOpenApi } from './platform/openapi.js';
 import { explorerRoutes } from './explorer/routes.js';
 import { requireAuth } from './platform/auth.js';
 import { iamPublicRoutes, iamRoutes } from './iam/routes.js';
+import { IAM_ERRORS } from './iam/errors.js';
 import type { IamService } from './iam/service.js';
 import { isStoreUnavailable, isValueRejected, type Store } from './store/db.js';
 import type { Metrics } from './platform/metrics.js';
@@ -19,26 +21,29 @@ import { MarkerCodec } from './rfs/paging.js';
 import { SnapshotService } from './admin/snapshot.js';
 import { adminRoutes } from './admin/routes.js';
 
-export interface ServerDeps {
+/** The settings the server reads (config.ts describes each); serverDeps in app.ts takes them from the Config. */
+export const SERVER_SETTINGS = [
+  'region',
+  'bodyLimit',
+  'clockSkewSeconds',
+  'rfsProviderQuota',
+  'rfsVersionQuota',
+  'importLimit',
+  'rateLimit',
+  'rateWindowMs',
+  'requestTimeoutMs',
+  'responseBudget',
+] as const satisfies readonly (keyof Config)[];
+
+export type ServerSettings = Pick<Config, (typeof SERVER_SETTINGS)[number]>;
+
+export interface ServerDeps extends ServerSettings {
   store: Store;
   iam: IamService;
   logger: Logger;
-  region: string;
-  bodyLimit: number;
-  clockSkewSeconds: number;
   /** Signs list markers; the same on every replica (derived from the master key). */
   markerKey: Buffer;
-  rfsProviderQuota: number;
-  rfsVersionQuota: number;
-  /** Largest admin snapshot import in bytes. */
-  importLimit: number;
   metrics: Metrics;
-  /** Requests per credential per window; 0 = no limit. */
-  rateLimit: number;
-  rateWindowMs: number;
-  requestTimeoutMs: number;
-  /** Bytes of large responses that may be on their way to clients at once. */
-  responseBudget?: number;
   /** The time the server checks signatures against and stores; tests give their own. */
   clock?: Clock;
 }
@@ -55,6 +60,8 @@ export function buildServer(deps: ServerDeps): App {
     observe: (req, reply, ms) => deps.metrics.observe(req, reply, ms),
   });
   deps.metrics.register(app);
+  // The admin API, and requests that no family's routes cover, answer in IAM's envelope.
+  app.errorTables.setDefault(IAM_ERRORS);
 
   registerOpenApi(app);
   explorerRoutes(app, { region: deps.region });
@@ -88,7 +95,10 @@ export function buildServer(deps: ServerDeps): App {
     iamRoutes(api, { iam: deps.iam, region: deps.region });
     iotedgeRoutes(
       api,
-      new IotEdgeService(new IotEdgeRepo(deps.store.db, deps.store.dialect, deps.store.transact, deps.store.reader)),
+      new IotEdgeService(
+        new IotEdgeRepo(deps.store.db, deps.store.dialect, deps.store.transact, deps.store.reader),
+        deps.clock,
+      ),
     );
     group(api, (rfs) => {
       const service = new RfsService(
@@ -99,6 +109,7 @@ export function buildServer(deps: ServerDeps): App {
           providerQuota: deps.rfsProviderQuota,
           versionQuota: deps.rfsVersionQuota,
         },
+        deps.clock,
       );
       rfsRoutes(rfs, { service });
     });

@@ -1,108 +1,31 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Dialect, Reader } from '../store/db.js';
-import { Prepared } from '../store/prepared.js';
+import type { Kysely } from 'kysely';
+import type { Dialect, Reader, Transact } from '../store/db.js';
+import { forUpdate } from '../store/locks.js';
 import type { Database, DomainTable, ProjectTable, UserTable } from '../store/types.js';
+import { KEY_BY_ID, keyQuery, PROJECT_BY_ID, TOKEN_BY_HASH, type KeyRow, type TokenRow } from './queries.js';
 
-export interface KeyRow {
-  access_key: string;
-  secret_enc: string;
-  description: string;
-  created_at: string;
-  user_id: string;
-  user_name: string;
-  domain_id: string;
-  domain_name: string;
-  is_admin: number;
-}
+export type { KeyRow, TokenRow };
 
-export interface TokenRow {
-  user_id: string;
-  user_name: string;
-  is_admin: number;
-  domain_id: string;
-  domain_name: string;
-  project_id: string | null;
-  project_name: string | null;
-  issued_at: string;
-  expires_at: string;
-}
-
-const keyQuery = (db: Kysely<Database>) =>
-  db
-    .selectFrom('access_keys')
-    .innerJoin('users', 'users.id', 'access_keys.user_id')
-    .innerJoin('domains', 'domains.id', 'users.domain_id')
-    .select([
-      'access_keys.access_key',
-      'access_keys.secret_enc',
-      'access_keys.description',
-      'access_keys.created_at',
-      'users.id as user_id',
-      'users.name as user_name',
-      'users.is_admin',
-      'domains.id as domain_id',
-      'domains.name as domain_name',
-    ]);
-
-const KEY_BY_ID = new Prepared(['key'] as const, (db: Kysely<Database>, p) =>
-  keyQuery(db).where('access_keys.access_key', '=', p.key),
-);
-
-const TOKEN_BY_HASH = new Prepared(['hash'] as const, (db: Kysely<Database>, p) =>
-  db
-    .selectFrom('tokens')
-    .innerJoin('users', 'users.id', 'tokens.user_id')
-    .innerJoin('domains', 'domains.id', 'tokens.domain_id')
-    .leftJoin('projects', 'projects.id', 'tokens.project_id')
-    .select([
-      'users.id as user_id',
-      'users.name as user_name',
-      'users.is_admin',
-      'domains.id as domain_id',
-      'domains.name as domain_name',
-      'projects.id as project_id',
-      'projects.name as project_name',
-      'tokens.issued_at',
-      'tokens.expires_at',
-    ])
-    .where('tokens.token_hash', '=', p.hash),
-);
-
-const PROJECT_BY_ID = new Prepared(['id'] as const, (db: Kysely<Database>, p) =>
-  db.selectFrom('projects').selectAll().where('id', '=', p.id),
-);
-
-/** SQL for domains, projects, users, access keys and tokens. */
+/** SQL for domains, projects, users, access keys and tokens; private to IAM (src/iam). */
 export class IamRepo {
   constructor(
     private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+    private readonly transact: Transact,
     /**
      * The look-ups of every authenticated request go to the SQLite reader, when there is one: they never wait behind a
      * write.
      */
     private readonly reader?: Reader,
-    private readonly dialect?: Dialect,
   ) {}
 
   /**
-   * PostgreSQL: locks the rows of a project, or of a domain and all its projects, before they are
-   * deleted, so that a write putting data into them (which holds the row it writes into) finishes
-   * first or finds them gone.
+   * Runs fn in a write transaction of the store (Store.transact), with a repository bound to it. fn only computes and
+   * talks to the database through that repository: on SQLite it shares the group commit's transaction, and on
+   * PostgreSQL it runs again after a conflict.
    */
-  async lockForDelete(target: { projectId: string } | { domainId: string }): Promise<void> {
-    if (this.dialect !== 'postgres') return;
-    if ('projectId' in target) {
-      await this.db.selectFrom('projects').select('id').where('id', '=', target.projectId).forUpdate().execute();
-      return;
-    }
-    await this.db.selectFrom('domains').select('id').where('id', '=', target.domainId).forUpdate().execute();
-    await this.db.selectFrom('projects').select('id').where('domain_id', '=', target.domainId).forUpdate().execute();
-  }
-
-  transaction<T>(fn: (repo: IamRepo, trx: Transaction<Database>) => Promise<T>): Promise<T> {
-    return this.db
-      .transaction()
-      .execute((trx) => fn(new IamRepo(trx as unknown as Kysely<Database>, undefined, this.dialect), trx));
+  transaction<T>(fn: (repo: IamRepo) => Promise<T>): Promise<T> {
+    return this.transact((trx) => fn(new IamRepo(trx, this.dialect, this.transact)));
   }
 
   /** Records a one-time marker; false when it was already there. */
@@ -150,8 +73,13 @@ export class IamRepo {
     await this.db.insertInto('tokens').values(row).execute();
   }
 
-  domainByName(name: string) {
-    return this.db.selectFrom('domains').selectAll().where('name', '=', name).executeTakeFirst();
+  /**
+   * The domain; `lock`: locked (store/locks.ts) as a delete of it takes first, so that a write putting data into it
+   * (which holds the row it writes under) finishes first or finds it gone.
+   */
+  domainByName(name: string, lock = false) {
+    const q = this.db.selectFrom('domains').selectAll().where('name', '=', name);
+    return (lock ? forUpdate(q, this.dialect) : q).executeTakeFirst();
   }
 
   domainById(id: string) {
@@ -238,10 +166,12 @@ export class IamRepo {
     return PROJECT_BY_ID.first(this.db, { id }, this.reader);
   }
 
-  listProjects(domainId: string, name?: string) {
+  /** The projects of a domain (of that name, if given); `lock`: locked as domainByName locks. */
+  listProjects(domainId: string, name?: string, lock = false) {
     let q = this.db.selectFrom('projects').selectAll().where('domain_id', '=', domainId);
     if (name !== undefined) q = q.where('name', '=', name);
-    return q.orderBy('name').orderBy('id').execute();
+    q = q.orderBy('name').orderBy('id');
+    return (lock ? forUpdate(q, this.dialect) : q).execute();
   }
 
   userByName(domainId: string, name: string) {
@@ -303,5 +233,3 @@ export class IamRepo {
     return Number(res.numDeletedRows);
   }
 }
-
-export type { UserTable };

@@ -1,7 +1,8 @@
 import type { FastifyRequest } from 'fastify';
-import type { App } from '../platform/http.js';
+import { registerErrors, type App } from '../platform/http.js';
+import { IAM_ERRORS } from './errors.js';
 import { AppError, tenantForbidden } from '../platform/errors.js';
-import type { TokenRow } from './repo.js';
+import type { TokenRow } from './queries.js';
 import type { IamService } from './service.js';
 import {
   AuthProjectList,
@@ -74,6 +75,7 @@ function projectView(p: { id: string; name: string; domain_id: string }, base: s
 
 /** POST /v3/auth/tokens: the password is the proof; no other credential is needed. */
 export function iamPublicRoutes(app: App, { iam, region }: IamRouteOptions): void {
+  registerErrors(app, '/v3/', IAM_ERRORS);
   app.post(
     '/v3/auth/tokens',
     {
@@ -97,6 +99,7 @@ export function iamPublicRoutes(app: App, { iam, region }: IamRouteOptions): voi
 
 /** IAM look-ups the SDK makes, for an authenticated caller. */
 export function iamRoutes(app: App, { iam, region }: IamRouteOptions): void {
+  registerErrors(app, '/v3/', IAM_ERRORS);
   app.get(
     '/v3/auth/tokens',
     {
@@ -134,7 +137,7 @@ export function iamRoutes(app: App, { iam, region }: IamRouteOptions): void {
     },
     async (req) => {
       const base = baseUrl(req);
-      const projects = await iam.repo.listProjects(req.caller!.domainId, req.query.name);
+      const projects = await iam.listProjects(req.caller!.domainId, req.query.name);
       return {
         projects: projects.map((p) => projectView(p, base)),
         links: { self: `${base}/v3/projects`, next: null, previous: null },
@@ -157,7 +160,7 @@ export function iamRoutes(app: App, { iam, region }: IamRouteOptions): void {
     },
     async (req) => {
       const base = baseUrl(req);
-      const projects = await iam.repo.listProjects(req.caller!.domainId);
+      const projects = await iam.listProjects(req.caller!.domainId);
       return { projects: projects.map((p) => projectView(p, base)), links: { self: `${base}/v3/auth/projects` } };
     },
   );

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../platform/errors.js';
+import { systemClock, type Clock } from '../platform/clock.js';
 
 /** Wrong passwords for one user before each further attempt must wait. */
 export const USER_FREE_FAILURES = 5;
@@ -66,7 +67,7 @@ export class LoginThrottle {
   private waiting = 0;
 
   constructor(
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
     private readonly addressFailures = ADDRESS_FAILURES,
   ) {}
 
@@ -104,7 +105,7 @@ export class LoginThrottle {
         if (!open || key !== undefined) throw new Error('a login attempt names one user, before it is settled');
         for (;;) {
           const f = this.users?.get(k);
-          const wait = f ? f.until - this.now() : 0;
+          const wait = f ? f.until - this.clock.now() : 0;
           if (wait > 0) throw tooMany(wait);
           const running = this.running.users.get(k);
           const next = running ? userDelay((f?.count ?? 0) + running.held) : 0;
@@ -135,18 +136,18 @@ export class LoginThrottle {
   private userFailed(key: string): void {
     this.users ??= new LRUCache({ max: KEPT, ttl: 3_600_000 });
     const count = (this.users.get(key)?.count ?? 0) + 1;
-    this.users.set(key, { count, until: this.now() + userDelay(count) });
+    this.users.set(key, { count, until: this.clock.now() + userDelay(count) });
   }
 
   private addressFailed(where: string): void {
     this.addresses ??= new LRUCache({ max: KEPT, ttl: (this.addressFailures + 1) * ADDRESS_REFILL_MS });
-    this.addresses.set(where, { level: this.addressLevel(where) + 1, at: this.now() });
+    this.addresses.set(where, { level: this.addressLevel(where) + 1, at: this.clock.now() });
   }
 
   /** Failures of the address's network not yet given back. */
   private addressLevel(network: string): number {
     const a = this.addresses?.get(network);
-    return a ? Math.max(0, a.level - (this.now() - a.at) / ADDRESS_REFILL_MS) : 0;
+    return a ? Math.max(0, a.level - (this.clock.now() - a.at) / ADDRESS_REFILL_MS) : 0;
   }
 }
 

@@ -38,7 +38,7 @@ export interface TestServer {
 export interface StartOptions {
   env?: Record<string, string>;
   flags?: Record<string, string>;
-  /** The server's clock (signature dates and stored times). */
+  /** The clock of the server and IAM (signature dates, stored times, token expiry, login throttling). */
   clock?: Clock;
   backend?: Backend;
 }
@@ -65,8 +65,8 @@ export async function startServer(kind: BackendName, opts: StartOptions = {}): P
       cb();
     },
   });
-  const opened = await openApp(config);
-  const app = buildServer({ ...serverDeps(config, createLogger(config.logLevel, sink), opened), clock: opts.clock });
+  const opened = await openApp(config, { clock: opts.clock });
+  const app = buildServer(serverDeps(config, createLogger(config.logLevel, sink), opened));
   await app.ready();
   const server: TestServer = {
     app,

@@ -1,43 +1,27 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/backends.js';
-import { DOMAIN_ID, MASTER_KEY, startServer, type TestServer } from '../helpers/server.js';
-import { buildServer } from '../../src/server.js';
-import { serverDeps } from '../../src/app.js';
-import { createLogger } from '../../src/platform/logger.js';
-import { IamService } from '../../src/iam/service.js';
-import { SecretBox } from '../../src/iam/crypto.js';
+import { DOMAIN_ID, startServer, type TestServer } from '../helpers/server.js';
 import { KEPT, LoginThrottle, network } from '../../src/iam/throttle.js';
-import type { App } from '../../src/platform/http.js';
 
 type User = { id?: string; name?: string; domain?: { id?: string; name?: string } };
 
 describe.each(BACKENDS)('password guessing on %s', (kind) => {
   let s: TestServer;
-  let app: App;
   let clock: number;
   let bob: string;
-  let iam: IamService;
 
   // A server whose login throttle runs on a clock the tests move.
   beforeEach(async () => {
-    s = await startServer(kind);
     clock = Date.parse('2026-01-01T00:00:00Z');
-    iam = new IamService(s.opened.store.db, new SecretBox(Buffer.from(MASTER_KEY, 'hex')), {
-      region: 'cn-north-7',
-      tokenTtlSeconds: 3600,
-      now: () => clock,
-    });
-    app = buildServer({ ...serverDeps(s.config, createLogger('silent'), s.opened), iam });
-    await app.ready();
-    bob = (await iam.createUser({ name: 'bob', password: 'bob-password' })).id;
+    s = await startServer(kind, { clock: { now: () => clock } });
+    bob = (await s.opened.iam.createUser({ name: 'bob', password: 'bob-password' })).id;
   });
   afterEach(async () => {
-    await app.close();
     await s.close();
   });
 
   const login = (user: User, password: string, address = '10.0.0.1') =>
-    app.inject({
+    s.app.inject({
       method: 'POST',
       url: '/v3/auth/tokens',
       remoteAddress: address,
@@ -189,7 +173,7 @@ describe.each(BACKENDS)('password guessing on %s', (kind) => {
       return out;
     };
     const refused = await answers(wrongDomain, 'bob-password', '10.0.0.1');
-    await iam.createUser({ name: 'carl', password: 'carl-password' });
+    await s.opened.iam.createUser({ name: 'carl', password: 'carl-password' });
     expect(await answers({ name: 'carl', domain: { name: 'default' } }, 'wrong', '10.0.0.2')).toEqual(refused);
     expect(refused.at(-1)).toEqual([429, '1', expect.anything()]);
   });
@@ -222,20 +206,20 @@ describe('the login throttle', () => {
     expect(network('::1')).toBe('0:0:0:0::/64');
     expect(network('::ffff:192.0.2.7')).toBe('192.0.2.7');
     expect(network('192.0.2.7')).toBe('192.0.2.7');
-    const t = new LoginThrottle(() => 0, 3);
+    const t = new LoginThrottle({ now: () => 0 }, 3);
     for (let i = 0; i < 3; i++) await fail(t, `user-${i}`, `2001:db8::${i + 1}`);
     await expect(t.begin('2001:db8::ffff')).rejects.toEqual(tooMany(20));
     await expect(t.begin('2001:db8:0:1::1')).resolves.toBeDefined();
   });
 
   it('has no address limit when it is 0', async () => {
-    const t = new LoginThrottle(() => 0, 0);
+    const t = new LoginThrottle({ now: () => 0 }, 0);
     for (let i = 0; i < 100; i++) await fail(t, `user-${i}`);
     await expect(t.begin('192.0.2.7')).resolves.toBeDefined();
   });
 
   it('holds back an attempt for a user while those under way would use up its free failures', async () => {
-    const t = new LoginThrottle(() => 0, 0);
+    const t = new LoginThrottle({ now: () => 0 }, 0);
     const running = await Promise.all(Array.from({ length: 5 }, () => begin(t, 'bob')));
     const sixth = begin(t, 'bob');
     expect(await state(sixth)).toBe('waiting');
@@ -257,7 +241,7 @@ describe('the login throttle', () => {
   });
 
   it('lets in right passwords sent at once, the count starting over at each', async () => {
-    const t = new LoginThrottle(() => 0, 0);
+    const t = new LoginThrottle({ now: () => 0 }, 0);
     for (let i = 0; i < 4; i++) await fail(t, 'bob');
     const first = await begin(t, 'bob');
     const more = Array.from({ length: 3 }, () => begin(t, 'bob'));
@@ -270,7 +254,7 @@ describe('the login throttle', () => {
 
   it('lets one attempt at a time run for a user that has had its free failures', async () => {
     let clock = 0;
-    const t = new LoginThrottle(() => clock, 0);
+    const t = new LoginThrottle({ now: () => clock }, 0);
     for (let i = 0; i < 5; i++) await fail(t, 'bob');
     clock += 1000;
     const a = await begin(t, 'bob');
@@ -284,7 +268,7 @@ describe('the login throttle', () => {
 
   it('holds back an attempt from an address while those under way would use up its allowance', async () => {
     let clock = 0;
-    const t = new LoginThrottle(() => clock, 3);
+    const t = new LoginThrottle({ now: () => clock }, 3);
     const a = await Promise.all([t.begin('192.0.2.7'), t.begin('192.0.2.7'), t.begin('192.0.2.7')]);
     const fourth = t.begin('192.0.2.7');
     expect(await state(fourth)).toBe('waiting');
@@ -303,7 +287,7 @@ describe('the login throttle', () => {
   });
 
   it('forgets an attempt once it is settled, and settles it once', async () => {
-    const t = new LoginThrottle(() => 0, 30);
+    const t = new LoginThrottle({ now: () => 0 }, 30);
     const a = await begin(t, 'bob');
     expect([t['running'].users.size, t['running'].addresses.size]).toEqual([1, 1]);
     a.failed();
@@ -315,7 +299,7 @@ describe('the login throttle', () => {
   });
 
   it('holds in bounded memory however many attempts are under way', async () => {
-    const t = new LoginThrottle(() => 0, 0);
+    const t = new LoginThrottle({ now: () => 0 }, 0);
     for (let i = 0; i < KEPT; i++) await begin(t, `user-${i}`);
     await expect(begin(t, 'one-more')).rejects.toEqual(tooMany(1));
     await begin(t, 'user-0');

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
 import { BACKENDS } from '../helpers/backends.js';
 import {
   ADMIN_PASSWORD,
@@ -13,8 +12,10 @@ import {
 
 describe.each(BACKENDS)('IAM tokens on %s', (kind) => {
   let s: TestServer;
+  /** How far the server's clock is ahead of the system's. */
+  let ahead = 0;
   beforeAll(async () => {
-    s = await startServer(kind);
+    s = await startServer(kind, { clock: { now: () => Date.now() + ahead } });
   });
   afterAll(async () => s.close());
 
@@ -132,14 +133,34 @@ describe.each(BACKENDS)('IAM tokens on %s', (kind) => {
     expect(rows.some((r) => r.token_hash === token)).toBe(false);
   });
 
-  it('rejects an expired token with 401', async () => {
+  it('rejects an expired token with 401, and sweeps it', async () => {
     const token = await adminToken(s);
     const use = () => s.app.inject({ method: 'GET', url: '/v3/regions', headers: { 'x-auth-token': token } });
     expect((await use()).statusCode).toBe(200);
-    await sql`update tokens set expires_at = ${new Date(Date.now() - 1000).toISOString()}`.execute(s.opened.store.db);
-    const res = await use();
-    expect(res.statusCode).toBe(401);
-    expect(res.json().error_code).toBe('APIGW.0301');
+    const count = async () =>
+      Number(
+        (
+          await s.opened.store.db
+            .selectFrom('tokens')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const before = await count();
+    try {
+      ahead = 24 * 3600 * 1000 - 60_000;
+      expect((await use()).statusCode).toBe(200);
+      expect(await s.opened.iam.sweepExpiredTokens()).toBe(0);
+      ahead = 24 * 3600 * 1000 + 1000;
+      const res = await use();
+      expect(res.statusCode).toBe(401);
+      expect(res.json().error_code).toBe('APIGW.0301');
+      expect(await s.opened.iam.sweepExpiredTokens()).toBe(before);
+      expect(await count()).toBe(0);
+    } finally {
+      ahead = 0;
+    }
+    expect((await use()).statusCode).toBe(401);
   });
 
   it("kills a user's tokens when the user is deleted", async () => {

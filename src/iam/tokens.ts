@@ -1,0 +1,170 @@
+import { LRUCache } from 'lru-cache';
+import { AppError } from '../platform/errors.js';
+import type { Principal } from '../platform/auth.js';
+import { isoNow, type Clock } from '../platform/clock.js';
+import type { UserTable } from '../store/types.js';
+import { newToken, sha256Hex, verifyPassword } from './crypto.js';
+import { principalOf, type TokenRow } from './queries.js';
+import type { IamRepo } from './repo.js';
+import type { PasswordAuthBody } from './schemas.js';
+import { LoginThrottle } from './throttle.js';
+
+export interface IssuedToken {
+  token: string;
+  row: TokenRow;
+}
+
+export interface TokenOptions {
+  tokenTtlSeconds: number;
+  /** How long a checked token is remembered (none: not at all). */
+  authCacheMs?: number;
+  /** Wrong passwords one client address may send (throttle.ts). */
+  loginAddressLimit?: number;
+  clock: Clock;
+}
+
+/** Verified against when the user does not exist, so both cases take as long. */
+const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+const TOKEN_SHAPE = /^vtk-[A-Za-z0-9_-]{43}$/;
+
+type LoginUser = PasswordAuthBody['auth']['identity']['password']['user'];
+
+/** Password logins, and the tokens they issue: checked, cached and swept once expired. */
+export class Tokens {
+  /**
+   * Checked tokens, remembered for opts.authCacheMs at most: that is how long a token can still pass on this replica
+   * after its user is deleted elsewhere.
+   */
+  private readonly cache?: LRUCache<string, { principal: Principal; expiresAt: number }>;
+  private readonly logins: LoginThrottle;
+
+  constructor(
+    private readonly repo: IamRepo,
+    private readonly opts: TokenOptions,
+  ) {
+    this.logins = new LoginThrottle(opts.clock, opts.loginAddressLimit);
+    if (opts.authCacheMs) this.cache = new LRUCache({ max: 10_000, ttl: opts.authCacheMs });
+  }
+
+  /**
+   * Password authentication (POST /v3/auth/tokens) from a client address. Any failure to identify
+   * is the same 401, whether the user exists or not.
+   */
+  async issue(body: PasswordAuthBody, address = ''): Promise<IssuedToken> {
+    const { identity, scope } = body.auth;
+    if (!identity.methods.includes('password') || !identity.password) {
+      throw new AppError('invalid', 'auth.identity.methods: only the password method is supported');
+    }
+    const u = identity.password.user;
+    // Counted as a wrong password from its check until it is answered: attempts sent at once are
+    // answered as if sent one after another.
+    const attempt = await this.logins.begin(address);
+    let stored: UserTable | undefined;
+    try {
+      const found = await this.findUser(u, scope);
+      stored = found.user;
+      await attempt.user(found.key);
+      const ok = await verifyPassword(u.password, stored?.password_hash ?? DUMMY_HASH);
+      if (!stored || !ok) {
+        attempt.failed();
+        throw new AppError('unauthorized', 'The username or password is wrong.');
+      }
+      attempt.succeeded();
+    } finally {
+      attempt.release();
+    }
+    const domain = (await this.repo.domainById(stored.domain_id))!;
+    let project: { id: string; name: string } | null = null;
+    if (scope?.project) {
+      const found = scope.project.id
+        ? await this.repo.projectById(scope.project.id)
+        : (await this.repo.listProjects(domain.id, scope.project.name ?? '')).at(0);
+      if (!found || found.domain_id !== domain.id)
+        throw new AppError('unauthorized', 'The scoped project is not available to this user.');
+      project = found;
+    } else if (scope?.domain) {
+      if (
+        (scope.domain.id && scope.domain.id !== domain.id) ||
+        (scope.domain.name && scope.domain.name !== domain.name)
+      ) {
+        throw new AppError('unauthorized', 'The scoped domain is not available to this user.');
+      }
+    }
+    const token = newToken();
+    const issued = this.opts.clock.now();
+    const stamps = {
+      issued_at: new Date(issued).toISOString(),
+      expires_at: new Date(issued + this.opts.tokenTtlSeconds * 1000).toISOString(),
+    };
+    const ids = { user_id: stored.id, project_id: project?.id ?? null, domain_id: domain.id };
+    await this.repo.transaction((repo) => repo.insertToken({ token_hash: sha256Hex(token), ...ids, ...stamps }));
+    const row: TokenRow = {
+      ...ids,
+      ...stamps,
+      user_name: stored.name,
+      is_admin: stored.is_admin,
+      domain_name: domain.name,
+      project_name: project?.name ?? null,
+    };
+    return { token, row };
+  }
+
+  /**
+   * The user a login names (none when the domain given is not the user's: each of its id and name
+   * that is given must be the user's domain's), and the key its wrong passwords count under: the
+   * user's id however it is named, else the name or id as given.
+   */
+  private async findUser(
+    u: LoginUser,
+    scope: PasswordAuthBody['auth']['scope'],
+  ): Promise<{ user?: UserTable; key: string }> {
+    const given = u.domain;
+    if (u.id) {
+      const user = await this.repo.userById(u.id);
+      if (!user) return { key: `id:${u.id}` };
+      const key = `user:${user.id}`;
+      if (given?.id && given.id !== user.domain_id) return { key };
+      if (given?.name && given.name !== (await this.repo.domainById(user.domain_id))?.name) return { key };
+      return { user, key };
+    }
+    const by = given?.id || given?.name ? given : scope?.domain;
+    let domain: { id: string; name: string } | undefined;
+    if (by?.id) domain = await this.repo.domainById(by.id);
+    else if (by?.name) domain = await this.repo.domainByName(by.name);
+    else {
+      const all = await this.repo.listDomains();
+      domain = all.length === 1 ? all[0] : undefined;
+    }
+    const user = domain && u.name ? await this.repo.userByName(domain.id, u.name) : undefined;
+    // A domain given by id and name must be both; the scope's domain is checked once the password is.
+    if (user && by === given && by?.id && by.name && by.name !== domain!.name) return { key: `user:${user.id}` };
+    if (user) return { user, key: `user:${user.id}` };
+    const where = domain?.id ?? (by?.id ? `id=${by.id}` : `name=${by?.name ?? ''}`);
+    return { key: `name:${JSON.stringify([where, u.name ?? ''])}` };
+  }
+
+  /** The live token's details, or null when it is unknown, malformed or expired. */
+  async lookup(token: string): Promise<TokenRow | null> {
+    if (!TOKEN_SHAPE.test(token)) return null;
+    const row = await this.repo.tokenByHash(sha256Hex(token));
+    if (!row || row.expires_at <= isoNow(this.opts.clock)) return null;
+    return row;
+  }
+
+  /** A cache hit answers synchronously: the hot path of every request does not wait on a promise. */
+  principalFor(token: string): Principal | null | Promise<Principal | null> {
+    const cached = this.cache?.get(token);
+    if (cached && cached.expiresAt > this.opts.clock.now()) return { ...cached.principal };
+    return this.lookup(token).then((row) => {
+      if (!row) return null;
+      const principal = principalOf(row, row.project_id, row.project_name);
+      this.cache?.set(token, { principal, expiresAt: Date.parse(row.expires_at) });
+      return { ...principal };
+    });
+  }
+
+  /** Deletes the tokens expired by now; how many. */
+  sweepExpired(): Promise<number> {
+    return this.repo.transaction((repo) => repo.deleteExpiredTokens(isoNow(this.opts.clock)));
+  }
+}
