@@ -20,9 +20,17 @@ await build({
   format: 'cjs',
   sourcemap: true,
   external: ['better-sqlite3', 'pg', 'pg-native', '@scalar/fastify-api-reference'],
+  // import() becomes require(), which loads an ES module too (Node 20.19, 22.12): the command
+  // runs the bundle from a code cache, where import() fails in Node 20.
+  supported: { 'dynamic-import': false },
   // ES modules are strict; the bundle keeps them so.
   banner: { js: `"use strict";\nvar __importMetaUrl = require('node:url').pathToFileURL(__filename).href;` },
-  define: { 'import.meta.url': '__importMetaUrl' },
+  define: {
+    'import.meta.dirname': '__dirname',
+    'import.meta.filename': '__filename',
+    // for src/store/db.ts
+    'import.meta.url': '__importMetaUrl',
+  },
 });
 await build({
   ...common,

@@ -1,13 +1,13 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startReplica } from './helpers/processes.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 let dir: string;
+const ENV = { VERSIONARY_MASTER_KEY: 'ab'.repeat(32), VERSIONARY_ADMIN_PASSWORD: 'launcher-password-1' };
 /** The cache of a run without V8 flags. */
 let plain: string;
 
@@ -16,7 +16,7 @@ beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'versionary-launcher-'));
   for (const f of ['cli.js', 'versionary.cjs']) fs.copyFileSync(path.join(ROOT, 'dist', f), path.join(dir, f));
   fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
-  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  for (const f of ['node_modules', 'public']) fs.symlinkSync(path.join(ROOT, f), path.join(dir, f));
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -73,20 +73,39 @@ describe('the versionary command and its code cache', () => {
   });
 });
 
-describe('the built command', () => {
-  it('serves the API and loads the explorer script on demand (a dynamic import inside the bundle)', async () => {
+describe('the program run from its code cache', () => {
+  it('serves the API and loads the explorer script, an ES module, on demand', async () => {
+    const cache = path.join(dir, plain);
+    const before = stamp(plain);
     const data = fs.mkdtempSync(path.join(os.tmpdir(), 'versionary-launcher-data-'));
-    const replica = await startReplica(['--data-dir', data]);
+    const child = spawn(process.execPath, [path.join(dir, 'cli.js'), 'serve', '--port', '0', '--data-dir', data], {
+      env: { ...process.env, ...ENV },
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
     try {
-      const health = await fetch(`${replica.url}/healthz`);
-      expect(health.status).toBe(200);
-      const script = await fetch(`${replica.url}/explorer/reference/js/scalar.js`);
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', () => {
+          const m = /"url":"(http:\/\/[^"]+)"[^\n]*versionary listening/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        child.on('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
+      });
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${url}/explorer`)).status).toBe(200);
+      const script = await fetch(`${url}/explorer/reference/js/scalar.js`);
       expect(script.status).toBe(200);
       expect(script.headers.get('content-type')).toContain('javascript');
       expect((await script.text()).length).toBeGreaterThan(100_000);
     } finally {
-      expect(await replica.stop()).toBe(0);
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      if (child.exitCode === null) child.kill('SIGTERM');
+      expect(child.exitCode ?? (await exited), out).toBe(0);
       fs.rmSync(data, { recursive: true, force: true });
     }
+    // The cache was used: a refused one would have been written again.
+    expect(stamp(plain)).toBe(before);
+    expect(fs.existsSync(cache)).toBe(true);
   }, 60_000);
 });

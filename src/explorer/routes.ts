@@ -3,7 +3,6 @@ import path from 'node:path';
 import Fastify from 'fastify';
 import type { App } from '../platform/http.js';
 import { packageRoot } from '../platform/paths.js';
-import { importEsm } from '../platform/esm.js';
 
 const read = (name: string) => fs.readFileSync(path.join(packageRoot(), 'public', name), 'utf8');
 
@@ -14,10 +13,7 @@ const read = (name: string) => fs.readFileSync(path.join(packageRoot(), 'public'
 let scalarScript: Promise<string> | undefined;
 function loadScalarScript(): Promise<string> {
   scalarScript ??= (async () => {
-    const { default: scalar } = await importEsm(
-      '@scalar/fastify-api-reference',
-      () => import('@scalar/fastify-api-reference'),
-    );
+    const { default: scalar } = await import('@scalar/fastify-api-reference');
     const probe = Fastify();
     await probe.register(scalar, {
       routePrefix: '/reference',
