@@ -7,7 +7,7 @@ import vm from 'node:vm';
 
 /**
  * The installed command (dist/cli.js). It runs the bundled program, dist/versionary.cjs, as Node
- * runs a CommonJS file, but from a V8 code cache: that takes a fifth off a cold start (npm run
+ * runs a CommonJS file, but from a V8 code cache: that takes 60–90 ms (a sixth) off a cold start (npm run
  * bench:startup). The cache is keyed by the bundle's content, the Node version and the V8 flags
  * in use (V8 refuses a cache made under other flags). The build writes it for the usual
  * invocations; a missing or refused one is written once the program has run a second, or at exit.
