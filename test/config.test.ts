@@ -1,6 +1,9 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { serverDeps, type Opened } from '../src/app.js';
+import { SERVER_SETTINGS } from '../src/server.js';
+import { createLogger } from '../src/platform/logger.js';
 
 describe('configuration', () => {
   it('has the documented defaults', () => {
@@ -47,5 +50,19 @@ describe('configuration', () => {
   ])('refuses %j %j with one clear message', (flags, env, message) => {
     expect(() => loadConfig(flags, env)).toThrow(ConfigError);
     expect(() => loadConfig(flags, env)).toThrow(message);
+  });
+
+  it('gives the server the settings it reads, as loaded, and no secret', () => {
+    const c = loadConfig(
+      { region: 'cn-east-3', rateLimit: '7', responseBudget: String(2 * 1024 * 1024) },
+      { VERSIONARY_MASTER_KEY: '00'.repeat(32), VERSIONARY_ADMIN_PASSWORD: 'admin-password-1' },
+    );
+    const opened = { store: {}, iam: {}, metrics: {}, markerKey: Buffer.alloc(32), clock: { now: () => 0 } };
+    const deps = serverDeps(c, createLogger('silent'), opened as unknown as Omit<Opened, 'bootstrap'>);
+    for (const key of SERVER_SETTINGS) expect(deps[key], key).toBe(c[key]);
+    expect(deps).toMatchObject({ region: 'cn-east-3', rateLimit: 7, responseBudget: 2 * 1024 * 1024 });
+    expect(deps).not.toHaveProperty('masterKey');
+    expect(deps).not.toHaveProperty('bootstrap');
+    expect(deps.clock).toBe(opened.clock);
   });
 });

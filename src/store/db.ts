@@ -12,7 +12,12 @@ import { GroupCommit, type Statements } from './group-commit.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
-/** Runs fn in a write transaction; all of it is durable when the promise resolves. */
+/**
+ * Runs fn in a write transaction; all of it is durable when the promise resolves. The one way the
+ * repositories write. fn only computes and talks to the database through `trx`: on SQLite it runs
+ * inside the group commit's shared transaction (a savepoint each, one at a time), on PostgreSQL it
+ * may run again after a conflict (retryConflicts). Row locks: locks.ts.
+ */
 export type Transact = <T>(fn: (trx: Kysely<Database>) => Promise<T>) => Promise<T>;
 
 /** Runs a read-only statement synchronously and returns its rows (or, `pluck`ed, their first column). */
