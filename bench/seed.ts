@@ -1,5 +1,6 @@
 import SQLite from 'better-sqlite3';
-import { newVersionRow } from '../src/iotedge/service.js';
+import { versionRow } from '../src/iotedge/repo.js';
+import { newVersion } from '../src/iotedge/service.js';
 import { CREATE_VERSION_EXAMPLE } from '../src/iotedge/examples.js';
 import type { CreateVersionBody } from '../src/iotedge/schemas.js';
 
@@ -18,18 +19,20 @@ export function seedVersions(file: string, projectId: string, appId: string, cou
      values (?, ?, 'DATA_PROCESSING', 'USER', 'docker', ?, ?, ?)`,
   ).run(projectId, appId, count, now, now);
   const insert = db.prepare(
-    `insert into edge_app_versions (project_id, edge_app_id, version, state, deploy_type, arch, ai_card_type, create_time, update_time, publish_time, off_shelf_time, description, sdk_version, deploy_multi_instance, doc, brief)
-     values (@project_id, @edge_app_id, @version, @state, @deploy_type, @arch, @ai_card_type, @create_time, @update_time, @publish_time, @off_shelf_time, @description, @sdk_version, @deploy_multi_instance, @doc, @brief)`,
+    `insert into edge_app_versions (project_id, edge_app_id, version, state, deploy_type, arch, ai_card_type, create_time, update_time, publish_time, off_shelf_time, description, sdk_version, deploy_multi_instance, spec, doc, brief)
+     values (@project_id, @edge_app_id, @version, @state, @deploy_type, @arch, @ai_card_type, @create_time, @update_time, @publish_time, @off_shelf_time, @description, @sdk_version, @deploy_multi_instance, @spec, @doc, @brief)`,
   );
   const batch = db.transaction((from: number, to: number) => {
     for (let i = from; i < to; i++) {
       const time = new Date(base + i * 10).toISOString();
       insert.run(
-        newVersionRow(
-          projectId,
-          appId,
-          { ...(CREATE_VERSION_EXAMPLE as CreateVersionBody), version: `1.${Math.floor(i / 1000)}.${i % 1000}` },
-          time,
+        versionRow(
+          newVersion(
+            projectId,
+            appId,
+            { ...(CREATE_VERSION_EXAMPLE as CreateVersionBody), version: `1.${Math.floor(i / 1000)}.${i % 1000}` },
+            time,
+          ),
         ),
       );
     }

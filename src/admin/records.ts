@@ -2,19 +2,19 @@ import type { TSchema } from 'typebox';
 import { AppError } from '../platform/errors.js';
 import { normalize } from '../platform/normalize.js';
 import { validationError, validatorCompiler } from '../platform/validation.js';
-import { newVersionRow } from '../iotedge/service.js';
-import { specOfDoc } from '../iotedge/views.js';
-import type { CreateVersionBody } from '../iotedge/schemas.js';
+import { newVersion } from '../iotedge/service.js';
+import { specOf, type CreateVersionBody, type Version } from '../iotedge/schemas.js';
+import type { ProviderVersion } from '../rfs/renderings.js';
 import { checkProvider, checkUrn } from '../rfs/service.js';
-import { withDoc } from '../rfs/views.js';
-import type { EdgeAppTable, EdgeAppVersionTable, RfsProviderTable, RfsProviderVersionTable } from '../store/types.js';
+import type { EdgeAppTable, RfsProviderTable } from '../store/types.js';
 import { EdgeAppRecord, EdgeAppVersionRecord, ProviderRecord, ProviderVersionRecord } from './schemas.js';
 
 /**
  * Snapshot records in and out. A record coming in is checked as the API checks the request that
  * creates it (its schemas, tolerances and rules), plus the fields only the store has, and becomes
- * the row the API would have stored; what is derived (renderings, counts, accelerator type) is
- * computed again, never taken from the snapshot.
+ * the data the API would have stored; what is derived (renderings, counts, accelerator type) is
+ * computed again, never taken from the snapshot. Out, a record carries a row's data, never its
+ * renderings.
  */
 
 export const TABLES = ['edge_apps', 'edge_app_versions', 'rfs_providers', 'rfs_provider_versions'] as const;
@@ -29,9 +29,9 @@ export type ReceivedProvider = RfsProviderTable | (Omit<RfsProviderTable, 'domai
 
 export interface Rows {
   edge_apps: EdgeAppTable;
-  edge_app_versions: EdgeAppVersionTable;
+  edge_app_versions: Version;
   rfs_providers: ReceivedProvider;
-  rfs_provider_versions: RfsProviderVersionTable;
+  rfs_provider_versions: ProviderVersion;
 }
 
 const SCHEMAS: Record<Table, TSchema> = {
@@ -51,7 +51,7 @@ const validators = Object.fromEntries(
 
 const orNull = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
 
-function versionRow(r: EdgeAppVersionRecord): EdgeAppVersionTable {
+function versionRow(r: EdgeAppVersionRecord): Version {
   const { state, publish_time: published, off_shelf_time: offShelf } = r;
   if (state === 'DRAFT' && (published || offShelf))
     throw new AppError('invalid', 'a DRAFT version has no publish_time or off_shelf_time');
@@ -59,7 +59,7 @@ function versionRow(r: EdgeAppVersionRecord): EdgeAppVersionTable {
   if (state === 'OFF_SHELF' && !offShelf)
     throw new AppError('invalid', 'off_shelf_time is required for an OFF_SHELF version');
   const body = { ...r.spec, version: r.version, deploy_type: r.deploy_type, arch: r.arch } as CreateVersionBody;
-  return newVersionRow(r.project_id, r.edge_app_id, body, r.create_time, {
+  return newVersion(r.project_id, r.edge_app_id, body, r.create_time, {
     state,
     update_time: r.update_time,
     publish_time: orNull(published),
@@ -105,13 +105,13 @@ const toRow: { [T in Table]: (record: any, region: string) => Rows[T] } = {
   },
   rfs_provider_versions: (r: ProviderVersionRecord, region) => {
     checkUrn(r.function_graph_urn, region);
-    return withDoc({
+    return {
       provider_id: r.provider_id,
       provider_version: r.provider_version,
       version_description: orNull(r.version_description),
       function_graph_urn: r.function_graph_urn,
       create_time: r.create_time,
-    });
+    };
   },
 };
 
@@ -128,15 +128,15 @@ export function recordToRow<T extends Table>(table: T, index: number, record: un
   }
 }
 
-/** The snapshot record of a stored row. */
+/** The snapshot record of a stored row (AdminRepo reads the columns of canonical data only). */
 export const rowToRecord: { [T in Table]: (row: any) => unknown } = {
   edge_apps: (r) => ({ ...r, delivered_app: r.delivered_app === null ? null : r.delivered_app === 1 }),
-  edge_app_versions: ({ doc, brief: _brief, ...r }) => ({
+  edge_app_versions: ({ spec, ...r }) => ({
     ...r,
     deploy_multi_instance: r.deploy_multi_instance === 1,
     arch: JSON.parse(r.arch),
-    spec: specOfDoc(doc),
+    spec: specOf(JSON.parse(spec)),
   }),
   rfs_providers: ({ domain_id, ...r }) => ({ domain_id, ...r }),
-  rfs_provider_versions: ({ doc: _doc, ...r }) => r,
+  rfs_provider_versions: (r) => r,
 };

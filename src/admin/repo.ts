@@ -1,11 +1,9 @@
 import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
-import type {
-  Database,
-  EdgeAppTable,
-  EdgeAppVersionTable,
-  RfsProviderTable,
-  RfsProviderVersionTable,
-} from '../store/types.js';
+import { versionRow } from '../iotedge/repo.js';
+import type { Version } from '../iotedge/schemas.js';
+import { versionRow as providerVersionRow } from '../rfs/repo.js';
+import type { ProviderVersion } from '../rfs/renderings.js';
+import type { Database, EdgeAppTable, EdgeAppVersionTable, RfsProviderTable } from '../store/types.js';
 
 const BATCH = 1000;
 /** Most values one `in (…)` list binds (SQLite binds at most 32,766 parameters a statement). */
@@ -45,6 +43,14 @@ function withinDomain(eb: Eb, column: string, scope: Scope) {
   if (scope.projectId !== undefined) return eb.lit(false);
   if (scope.domainId !== undefined) return eb(column, '=', scope.domainId);
   return eb.lit(true);
+}
+
+/** What AdminRepo.insert takes of each table. */
+export interface Inserted {
+  edge_apps: EdgeAppTable;
+  edge_app_versions: Version;
+  rfs_providers: RfsProviderTable;
+  rfs_provider_versions: ProviderVersion;
 }
 
 /** SQL over all API data at once, for snapshots and resets, within a scope. */
@@ -95,12 +101,29 @@ export class AdminRepo {
     }
   }
 
-  async *edgeAppVersions(scope: Scope): AsyncGenerator<EdgeAppVersionTable> {
+  /** Versions in primary-key order, without their renderings. */
+  async *edgeAppVersions(scope: Scope): AsyncGenerator<Omit<EdgeAppVersionTable, 'doc' | 'brief'>> {
     let after: [string, string, string] | undefined;
     for (;;) {
       let q = this.db
         .selectFrom('edge_app_versions')
-        .selectAll()
+        .select([
+          'project_id',
+          'edge_app_id',
+          'version',
+          'state',
+          'deploy_type',
+          'arch',
+          'ai_card_type',
+          'description',
+          'sdk_version',
+          'deploy_multi_instance',
+          'create_time',
+          'update_time',
+          'publish_time',
+          'off_shelf_time',
+          'spec',
+        ])
         .where((eb) => within(eb, 'project_id', scope));
       if (after) {
         const [p, a, v] = after;
@@ -135,13 +158,20 @@ export class AdminRepo {
     }
   }
 
-  async *providerVersions(scope: Scope): AsyncGenerator<RfsProviderVersionTable> {
+  /** Provider versions in primary-key order, without their renderings. */
+  async *providerVersions(scope: Scope): AsyncGenerator<ProviderVersion> {
     let after: [string, string] | undefined;
     for (;;) {
       let q = this.db
         .selectFrom('rfs_provider_versions as v')
         .innerJoin('rfs_providers as p', 'p.provider_id', 'v.provider_id')
-        .selectAll('v')
+        .select([
+          'v.provider_id',
+          'v.provider_version',
+          'v.version_description',
+          'v.function_graph_urn',
+          'v.create_time',
+        ])
         .where((eb) => withinDomain(eb, 'p.domain_id', scope));
       if (after) {
         const [id, ver] = after;
@@ -159,15 +189,19 @@ export class AdminRepo {
     }
   }
 
-  async insert<T extends 'edge_apps' | 'edge_app_versions' | 'rfs_providers' | 'rfs_provider_versions'>(
-    table: T,
-    rows: Database[T][],
-  ): Promise<void> {
-    if (rows.length)
-      await this.db
-        .insertInto(table)
-        .values(rows as never)
-        .execute();
+  /** Inserts rows; versions are given as their data and stored with their renderings. */
+  async insert<T extends keyof Inserted>(table: T, rows: Inserted[T][]): Promise<void> {
+    if (!rows.length) return;
+    const stored =
+      table === 'edge_app_versions'
+        ? (rows as Version[]).map(versionRow)
+        : table === 'rfs_provider_versions'
+          ? (rows as ProviderVersion[]).map(providerVersionRow)
+          : rows;
+    await this.db
+      .insertInto(table)
+      .values(stored as never)
+      .execute();
   }
 
   /**

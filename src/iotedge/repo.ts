@@ -2,8 +2,37 @@ import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { Dialect, Reader, Transact } from '../store/db.js';
 import { Prepared } from '../store/prepared.js';
 import type { Database, EdgeAppTable, EdgeAppVersionTable } from '../store/types.js';
+import { renderVersion, type Rendered } from './renderings.js';
+import type { BriefVersion, FullVersion, Spec, Version } from './schemas.js';
 
-export type VersionRow = EdgeAppVersionTable & { app_name: string | null };
+export type VersionRow = Version & { app_name: string | null };
+
+/** The canonical columns of a version (its renderings are made from these). */
+const CANONICAL = [
+  'project_id',
+  'edge_app_id',
+  'version',
+  'state',
+  'deploy_type',
+  'arch',
+  'ai_card_type',
+  'description',
+  'sdk_version',
+  'deploy_multi_instance',
+  'create_time',
+  'update_time',
+  'publish_time',
+  'off_shelf_time',
+  'spec',
+] as const;
+type CanonicalRow = Pick<EdgeAppVersionTable, (typeof CANONICAL)[number]>;
+
+const versionOf = ({ spec, ...columns }: CanonicalRow): Version => ({ ...columns, spec: JSON.parse(spec) as Spec });
+
+/** The stored row of a version: its columns, its spec and its renderings. */
+export function versionRow(v: Version): EdgeAppVersionTable {
+  return { ...v, spec: JSON.stringify(v.spec), ...renderVersion(v) };
+}
 
 // The queries of the hot paths, compiled once.
 const GET_APP = new Prepared(['project', 'app'] as const, (db: Kysely<Database>, p) =>
@@ -20,7 +49,9 @@ const versionOfApp = (db: Kysely<Database>, p: Record<'project' | 'app' | 'versi
     .where('v.edge_app_id', '=', p.app)
     .where('v.version', '=', p.version);
 const GET_VERSION = new Prepared(['project', 'app', 'version'] as const, (db: Kysely<Database>, p) =>
-  versionOfApp(db, p).selectAll('v').select('a.edge_app_name as app_name'),
+  versionOfApp(db, p)
+    .select(CANONICAL.map((c) => `v.${c}` as const))
+    .select('a.edge_app_name as app_name'),
 );
 const APP_LISTING = new Prepared(['project', 'app'] as const, (db: Kysely<Database>, p) =>
   db
@@ -47,26 +78,71 @@ const LIST_VERSIONS = new Prepared(['project', 'app', 'limit', 'offset'] as cons
     .limit(p.limit)
     .offset(p.offset),
 );
-const VERSION_COLUMNS = [
-  'project_id',
-  'edge_app_id',
-  'version',
-  'state',
-  'deploy_type',
-  'arch',
-  'ai_card_type',
-  'description',
-  'sdk_version',
-  'deploy_multi_instance',
-  'create_time',
-  'update_time',
-  'publish_time',
-  'off_shelf_time',
-  'doc',
-  'brief',
-] as const;
-const INSERT_VERSION = new Prepared(VERSION_COLUMNS, (db: Kysely<Database>, p) =>
+const INSERT_VERSION = new Prepared([...CANONICAL, 'doc', 'brief'] as const, (db: Kysely<Database>, p) =>
   db.insertInto('edge_app_versions').values(p),
+);
+/** Writes a version's changeable columns and renderings, only while it is still in the expected state. */
+const UPDATE_VERSION = new Prepared(
+  [
+    'project_id',
+    'edge_app_id',
+    'version',
+    'expected',
+    'state',
+    'deploy_type',
+    'arch',
+    'ai_card_type',
+    'description',
+    'sdk_version',
+    'deploy_multi_instance',
+    'update_time',
+    'publish_time',
+    'off_shelf_time',
+    'spec',
+    'doc',
+    'brief',
+  ] as const,
+  (db: Kysely<Database>, p) =>
+    db
+      .updateTable('edge_app_versions')
+      .set({
+        state: p.state,
+        deploy_type: p.deploy_type,
+        arch: p.arch,
+        ai_card_type: p.ai_card_type,
+        description: p.description,
+        sdk_version: p.sdk_version,
+        deploy_multi_instance: p.deploy_multi_instance,
+        update_time: p.update_time,
+        publish_time: p.publish_time,
+        off_shelf_time: p.off_shelf_time,
+        spec: p.spec,
+        doc: p.doc,
+        brief: p.brief,
+      })
+      .where('project_id', '=', p.project_id)
+      .where('edge_app_id', '=', p.edge_app_id)
+      .where('version', '=', p.version)
+      .where('state', '=', p.expected),
+);
+/** The rebuild of the renderings (src/renderings.ts) rewrites this many versions per transaction. */
+const REBUILD_BATCH = 500;
+const KEY = ['project_id', 'edge_app_id', 'version'] as const;
+const CANONICAL_ROW = new Prepared(KEY, (db: Kysely<Database>, p) =>
+  db
+    .selectFrom('edge_app_versions')
+    .select(CANONICAL)
+    .where('project_id', '=', p.project_id)
+    .where('edge_app_id', '=', p.edge_app_id)
+    .where('version', '=', p.version),
+);
+const SET_RENDERINGS = new Prepared([...KEY, 'doc', 'brief'] as const, (db: Kysely<Database>, p) =>
+  db
+    .updateTable('edge_app_versions')
+    .set({ doc: p.doc, brief: p.brief })
+    .where('project_id', '=', p.project_id)
+    .where('edge_app_id', '=', p.edge_app_id)
+    .where('version', '=', p.version),
 );
 /**
  * After a new version: the app counts it, and takes its deploy_type unless a version it already
@@ -277,15 +353,18 @@ export class IotEdgeRepo {
       .execute();
   }
 
-  async insertVersion(row: EdgeAppVersionTable): Promise<void> {
+  /** Stores a new version with its renderings; returns its show rendering. */
+  async insertVersion(v: Version): Promise<Rendered<FullVersion>> {
+    const row = versionRow(v);
     await INSERT_VERSION.execute(this.db, row);
+    return row.doc as Rendered<FullVersion>;
   }
 
   /**
    * After inserting row: the app counts it and derives its deploy_type anew. Returns the app's name (undefined: no such
    * app).
    */
-  appGainedVersion(row: EdgeAppVersionTable): Promise<{ edge_app_name: string | null } | undefined> {
+  appGainedVersion(row: Version): Promise<{ edge_app_name: string | null } | undefined> {
     return APP_GAINED_VERSION.first(this.db, {
       project: row.project_id,
       app: row.edge_app_id,
@@ -295,8 +374,11 @@ export class IotEdgeRepo {
     });
   }
 
-  getVersion(projectId: string, appId: string, version: string): Promise<VersionRow | undefined> {
-    return GET_VERSION.first(this.db, { project: projectId, app: appId, version }) as Promise<VersionRow | undefined>;
+  async getVersion(projectId: string, appId: string, version: string): Promise<VersionRow | undefined> {
+    const row = await GET_VERSION.first(this.db, { project: projectId, app: appId, version });
+    if (!row) return undefined;
+    const { app_name, ...canonical } = row;
+    return { ...versionOf(canonical), app_name };
   }
 
   /** What a list of versions needs of their app: its name and version count. */
@@ -312,8 +394,10 @@ export class IotEdgeRepo {
     projectId: string,
     appId: string,
     version: string,
-  ): Promise<{ doc: string; app_name: string | null } | undefined> {
-    return SHOW_VERSION.first(this.db, { project: projectId, app: appId, version }, this.reader);
+  ): Promise<{ doc: Rendered<FullVersion>; app_name: string | null } | undefined> {
+    return SHOW_VERSION.first(this.db, { project: projectId, app: appId, version }, this.reader) as Promise<
+      { doc: Rendered<FullVersion>; app_name: string | null } | undefined
+    >;
   }
 
   /** A page of list renderings; `knownCount` (the app's version_count) spares counting when nothing filters. */
@@ -323,7 +407,7 @@ export class IotEdgeRepo {
     f: VersionFilter,
     page: Page,
     knownCount: number,
-  ): Promise<{ count: number; briefs: string[] }> {
+  ): Promise<{ count: number; briefs: Rendered<BriefVersion>[] }> {
     const filtered = f.versionContains || f.aiCardType || f.arch || f.state;
     if (!filtered) {
       const briefs = await LIST_VERSIONS.column(
@@ -332,7 +416,7 @@ export class IotEdgeRepo {
         'brief',
         this.reader,
       );
-      return { count: knownCount, briefs };
+      return { count: knownCount, briefs: briefs as Rendered<BriefVersion>[] };
     }
     let q = this.db
       .selectFrom('edge_app_versions as v')
@@ -344,26 +428,48 @@ export class IotEdgeRepo {
     if (f.state) q = q.where('v.state', '=', f.state);
     const { count } = await q.select((eb) => eb.fn.countAll<number | string>().as('count')).executeTakeFirstOrThrow();
     const rows = await newestFirst(q.select('v.brief')).limit(page.limit).offset(page.offset).execute();
-    return { count: Number(count), briefs: rows.map((r) => r.brief) };
+    return { count: Number(count), briefs: rows.map((r) => r.brief as Rendered<BriefVersion>) };
   }
 
-  /** Writes the changed columns of a version, only while it is still in the expected state. */
-  async updateVersion(
-    projectId: string,
-    appId: string,
-    version: string,
-    expectedState: string,
-    changes: Partial<EdgeAppVersionTable>,
-  ): Promise<boolean> {
-    const res = await this.db
-      .updateTable('edge_app_versions')
-      .set(changes)
-      .where('project_id', '=', projectId)
-      .where('edge_app_id', '=', appId)
-      .where('version', '=', version)
-      .where('state', '=', expectedState)
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) > 0;
+  /**
+   * Writes a changed version with fresh renderings, only while it is still in the expected state.
+   * Returns its list rendering; undefined: it is no longer in that state (or gone).
+   */
+  async updateVersion(v: Version, expectedState: string): Promise<Rendered<BriefVersion> | undefined> {
+    const row = versionRow(v);
+    const res = await UPDATE_VERSION.execute(this.db, { ...row, expected: expectedState });
+    return Number(res.numAffectedRows ?? 0) > 0 ? (row.brief as Rendered<BriefVersion>) : undefined;
+  }
+
+  /**
+   * Rewrites the renderings of every version from its canonical data, a batch per transaction in
+   * primary-key order; on PostgreSQL a batch holds its rows, so that a write of the API cannot
+   * come between the read and the rewrite. Returns how many versions it rewrote.
+   */
+  async rebuildRenderings(): Promise<number> {
+    let after: Record<(typeof KEY)[number], string> | undefined;
+    let total = 0;
+    for (;;) {
+      const rows = await this.transact(async (trx) => {
+        let q = trx.selectFrom('edge_app_versions').select(KEY).limit(REBUILD_BATCH);
+        for (const k of KEY) q = q.orderBy(k);
+        if (after) {
+          const at = KEY.map((k) => after![k]);
+          q = q.where(sql<SqlBool>`(${sql.join(KEY.map((k) => sql.ref(k)))}) > (${sql.join(at)})`);
+        }
+        if (this.dialect === 'postgres') q = q.forUpdate();
+        const keys = await q.execute();
+        // One version at a time: a version stored before the size bounds may hold megabytes.
+        for (const key of keys) {
+          const row = await CANONICAL_ROW.first(trx, key);
+          if (row) await SET_RENDERINGS.execute(trx, { ...key, ...renderVersion(versionOf(row)) });
+        }
+        return keys;
+      });
+      total += rows.length;
+      if (rows.length < REBUILD_BATCH) return total;
+      after = rows[rows.length - 1]!;
+    }
   }
 
   async deleteVersion(projectId: string, appId: string, version: string, expectedState: string): Promise<boolean> {

@@ -1,4 +1,6 @@
-import { sendJsonText, type App } from '../platform/http.js';
+import { registerErrors, type App } from '../platform/http.js';
+import { orJsonText } from '../platform/json-text.js';
+import { IOTEDGE_ERRORS } from './errors.js';
 import { lenientBody as lenient } from '../platform/normalize.js';
 import type { IotEdgeService } from './service.js';
 import {
@@ -22,6 +24,7 @@ const tags = ['IoTEdge'];
 
 /** The ten IoTEdge operations of docs/api/iotedge.md §2; authentication and tenancy come from the caller's group. */
 export function iotedgeRoutes(app: App, service: IotEdgeService): void {
+  registerErrors(app, '/v2/', IOTEDGE_ERRORS);
   const base = '/v2/:project_id/edge-apps';
 
   app.get(
@@ -91,11 +94,10 @@ export function iotedgeRoutes(app: App, service: IotEdgeService): void {
         tags,
         params: AppParams,
         querystring: ListVersionsQuery,
-        response: { 200: VersionPage },
+        response: { 200: orJsonText(VersionPage) },
       },
     },
-    async (req, reply) =>
-      sendJsonText(reply, await service.listVersions(req.params.project_id, req.params.edge_app_id, req.query)),
+    async (req) => service.listVersions(req.params.project_id, req.params.edge_app_id, req.query),
   );
 
   app.post(
@@ -108,11 +110,11 @@ export function iotedgeRoutes(app: App, service: IotEdgeService): void {
         tags,
         params: AppParams,
         body: CreateVersionBody,
-        response: { 201: FullVersion },
+        response: { 201: orJsonText(FullVersion) },
       },
     },
     async (req, reply) =>
-      sendJsonText(reply, await service.createVersion(req.params.project_id, req.params.edge_app_id, req.body), 201),
+      reply.code(201).send(await service.createVersion(req.params.project_id, req.params.edge_app_id, req.body)),
   );
 
   app.get(
@@ -123,11 +125,10 @@ export function iotedgeRoutes(app: App, service: IotEdgeService): void {
         summary: 'Show an edge app version',
         tags,
         params: VersionParams,
-        response: { 200: FullVersion },
+        response: { 200: orJsonText(FullVersion) },
       },
     },
-    async (req, reply) =>
-      sendJsonText(reply, await service.getVersion(req.params.project_id, req.params.edge_app_id, req.params.version)),
+    async (req) => service.getVersion(req.params.project_id, req.params.edge_app_id, req.params.version),
   );
 
   app.put(
@@ -140,14 +141,10 @@ export function iotedgeRoutes(app: App, service: IotEdgeService): void {
         tags,
         params: VersionParams,
         body: UpdateVersionBody,
-        response: { 200: BriefVersion },
+        response: { 200: orJsonText(BriefVersion) },
       },
     },
-    async (req, reply) =>
-      sendJsonText(
-        reply,
-        await service.updateVersion(req.params.project_id, req.params.edge_app_id, req.params.version, req.body),
-      ),
+    async (req) => service.updateVersion(req.params.project_id, req.params.edge_app_id, req.params.version, req.body),
   );
 
   app.delete(
@@ -176,13 +173,9 @@ export function iotedgeRoutes(app: App, service: IotEdgeService): void {
         tags,
         params: VersionParams,
         body: StateBody,
-        response: { 200: BriefVersion },
+        response: { 200: orJsonText(BriefVersion) },
       },
     },
-    async (req, reply) =>
-      sendJsonText(
-        reply,
-        await service.changeState(req.params.project_id, req.params.edge_app_id, req.params.version, req.body),
-      ),
+    async (req) => service.changeState(req.params.project_id, req.params.edge_app_id, req.params.version, req.body),
   );
 }

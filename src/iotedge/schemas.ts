@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox';
+import type { EdgeAppVersionTable } from '../store/types.js';
 import * as RX from './patterns.js';
 import { CREATE_APP_EXAMPLE, CREATE_VERSION_EXAMPLE, STATE_EXAMPLE, UPDATE_VERSION_EXAMPLE } from './examples.js';
 
@@ -317,3 +318,38 @@ export const VersionPage = Type.Object({
   page_info: PageInfo,
   versions: Type.Array(BriefVersion),
 });
+export type VersionPage = Static<typeof VersionPage>;
+
+// --- stored versions ----------------------------------------------------------------------------
+
+/** Every version field that has no column of its own, as the client sent it (the `spec` column). */
+export type Spec = Omit<CreateVersionBody, 'version' | 'deploy_type' | 'arch'>;
+
+export const SPEC_KEYS = [
+  'description',
+  'sdk_version',
+  'deploy_multi_instance',
+  'container_settings',
+  'liveness_probe',
+  'readiness_probe',
+  'command',
+  'args',
+  'outputs',
+  'inputs',
+  'services',
+  'supplier',
+  'tpl_id',
+] as const;
+
+/** The spec fields of a body, in SPEC_KEYS order. */
+export function specOf(body: Partial<Spec>): Spec {
+  const spec: Record<string, unknown> = {};
+  for (const key of SPEC_KEYS) if (body[key] !== undefined) spec[key] = body[key];
+  return spec as Spec;
+}
+
+/**
+ * A version as it is known: its columns and its spec. Its renderings (renderings.ts) are made from
+ * this alone.
+ */
+export type Version = Omit<EdgeAppVersionTable, 'spec' | 'doc' | 'brief'> & { spec: Spec };

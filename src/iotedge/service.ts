@@ -1,28 +1,28 @@
-import { AppError, pinnedError, tenantForbidden } from '../platform/errors.js';
+import { AppError, tenantForbidden } from '../platform/errors.js';
+import { errors } from './errors.js';
+import { isoNow, systemClock, type Clock } from '../platform/clock.js';
+import type { JsonText } from '../platform/json-text.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../store/db.js';
-import type { EdgeAppTable, EdgeAppVersionTable } from '../store/types.js';
+import type { EdgeAppTable } from '../store/types.js';
 import type { IotEdgeRepo, VersionRow } from './repo.js';
-import { specOf, specOfDoc, versionJson, versionPageJson, withDocs, type Spec } from './views.js';
-import type {
-  ContainerSettings,
-  CreateAppBody,
-  CreateVersionBody,
-  EdgeApp,
-  ListAppsQuery,
-  ListVersionsQuery,
-  StateBody,
-  UpdateVersionBody,
-  VersionState,
+import { briefVersion, shownVersion, versionPage } from './renderings.js';
+import {
+  specOf,
+  type BriefVersion,
+  type ContainerSettings,
+  type CreateAppBody,
+  type CreateVersionBody,
+  type EdgeApp,
+  type FullVersion,
+  type ListAppsQuery,
+  type ListVersionsQuery,
+  type Spec,
+  type StateBody,
+  type UpdateVersionBody,
+  type Version,
+  type VersionPage,
+  type VersionState,
 } from './schemas.js';
-
-export const errors = {
-  appExists: pinnedError(400, 'IoTEdge.02100601', 'The app has already existed.'),
-  appNotFound: pinnedError(404, 'IoTEdge.02100602', 'The app does not exist.'),
-  versionExists: pinnedError(400, 'IoTEdge.02100603', 'The app version has already existed.'),
-  versionNotFound: pinnedError(404, 'IoTEdge.02100604', 'The app software package version does not exist.'),
-  published: pinnedError(403, 'IoTEdge.02100605', 'The app software package version has already published.'),
-  notPublished: pinnedError(403, 'IoTEdge.02100606', 'The app software package version has not publish yet.'),
-};
 
 /** docs/api/iotedge.md §5.3: which accelerator a version needs. */
 export function aiCardType(cs: ContainerSettings | undefined): string {
@@ -31,8 +31,6 @@ export function aiCardType(cs: ContainerSettings | undefined): string {
   if ((r?.limits?.gpu ?? 0) > 0 || (r?.requests?.gpu ?? 0) > 0) return 'GPU';
   return 'unEquipped';
 }
-
-const now = () => new Date().toISOString();
 
 function appView(row: EdgeAppTable): EdgeApp {
   return {
@@ -58,16 +56,15 @@ export interface VersionHistory {
   off_shelf_time: string | null;
 }
 
-/** The stored row of a version created with body at time: a new DRAFT, unless its history is given. */
-export function newVersionRow(
+/** The version created with body at time: a new DRAFT, unless its history is given. */
+export function newVersion(
   projectId: string,
   appId: string,
   body: CreateVersionBody,
   time: string,
   history?: VersionHistory,
-): EdgeAppVersionTable {
-  const spec = specOf({ ...body, deploy_multi_instance: body.deploy_multi_instance ?? false });
-  const columns = {
+): Version {
+  return {
     project_id: projectId,
     edge_app_id: appId,
     version: body.version,
@@ -79,26 +76,25 @@ export function newVersionRow(
     description: body.description ?? null,
     sdk_version: body.sdk_version ?? null,
     deploy_multi_instance: body.deploy_multi_instance ? 1 : 0,
+    spec: specOf({ ...body, deploy_multi_instance: body.deploy_multi_instance ?? false }),
   };
-  return withDocs(columns, spec);
 }
 
-/** The row of a version after some of its columns or its spec changed, with fresh renderings. */
-function changedRow(
-  current: VersionRow,
-  columns: Partial<EdgeAppVersionTable>,
-  spec: Spec = specOfDoc(current.doc),
-): EdgeAppVersionTable {
-  const { app_name: _name, doc: _doc, brief: _brief, ...kept } = current;
-  return withDocs({ ...kept, ...columns }, spec);
+/** A version after some of its fields changed. */
+function changed(current: VersionRow, changes: Partial<Version>): Version {
+  const { app_name: _name, ...kept } = current;
+  return { ...kept, ...changes };
 }
 
 /** The rules of edge apps and versions: existence, uniqueness, the state machine, derived fields. */
 export class IotEdgeService {
-  constructor(private readonly repo: IotEdgeRepo) {}
+  constructor(
+    private readonly repo: IotEdgeRepo,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   async createApp(projectId: string, body: CreateAppBody): Promise<EdgeApp> {
-    const t = now();
+    const t = isoNow(this.clock);
     const row: EdgeAppTable = {
       project_id: projectId,
       edge_app_id: body.edge_app_id,
@@ -154,7 +150,7 @@ export class IotEdgeService {
   }
 
   /**
-   * Version operations answer with JSON text spliced from the stored renderings (views.ts).
+   * Version operations answer with their stored renderings (renderings.ts).
    *
    * Every transaction that changes an app's versions, or deletes the app, first locks the app
    * (repo.lockApp) and only then reads the clock and touches versions: writers of one app run one
@@ -162,65 +158,68 @@ export class IotEdgeService {
    * computed from all of them. A transaction function only computes and talks to the database, so
    * the store may run it again after a conflict.
    */
-  async createVersion(projectId: string, appId: string, body: CreateVersionBody): Promise<string> {
+  async createVersion(projectId: string, appId: string, body: CreateVersionBody): Promise<JsonText<FullVersion>> {
     return this.repo.transaction(async (repo) => {
       if (!(await repo.lockApp(projectId, appId))) throw errors.appNotFound(`edge_app_id ${appId}`);
-      const row = newVersionRow(projectId, appId, body, now());
+      const version = newVersion(projectId, appId, body, isoNow(this.clock));
       // On SQLite a missing app shows as the insert's foreign-key violation: no lookup first.
+      let shown;
       try {
-        await repo.insertVersion(row);
+        shown = await repo.insertVersion(version);
       } catch (err) {
         if (isUniqueViolation(err)) throw errors.versionExists(`version ${body.version}`);
         if (isForeignKeyViolation(err)) throw errors.appNotFound(`edge_app_id ${appId}`);
         throw err;
       }
-      const app = await repo.appGainedVersion(row);
+      const app = await repo.appGainedVersion(version);
       if (!app) throw errors.appNotFound(`edge_app_id ${appId}`);
-      return versionJson(appId, app.edge_app_name ?? appId, row.doc);
+      return shownVersion(appId, app.edge_app_name ?? appId, shown);
     });
   }
 
-  async getVersion(projectId: string, appId: string, version: string): Promise<string> {
+  async getVersion(projectId: string, appId: string, version: string): Promise<JsonText<FullVersion>> {
     const found = await this.repo.showVersion(projectId, appId, version);
     if (!found) {
       await this.mustGetApp(this.repo, projectId, appId);
       throw errors.versionNotFound(`version ${version}`);
     }
-    return versionJson(appId, found.app_name ?? appId, found.doc);
+    return shownVersion(appId, found.app_name ?? appId, found.doc);
   }
 
-  async listVersions(projectId: string, appId: string, q: ListVersionsQuery): Promise<string> {
+  async listVersions(projectId: string, appId: string, q: ListVersionsQuery): Promise<JsonText<VersionPage>> {
     const app = await this.repo.appListing(projectId, appId);
     if (!app) throw errors.appNotFound(`edge_app_id ${appId}`);
     const filter = { versionContains: q.version, aiCardType: q.ai_card_type, arch: q.arch, state: q.state };
     const { count, briefs } = await this.repo.listVersions(projectId, appId, filter, q, app.version_count);
-    return versionPageJson(count, q.offset, q.limit, appId, app.edge_app_name ?? appId, briefs);
+    return versionPage(count, q.offset, q.limit, appId, app.edge_app_name ?? appId, briefs);
   }
 
   /** Top-level merge (docs/api/README.md Q7): a field given replaces the stored one wholesale. */
-  async updateVersion(projectId: string, appId: string, version: string, body: UpdateVersionBody): Promise<string> {
+  async updateVersion(
+    projectId: string,
+    appId: string,
+    version: string,
+    body: UpdateVersionBody,
+  ): Promise<JsonText<BriefVersion>> {
     return this.repo.transaction(async (repo) => {
       const current = await this.lockedVersion(repo, projectId, appId, version);
       if (current.state === 'PUBLISHED') throw errors.published('Take the version off the shelf before changing it.');
-      const spec: Spec = { ...specOfDoc(current.doc), ...specOf(body) };
-      const t = now();
-      const row = changedRow(
-        current,
-        {
-          description: spec.description ?? null,
-          sdk_version: spec.sdk_version ?? null,
-          deploy_multi_instance: spec.deploy_multi_instance ? 1 : 0,
-          deploy_type: body.deploy_type ?? current.deploy_type,
-          arch: body.arch ? JSON.stringify(body.arch) : current.arch,
-          ai_card_type: aiCardType(spec.container_settings),
-          update_time: t,
-        },
+      const spec: Spec = { ...current.spec, ...specOf(body) };
+      const t = isoNow(this.clock);
+      const next = changed(current, {
+        description: spec.description ?? null,
+        sdk_version: spec.sdk_version ?? null,
+        deploy_multi_instance: spec.deploy_multi_instance ? 1 : 0,
+        deploy_type: body.deploy_type ?? current.deploy_type,
+        arch: body.arch ? JSON.stringify(body.arch) : current.arch,
+        ai_card_type: aiCardType(spec.container_settings),
+        update_time: t,
         spec,
-      );
-      if (!(await repo.updateVersion(projectId, appId, version, current.state, row)))
-        throw await this.raced(repo, projectId, appId, version);
+      });
+      const item = await repo.updateVersion(next, current.state);
+      if (!item) throw await this.raced(repo, projectId, appId, version);
       await repo.refreshApp(projectId, appId, t);
-      return versionJson(appId, current.app_name ?? appId, row.brief);
+      return briefVersion(appId, current.app_name ?? appId, item);
     });
   }
 
@@ -230,28 +229,33 @@ export class IotEdgeService {
       if (current.state === 'PUBLISHED') throw errors.published('Take the version off the shelf before deleting it.');
       if (!(await repo.deleteVersion(projectId, appId, version, current.state)))
         throw await this.raced(repo, projectId, appId, version);
-      await repo.refreshApp(projectId, appId, now(), -1);
+      await repo.refreshApp(projectId, appId, isoNow(this.clock), -1);
     });
   }
 
   /** docs/api/iotedge.md §5.9: DRAFT/OFF_SHELF → PUBLISHED, PUBLISHED → OFF_SHELF; never back to DRAFT. */
-  async changeState(projectId: string, appId: string, version: string, { state: target }: StateBody): Promise<string> {
+  async changeState(
+    projectId: string,
+    appId: string,
+    version: string,
+    { state: target }: StateBody,
+  ): Promise<JsonText<BriefVersion>> {
     return this.repo.transaction(async (repo) => {
       const current = await this.lockedVersion(repo, projectId, appId, version);
       const from = current.state as VersionState;
       if (target === 'PUBLISHED' && from === 'PUBLISHED') throw errors.published();
       if (target === 'OFF_SHELF' && from !== 'PUBLISHED') throw errors.notPublished();
-      const t = now();
-      const row = changedRow(
+      const t = isoNow(this.clock);
+      const next = changed(
         current,
         target === 'PUBLISHED'
           ? { state: target, publish_time: t, update_time: t }
           : { state: target, off_shelf_time: t, update_time: t },
       );
-      if (!(await repo.updateVersion(projectId, appId, version, from, row)))
-        throw await this.raced(repo, projectId, appId, version);
+      const item = await repo.updateVersion(next, from);
+      if (!item) throw await this.raced(repo, projectId, appId, version);
       await repo.refreshApp(projectId, appId, t);
-      return versionJson(appId, current.app_name ?? appId, row.brief);
+      return briefVersion(appId, current.app_name ?? appId, item);
     });
   }
 

@@ -389,18 +389,6 @@ function parseJsonBody(req: FastifyRequest, buf: Buffer): unknown {
   return value;
 }
 
-/**
- * Sends JSON text that is already serialized (stored renderings). Every request starts with the
- * JSON content type, so Fastify sends the text as it is.
- */
-export function sendJsonText(
-  reply: { code(status: number): { send(payload: never): unknown } },
-  text: string,
-  status = 200,
-): void {
-  reply.code(status).send(text as never);
-}
-
 export function sendError(req: FastifyRequest, reply: FastifyReply, err: AppError): FastifyReply {
   const r = render(req.server.errorTables.of(req.url), err);
   reply.header('X-Request-Id', req.id);

@@ -3,6 +3,14 @@ import type { Dialect, Reader, Transact } from '../store/db.js';
 import { Prepared } from '../store/prepared.js';
 import type { Database, RfsProviderTable, RfsProviderVersionTable } from '../store/types.js';
 import { keysetPlan, type Boundary, type SortDir } from './paging.js';
+import { renderVersion, type ProviderVersion, type RenderedVersion } from './renderings.js';
+
+/** A version in a page of a list: its rendering and its sort values (the boundary a marker names). */
+export interface ListedVersion {
+  doc: RenderedVersion;
+  create_time: string;
+  provider_version: string;
+}
 
 // The queries of the hot paths, compiled once.
 const GET_PROVIDER = new Prepared(['domain', 'name'] as const, (db: Kysely<Database>, p) =>
@@ -35,8 +43,18 @@ const VERSION_DOC = new Prepared(['provider', 'version'] as const, (db: Kysely<D
     .where('provider_id', '=', p.provider)
     .where('provider_version', '=', p.version),
 );
+const SET_RENDERING = new Prepared(['provider_id', 'provider_version', 'doc'] as const, (db: Kysely<Database>, p) =>
+  db
+    .updateTable('rfs_provider_versions')
+    .set({ doc: p.doc })
+    .where('provider_id', '=', p.provider_id)
+    .where('provider_version', '=', p.provider_version),
+);
+/** The rebuild of the renderings (src/renderings.ts) rewrites this many versions per transaction. */
+const REBUILD_BATCH = 500;
+
 /** One compiled query per sort direction, walking direction and presence of a boundary. */
-const versionPages = new Map<string, Prepared<'provider' | 'time' | 'id' | 'limit', { doc: string }>>();
+const versionPages = new Map<string, Prepared<'provider' | 'time' | 'id' | 'limit', ListedVersion>>();
 function versionPage(dir: SortDir, forward: boolean, after: boolean) {
   const key = `${dir}|${forward}|${after}`;
   let q = versionPages.get(key);
@@ -45,15 +63,21 @@ function versionPage(dir: SortDir, forward: boolean, after: boolean) {
     q = new Prepared(
       after ? (['provider', 'time', 'id', 'limit'] as const) : (['provider', 'limit'] as const),
       (db: Kysely<Database>, p) => {
-        let b = db.selectFrom('rfs_provider_versions').select('doc').where('provider_id', '=', p.provider);
+        let b = db
+          .selectFrom('rfs_provider_versions')
+          .select(['doc', 'create_time', 'provider_version'])
+          .where('provider_id', '=', p.provider);
         if (after) b = b.where(beyond('create_time', 'provider_version', dir, forward, { time: p.time, id: p.id }));
         return b.orderBy('create_time', plan.timeOrder).orderBy('provider_version', plan.idOrder).limit(p.limit);
       },
-    ) as Prepared<'provider' | 'time' | 'id' | 'limit', { doc: string }>;
+    ) as Prepared<'provider' | 'time' | 'id' | 'limit', ListedVersion>;
     versionPages.set(key, q);
   }
   return q;
 }
+
+/** The stored row of a version: its columns and its rendering. */
+export const versionRow = (v: ProviderVersion): RfsProviderVersionTable => ({ ...v, doc: renderVersion(v) });
 
 /** `time <op> t or (time = t and id <op> i)`: the keyset condition of paging.ts. */
 function beyond(timeCol: string, idCol: string, dir: SortDir, forward: boolean, at: Boundary) {
@@ -144,8 +168,9 @@ export class RfsRepo {
     return Number(res.numDeletedRows) > 0;
   }
 
-  async insertVersion(row: RfsProviderVersionTable): Promise<void> {
-    await INSERT_VERSION.execute(this.db, row);
+  /** Stores a new version with its rendering. */
+  async insertVersion(v: ProviderVersion): Promise<void> {
+    await INSERT_VERSION.execute(this.db, versionRow(v));
   }
 
   async countVersions(providerId: string): Promise<number> {
@@ -158,20 +183,52 @@ export class RfsRepo {
   }
 
   /** The stored rendering of a version. */
-  async versionDoc(providerId: string, version: string): Promise<string | undefined> {
-    return (await VERSION_DOC.first(this.db, { provider: providerId, version }, this.reader))?.doc;
+  async versionDoc(providerId: string, version: string): Promise<RenderedVersion | undefined> {
+    return (await VERSION_DOC.first(this.db, { provider: providerId, version }, this.reader))?.doc as
+      RenderedVersion | undefined;
   }
 
-  /** The stored renderings of a page of versions, in keyset order (paging.ts). */
-  listVersionDocs(
+  /** A page of versions, in keyset order (paging.ts). */
+  listVersions(
     providerId: string,
     dir: SortDir,
     forward: boolean,
     after: Boundary | undefined,
     limit: number,
-  ): Promise<string[]> {
+  ): Promise<ListedVersion[]> {
     const params = { provider: providerId, time: after?.time, id: after?.id, limit };
-    return versionPage(dir, forward, after !== undefined).column(this.db, params, 'doc', this.reader);
+    return versionPage(dir, forward, after !== undefined).rows(this.db, params, this.reader);
+  }
+
+  /**
+   * Rewrites the rendering of every version from its columns, a batch per transaction in
+   * primary-key order; on PostgreSQL a batch holds its rows while it rewrites them. Returns how many
+   * versions it rewrote.
+   */
+  async rebuildRenderings(): Promise<number> {
+    let after: ProviderVersion | undefined;
+    let total = 0;
+    for (;;) {
+      const rows = await this.transact(async (trx) => {
+        let q = trx
+          .selectFrom('rfs_provider_versions')
+          .select(['provider_id', 'provider_version', 'version_description', 'function_graph_urn', 'create_time'])
+          .orderBy('provider_id')
+          .orderBy('provider_version')
+          .limit(REBUILD_BATCH);
+        if (after)
+          q = q.where(
+            sql<SqlBool>`(provider_id, provider_version) > (${after.provider_id}, ${after.provider_version})`,
+          );
+        if (this.dialect === 'postgres') q = q.forUpdate();
+        const page = await q.execute();
+        for (const row of page) await SET_RENDERING.execute(trx, { ...row, doc: renderVersion(row) });
+        return page;
+      });
+      total += rows.length;
+      if (rows.length < REBUILD_BATCH) return total;
+      after = rows[rows.length - 1]!;
+    }
   }
 
   async deleteVersion(providerId: string, version: string): Promise<boolean> {

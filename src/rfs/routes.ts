@@ -1,5 +1,7 @@
 import type { FastifyRequest, preValidationHookHandler } from 'fastify';
-import { sendJsonText, type App } from '../platform/http.js';
+import { registerErrors, type App } from '../platform/http.js';
+import { orJsonText } from '../platform/json-text.js';
+import { RFS_ERRORS } from './errors.js';
 import { AppError } from '../platform/errors.js';
 import { lenientBody as lenient } from '../platform/normalize.js';
 import type { RfsService } from './service.js';
@@ -47,6 +49,7 @@ const headers = ClientRequestHeaders;
  * authentication checks (platform/auth.ts).
  */
 export function rfsRoutes(app: App, { service }: RfsRouteOptions): void {
+  registerErrors(app, '/v1/private-providers', RFS_ERRORS);
   app.addHook('preValidation', requireClientRequestId);
 
   const domain = (req: FastifyRequest): string => req.caller!.domainId;
@@ -173,11 +176,10 @@ export function rfsRoutes(app: App, { service }: RfsRouteOptions): void {
         headers,
         params: ProviderParams,
         querystring: VersionListQuery,
-        response: { 200: VersionPage },
+        response: { 200: orJsonText(VersionPage) },
       },
     },
-    async (req, reply) =>
-      sendJsonText(reply, await service.listVersions(domain(req), req.params.provider_name, req.query)),
+    async (req) => service.listVersions(domain(req), req.params.provider_name, req.query),
   );
 
   app.get(
@@ -190,19 +192,11 @@ export function rfsRoutes(app: App, { service }: RfsRouteOptions): void {
         headers,
         params: VersionParams,
         querystring: ProviderIdQuery,
-        response: { 200: VersionMetadata },
+        response: { 200: orJsonText(VersionMetadata) },
       },
     },
-    async (req, reply) =>
-      sendJsonText(
-        reply,
-        await service.showVersion(
-          domain(req),
-          req.params.provider_name,
-          req.params.provider_version,
-          req.query.provider_id,
-        ),
-      ),
+    async (req) =>
+      service.showVersion(domain(req), req.params.provider_name, req.params.provider_version, req.query.provider_id),
   );
 
   app.delete(

@@ -146,6 +146,7 @@ export const VersionSummary = Type.Object({
 });
 export type VersionSummary = Static<typeof VersionSummary>;
 export const VersionMetadata = Type.Object({ ...VersionSummary.properties, provider_source: S });
+export type VersionMetadata = Static<typeof VersionMetadata>;
 
 const PageInfo = Type.Object({
   next_marker: Type.Union([S, Type.Null()]),
@@ -154,6 +155,10 @@ const PageInfo = Type.Object({
 });
 export const ProviderPage = Type.Object({ providers: Type.Array(ProviderSummary), page_info: PageInfo });
 export const VersionPage = Type.Object({ versions: Type.Array(VersionSummary), page_info: PageInfo });
+export type VersionPage = Static<typeof VersionPage>;
+
+/** The provider_source of a provider. */
+export const source = (name: string) => `huawei.com/private-provider/${name}`;
 
 export const RfsError = Type.Object({
   error_code: S,

@@ -1,25 +1,24 @@
 import crypto from 'node:crypto';
-import { AppError, pinnedError, tenantForbidden } from '../platform/errors.js';
+import { AppError, tenantForbidden } from '../platform/errors.js';
+import { errors } from './errors.js';
+import { isoNow, systemClock, type Clock } from '../platform/clock.js';
+import type { JsonText } from '../platform/json-text.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../store/db.js';
 import type { RfsProviderTable } from '../store/types.js';
 import { keysetPage, sortDirection, type MarkerCodec, type PageResult, type SortDir } from './paging.js';
-import type { RfsRepo } from './repo.js';
-import { boundaryOfDoc, source, versionMetadataJson, versionPageJson, withDoc } from './views.js';
-import type {
-  CreateProviderBody,
-  CreateVersionBody,
-  ListQuery,
-  ProviderSummary,
-  UpdateProviderBody,
+import type { ListedVersion, RfsRepo } from './repo.js';
+import { versionMetadata, versionPage } from './renderings.js';
+import {
+  source,
+  type CreateProviderBody,
+  type CreateVersionBody,
+  type ListQuery,
+  type ProviderSummary,
+  type UpdateProviderBody,
+  type VersionMetadata,
+  type VersionPage,
 } from './schemas.js';
 
-export const errors = {
-  providerNotFound: pinnedError(404, 'RF.10014001', 'The private provider does not exist.'),
-  versionNotFound: pinnedError(404, 'RF.10014002', 'The private provider version does not exist.'),
-  providerExists: pinnedError(409, 'RF.10015001', 'The private provider already exists.'),
-  versionExists: pinnedError(409, 'RF.10015002', 'The private provider version already exists.'),
-  quota: pinnedError(403, 'RF.10013001', 'Forbidden.'),
-};
 const invalid = (detail: string) => new AppError('invalid', detail);
 
 export interface RfsOptions {
@@ -28,8 +27,6 @@ export interface RfsOptions {
   providerQuota: number;
   versionQuota: number;
 }
-
-const now = () => new Date().toISOString();
 
 function providerView(p: RfsProviderTable): ProviderSummary {
   return {
@@ -66,6 +63,7 @@ export class RfsService {
     private readonly repo: RfsRepo,
     private readonly markers: MarkerCodec,
     private readonly opts: RfsOptions,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async createProvider(
@@ -73,7 +71,7 @@ export class RfsService {
     body: CreateProviderBody,
   ): Promise<{ provider_id: string; provider_source: string }> {
     checkProvider(body, this.opts.region);
-    const t = now();
+    const t = isoNow(this.clock);
     const row: RfsProviderTable = {
       domain_id: domain,
       provider_name: body.provider_name,
@@ -96,15 +94,13 @@ export class RfsService {
         throw err;
       }
       if (body.provider_version && body.function_graph_urn) {
-        await repo.insertVersion(
-          withDoc({
-            provider_id: row.provider_id,
-            provider_version: body.provider_version,
-            version_description: body.version_description ?? null,
-            function_graph_urn: body.function_graph_urn,
-            create_time: t,
-          }),
-        );
+        await repo.insertVersion({
+          provider_id: row.provider_id,
+          provider_version: body.provider_version,
+          version_description: body.version_description ?? null,
+          function_graph_urn: body.function_graph_urn,
+          create_time: t,
+        });
       }
     });
     return { provider_id: row.provider_id, provider_source: source(row.provider_name) };
@@ -137,7 +133,7 @@ export class RfsService {
       throw invalid('provider_description is the only field that can be updated and is missing');
     await this.repo.transaction(async (repo) => {
       const p = await this.provider(repo, domain, name, body.provider_id, true);
-      if (!(await repo.updateDescription(domain, p.provider_id, body.provider_description!, now())))
+      if (!(await repo.updateDescription(domain, p.provider_id, body.provider_description!, isoNow(this.clock))))
         throw errors.providerNotFound(`provider_name ${name}`);
     });
   }
@@ -168,15 +164,13 @@ export class RfsService {
         throw errors.quota(`the number of versions of provider ${name} reached the limit of ${this.opts.versionQuota}`);
       }
       try {
-        await repo.insertVersion(
-          withDoc({
-            provider_id: p.provider_id,
-            provider_version: body.provider_version,
-            version_description: body.version_description ?? null,
-            function_graph_urn: body.function_graph_urn,
-            create_time: now(),
-          }),
-        );
+        await repo.insertVersion({
+          provider_id: p.provider_id,
+          provider_version: body.provider_version,
+          version_description: body.version_description ?? null,
+          function_graph_urn: body.function_graph_urn,
+          create_time: isoNow(this.clock),
+        });
       } catch (err) {
         if (isUniqueViolation(err)) throw errors.versionExists(`provider_version ${body.provider_version}`);
         if (isForeignKeyViolation(err)) throw errors.providerNotFound(`provider_name ${name}`);
@@ -185,24 +179,37 @@ export class RfsService {
     });
   }
 
-  /** Version reads answer with JSON text spliced from the stored renderings (views.ts). */
-  async listVersions(domain: string, name: string, q: ListQuery & { provider_id?: string }): Promise<string> {
+  /** Version reads answer with the stored renderings (renderings.ts). */
+  async listVersions(
+    domain: string,
+    name: string,
+    q: ListQuery & { provider_id?: string },
+  ): Promise<JsonText<VersionPage>> {
     const dir = sortDirection(q.sort_key, q.sort_dir);
     const p = await this.provider(this.repo, domain, name, q.provider_id);
     const scope = `versions:${p.provider_id}`;
     const page = await keysetPage(
       { dir, limit: q.limit, cursor: q.marker === undefined ? undefined : this.markers.decode(q.marker, scope, dir) },
-      boundaryOfDoc,
-      (forward, after, limit) => this.repo.listVersionDocs(p.provider_id, dir, forward, after, limit),
+      (v: ListedVersion) => ({ time: v.create_time, id: v.provider_version }),
+      (forward, after, limit) => this.repo.listVersions(p.provider_id, dir, forward, after, limit),
     );
-    return versionPageJson(p, page.items, this.pageInfo(page, scope, dir));
+    return versionPage(
+      p,
+      page.items.map((v) => v.doc),
+      this.pageInfo(page, scope, dir),
+    );
   }
 
-  async showVersion(domain: string, name: string, version: string, providerId?: string): Promise<string> {
+  async showVersion(
+    domain: string,
+    name: string,
+    version: string,
+    providerId?: string,
+  ): Promise<JsonText<VersionMetadata>> {
     const p = await this.provider(this.repo, domain, name, providerId);
     const doc = await this.repo.versionDoc(p.provider_id, version);
     if (doc === undefined) throw errors.versionNotFound(`provider_version ${version}`);
-    return versionMetadataJson(p, doc);
+    return versionMetadata(p, doc);
   }
 
   async deleteVersion(domain: string, name: string, version: string, providerId?: string): Promise<void> {

@@ -77,9 +77,11 @@ export interface EdgeAppVersionTable {
   update_time: string;
   publish_time: string | null;
   off_shelf_time: string | null;
-  /** The show response without edge_app_id and name (JSON object text; see iotedge/views.ts). */
+  /** Every field without a column of its own, as the client sent it (JSON object text; iotedge/schemas.ts Spec). */
+  spec: string;
+  /** Cache: the show response without edge_app_id and name, made from the fields above (iotedge/renderings.ts). */
   doc: string;
-  /** The list item without edge_app_id and name (JSON object text). */
+  /** Cache: the list item without edge_app_id and name. */
   brief: string;
 }
 
@@ -101,7 +103,7 @@ export interface RfsProviderVersionTable {
   version_description: string | null;
   function_graph_urn: string;
   create_time: string;
-  /** The version summary without provider_id and provider_name (JSON object text; see rfs/views.ts). */
+  /** Cache: the version summary without provider_id and provider_name, made from the columns (rfs/renderings.ts). */
   doc: string;
 }
 

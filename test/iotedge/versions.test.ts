@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
 import { BACKENDS } from '../helpers/backends.js';
 import { adminToken, startServer, type TestServer } from '../helpers/server.js';
 import { iotedge, iotedgeSnapshot, versionWith, VALID_VERSION } from '../helpers/iotedge.js';
@@ -24,8 +23,17 @@ const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 describe.each(BACKENDS)('IoTEdge versions on %s', (kind) => {
   let s: TestServer;
   let api: ReturnType<typeof iotedge>;
+  // The server's clock: the real time unless a test sets it.
+  let at: number | undefined;
+  /** `seconds` past 2026-01-01T00:00:00Z, as the API writes it. */
+  const iso = (seconds: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, seconds)).toISOString();
+  /** Sets the server's clock to iso(seconds) and returns it. */
+  const setClock = (seconds: number) => {
+    at = Date.parse(iso(seconds));
+    return iso(seconds);
+  };
   beforeAll(async () => {
-    s = await startServer(kind);
+    s = await startServer(kind, { clock: { now: () => at ?? Date.now() } });
     api = iotedge(s, await adminToken(s));
   });
   afterAll(async () => s.close());
@@ -298,37 +306,51 @@ describe.each(BACKENDS)('IoTEdge versions on %s', (kind) => {
   });
 
   it('keeps the app fields derived from versions right after every change', async () => {
-    await api.createApp({ edge_app_id: 'derived-app' });
-    const app = async () => (await api.showApp('derived-app')).json();
-    const a0 = await app();
-    expect(a0.deploy_type).toBeUndefined();
-    expect(a0.last_published_version).toBeUndefined();
+    try {
+      const t0 = setClock(0);
+      await api.createApp({ edge_app_id: 'derived-app' });
+      const app = async () => (await api.showApp('derived-app')).json();
+      const a0 = await app();
+      expect(a0.deploy_type).toBeUndefined();
+      expect(a0.last_published_version).toBeUndefined();
+      expect(a0.update_time).toBe(t0);
 
-    await api.createVersion('derived-app', versionWith('version', '1.0.0'));
-    await sql`update edge_app_versions set create_time = '2026-01-01T00:00:00.000Z' where edge_app_id = 'derived-app'`.execute(
-      s.opened.store.db,
-    );
-    const a1 = await app();
-    expect(a1.deploy_type).toBe('docker');
-    expect(a1.update_time > a0.update_time || a1.update_time === a0.update_time).toBe(true);
+      const t1 = setClock(1);
+      await api.createVersion('derived-app', versionWith('version', '1.0.0'));
+      const a1 = await app();
+      expect(a1.deploy_type).toBe('docker');
+      expect(a1.update_time).toBe(t1);
 
-    await api.createVersion('derived-app', { ...versionWith('version', '2.0.0'), deploy_type: 'process' });
-    expect((await app()).deploy_type).toBe('process');
+      setClock(2);
+      await api.createVersion('derived-app', { ...versionWith('version', '2.0.0'), deploy_type: 'process' });
+      expect((await app()).deploy_type).toBe('process');
 
-    await api.setState('derived-app', '1.0.0', 'PUBLISHED');
-    expect((await app()).last_published_version).toBe('1.0.0');
-    await new Promise((r) => setTimeout(r, 5));
-    await api.setState('derived-app', '2.0.0', 'PUBLISHED');
-    expect((await app()).last_published_version).toBe('2.0.0');
-    await api.setState('derived-app', '2.0.0', 'OFF_SHELF');
-    expect((await app()).last_published_version).toBe('1.0.0');
-    const beforeDelete = await app();
-    await api.deleteVersion('derived-app', '2.0.0');
-    const a2 = await app();
-    expect(a2.deploy_type).toBe('docker');
-    expect(a2.update_time >= beforeDelete.update_time).toBe(true);
-    await api.setState('derived-app', '1.0.0', 'OFF_SHELF');
-    expect((await app()).last_published_version).toBeUndefined();
+      setClock(3);
+      await api.setState('derived-app', '1.0.0', 'PUBLISHED');
+      expect((await app()).last_published_version).toBe('1.0.0');
+      setClock(4);
+      await api.setState('derived-app', '2.0.0', 'PUBLISHED');
+      expect((await app()).last_published_version).toBe('2.0.0');
+      setClock(5);
+      await api.setState('derived-app', '2.0.0', 'OFF_SHELF');
+      expect((await app()).last_published_version).toBe('1.0.0');
+      const t6 = setClock(6);
+      await api.deleteVersion('derived-app', '2.0.0');
+      const a2 = await app();
+      expect(a2.deploy_type).toBe('docker');
+      expect(a2.update_time).toBe(t6);
+      setClock(7);
+      await api.setState('derived-app', '1.0.0', 'OFF_SHELF');
+      expect((await app()).last_published_version).toBeUndefined();
+      expect((await api.showVersion('derived-app', '1.0.0')).json()).toMatchObject({
+        create_time: t1,
+        publish_time: iso(3),
+        off_shelf_time: iso(7),
+        update_time: iso(7),
+      });
+    } finally {
+      at = undefined;
+    }
   });
 
   describe('listing', () => {
@@ -336,22 +358,25 @@ describe.each(BACKENDS)('IoTEdge versions on %s', (kind) => {
       await api.createApp({ edge_app_id: 'list-app' });
       const gpu = { ...VALID_VERSION.container_settings, npu_type: undefined, resources: { limits: { gpu: 100 } } };
       const plain = { image_url: 'repo/app:1' };
-      for (let i = 0; i < 15; i++) {
-        const cs = i % 3 === 0 ? VALID_VERSION.container_settings : i % 3 === 1 ? gpu : plain;
-        const body = {
-          ...VALID_VERSION,
-          version: `1.${i}.0`,
-          container_settings: cs,
-          arch: i % 2 ? ['arm64'] : ['x86_64'],
-        };
-        expect((await api.createVersion('list-app', body)).statusCode).toBe(201);
-        await sql`update edge_app_versions set create_time = ${new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString()} where edge_app_id = 'list-app' and version = ${`1.${i}.0`}`.execute(
-          s.opened.store.db,
-        );
+      try {
+        for (let i = 0; i < 15; i++) {
+          const cs = i % 3 === 0 ? VALID_VERSION.container_settings : i % 3 === 1 ? gpu : plain;
+          const body = {
+            ...VALID_VERSION,
+            version: `1.${i}.0`,
+            container_settings: cs,
+            arch: i % 2 ? ['arm64'] : ['x86_64'],
+          };
+          setClock(i);
+          expect((await api.createVersion('list-app', body)).statusCode).toBe(201);
+        }
+        setClock(60);
+        await api.setState('list-app', '1.2.0', 'PUBLISHED');
+        await api.setState('list-app', '1.4.0', 'PUBLISHED');
+        await api.setState('list-app', '1.4.0', 'OFF_SHELF');
+      } finally {
+        at = undefined;
       }
-      await api.setState('list-app', '1.2.0', 'PUBLISHED');
-      await api.setState('list-app', '1.4.0', 'PUBLISHED');
-      await api.setState('list-app', '1.4.0', 'OFF_SHELF');
     });
 
     const versions = async (q = '') => {

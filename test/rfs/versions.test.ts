@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
-import { withDoc } from '../../src/rfs/views.js';
 import { BACKENDS } from '../helpers/backends.js';
 import { adminToken, startServer, type TestServer } from '../helpers/server.js';
 import { rfs, rfsSnapshot, URN } from '../helpers/rfs.js';
@@ -11,8 +9,10 @@ const R = 'RF.10011003';
 describe.each(BACKENDS)('RFS provider versions on %s', (kind) => {
   let s: TestServer;
   let api: ReturnType<typeof rfs>;
+  // The server's clock: the real time unless a test sets it.
+  let at: number | undefined;
   beforeAll(async () => {
-    s = await startServer(kind);
+    s = await startServer(kind, { clock: { now: () => at ?? Date.now() } });
     api = rfs(s, await adminToken(s));
   });
   afterAll(async () => s.close());
@@ -271,25 +271,16 @@ describe.each(BACKENDS)('RFS provider versions on %s', (kind) => {
   describe('lists and markers', () => {
     beforeAll(async () => {
       await api.createProvider({ provider_name: 'paged-p' });
-      for (let i = 0; i < 25; i++) {
-        expect(
-          (await api.createVersion('paged-p', { provider_version: `1.0.${i}`, function_graph_urn: URN })).statusCode,
-        ).toBe(201);
-      }
       // Distinct times, with a tie between 1.0.3 and 1.0.4 (broken by provider_version ascending).
-      const p = (await api.showProvider('paged-p')).json();
-      for (let i = 0; i < 25; i++) {
-        const t = new Date(Date.UTC(2026, 0, 1, 0, 0, i === 4 ? 3 : i)).toISOString();
-        const { doc } = withDoc({
-          provider_id: p.provider_id,
-          provider_version: `1.0.${i}`,
-          version_description: null,
-          function_graph_urn: URN,
-          create_time: t,
-        });
-        await sql`update rfs_provider_versions set create_time = ${t}, doc = ${doc} where provider_id = ${p.provider_id} and provider_version = ${`1.0.${i}`}`.execute(
-          s.opened.store.db,
-        );
+      try {
+        for (let i = 0; i < 25; i++) {
+          at = Date.UTC(2026, 0, 1, 0, 0, i === 4 ? 3 : i);
+          expect(
+            (await api.createVersion('paged-p', { provider_version: `1.0.${i}`, function_graph_urn: URN })).statusCode,
+          ).toBe(201);
+        }
+      } finally {
+        at = undefined;
       }
     });
 

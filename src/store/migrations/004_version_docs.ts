@@ -1,37 +1,130 @@
 import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
-import { specOf, withDocs, type VersionColumns } from '../../iotedge/views.js';
-import { withDoc } from '../../rfs/views.js';
-import type { RfsProviderVersionTable } from '../types.js';
 
 const BATCH = 1000;
 
+/** The fields of the spec column of 002_iotedge, as this migration found them. */
+const SPEC_KEYS = [
+  'description',
+  'sdk_version',
+  'deploy_multi_instance',
+  'container_settings',
+  'liveness_probe',
+  'readiness_probe',
+  'command',
+  'args',
+  'outputs',
+  'inputs',
+  'services',
+  'supplier',
+  'tpl_id',
+];
+
+interface OldVersion {
+  version: string;
+  deploy_type: string;
+  deploy_multi_instance: number;
+  arch: string;
+  state: string;
+  create_time: string;
+  update_time: string;
+  publish_time: string | null;
+  off_shelf_time: string | null;
+  spec: string;
+}
+
+/**
+ * The show body (doc) and list item (brief) of a version, without edge_app_id and name, in the
+ * field order of the responses of this release. Later releases rebuild these texts from the data
+ * (src/renderings.ts); doc must carry every spec field, which 006_version_spec takes back.
+ */
+function versionTexts(row: OldVersion): { doc: string; brief: string } {
+  const parsed = JSON.parse(row.spec) as Record<string, unknown>;
+  const spec: Record<string, unknown> = {};
+  for (const k of SPEC_KEYS) if (parsed[k] !== undefined) spec[k] = parsed[k];
+  const v = {
+    ...spec,
+    version: row.version,
+    deploy_type: row.deploy_type,
+    deploy_multi_instance: row.deploy_multi_instance === 1,
+    create_time: row.create_time,
+    update_time: row.update_time,
+    state: row.state,
+    arch: JSON.parse(row.arch) as unknown,
+    publish_time: row.publish_time ?? undefined,
+    off_shelf_time: row.off_shelf_time ?? undefined,
+  } as Record<string, unknown>;
+  const doc = {
+    deploy_type: v.deploy_type,
+    deploy_multi_instance: v.deploy_multi_instance,
+    version: v.version,
+    sdk_version: v.sdk_version,
+    description: v.description,
+    create_time: v.create_time,
+    update_time: v.update_time,
+    state: v.state,
+    liveness_probe: v.liveness_probe,
+    readiness_probe: v.readiness_probe,
+    arch: v.arch,
+    command: v.command,
+    args: v.args,
+    container_settings: v.container_settings,
+    outputs: v.outputs,
+    inputs: v.inputs,
+    services: v.services,
+    publish_time: v.publish_time,
+    off_shelf_time: v.off_shelf_time,
+    supplier: v.supplier,
+    tpl_id: v.tpl_id,
+  };
+  const brief = {
+    version: v.version,
+    sdk_version: v.sdk_version,
+    description: v.description,
+    deploy_type: v.deploy_type,
+    deploy_multi_instance: v.deploy_multi_instance,
+    create_time: v.create_time,
+    update_time: v.update_time,
+    state: v.state,
+    arch: v.arch,
+    publish_time: v.publish_time,
+    off_shelf_time: v.off_shelf_time,
+  };
+  return { doc: JSON.stringify(doc), brief: JSON.stringify(brief) };
+}
+
+interface OldProviderVersion {
+  provider_version: string;
+  version_description: string | null;
+  function_graph_urn: string;
+  create_time: string;
+}
+
+/** The version summary of a provider version without provider_id and provider_name. */
+function providerVersionDoc(row: OldProviderVersion): string {
+  return JSON.stringify({
+    provider_version: row.provider_version,
+    version_description: row.version_description ?? undefined,
+    function_graph_urn: row.function_graph_urn,
+    create_time: row.create_time,
+  });
+}
+
 /**
  * Versions of both families keep their renderings (IoTEdge: doc and brief, instead of a spec
- * column; RFS: doc), made by the views of their families. The IoTEdge list index follows the
- * list order (newest first) and, on SQLite, carries the list rendering, so a page of the list is
- * read from the index alone.
+ * column; RFS: doc). The IoTEdge list index follows the list order (newest first) and, on SQLite,
+ * carries the list rendering, so a page of the list is read from the index alone.
+ *
+ * Frozen: this file depends on nothing of the application.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('edge_app_versions').addColumn('doc', 'text').execute();
   await db.schema.alterTable('edge_app_versions').addColumn('brief', 'text').execute();
   await db.schema.alterTable('rfs_provider_versions').addColumn('doc', 'text').execute();
 
-  await backfill(
-    db,
-    'edge_app_versions',
-    ['project_id', 'edge_app_id', 'version'],
-    (row: VersionColumns & { spec: string }) => {
-      const { spec, ...columns } = row;
-      const { doc, brief } = withDocs(columns, specOf(JSON.parse(spec)));
-      return { doc, brief };
-    },
-  );
-  await backfill(
-    db,
-    'rfs_provider_versions',
-    ['provider_id', 'provider_version'],
-    (row: Omit<RfsProviderVersionTable, 'doc'>) => ({ doc: withDoc(row).doc }),
-  );
+  await backfill(db, 'edge_app_versions', ['project_id', 'edge_app_id', 'version'], versionTexts);
+  await backfill(db, 'rfs_provider_versions', ['provider_id', 'provider_version'], (row: OldProviderVersion) => ({
+    doc: providerVersionDoc(row),
+  }));
 
   await db.schema.alterTable('edge_app_versions').dropColumn('spec').execute();
   // PostgreSQL limits an index entry to ~2.7 KB, and a list rendering can be far longer (arch may

@@ -4,6 +4,7 @@ import * as m002 from './002_iotedge.js';
 import * as m003 from './003_rfs.js';
 import * as m004 from './004_version_docs.js';
 import { rfsDomains } from './005_rfs_domains.js';
+import * as m006 from './006_version_spec.js';
 
 /** Every migration, in order. Names never change once released. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -13,4 +14,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '004_version_docs': m004,
   // Refuses what cannot move by itself unless the operator resolves it (migrate.ts).
   '005_rfs_domains': rfsDomains(),
+  '006_version_spec': m006,
 };

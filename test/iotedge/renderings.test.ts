@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { newVersionRow } from '../../src/iotedge/service.js';
-import { specOfDoc, versionJson, versionPageJson, withDocs } from '../../src/iotedge/views.js';
+import { newVersion } from '../../src/iotedge/service.js';
+import { briefVersion, renderVersion, shownVersion, versionPage } from '../../src/iotedge/renderings.js';
 import { VALID_VERSION } from '../helpers/iotedge.js';
 import type { CreateVersionBody } from '../../src/iotedge/schemas.js';
 
 const T = '2026-08-06T09:00:00.000Z';
 
 describe('stored version renderings', () => {
-  const row = newVersionRow('p1', 'app-1', VALID_VERSION as CreateVersionBody, T);
+  const version = newVersion('p1', 'app-1', VALID_VERSION as CreateVersionBody, T);
+  const rendered = renderVersion(version);
 
   it('splice into the show body with edge_app_id and name first, and every field of the version', () => {
-    const text = versionJson('app-1', 'Edge "app" 边缘', row.doc);
-    const body = JSON.parse(text);
+    const body = JSON.parse(shownVersion('app-1', 'Edge "app" 边缘', rendered.doc).text);
     const {
       version,
       deploy_type,
@@ -57,8 +57,8 @@ describe('stored version renderings', () => {
   });
 
   it('splice a page of list items with the brief fields only', () => {
-    const other = withDocs({ ...row, version: '2.0.0', state: 'PUBLISHED', publish_time: T }, specOfDoc(row.doc));
-    const page = JSON.parse(versionPageJson(7, 5, 2, 'app-1', 'app-1', [row.brief, other.brief]));
+    const other = renderVersion({ ...version, version: '2.0.0', state: 'PUBLISHED', publish_time: T });
+    const page = JSON.parse(versionPage(7, 5, 2, 'app-1', 'app-1', [rendered.brief, other.brief]).text);
     expect(page).toEqual({
       count: 7,
       page_info: { offset: 5, limit: 2 },
@@ -79,17 +79,17 @@ describe('stored version renderings', () => {
         expect.objectContaining({ version: '2.0.0', state: 'PUBLISHED', publish_time: T }),
       ],
     });
-    expect(JSON.parse(versionPageJson(0, 0, 10, 'a', 'a', []))).toEqual({
+    expect(JSON.parse(briefVersion('app-1', 'app-1', other.brief).text)).toEqual(page.versions[1]);
+    expect(JSON.parse(versionPage(0, 0, 10, 'a', 'a', []).text)).toEqual({
       count: 0,
       page_info: { offset: 0, limit: 10 },
       versions: [],
     });
   });
 
-  it('keep the spec, so a version re-rendered after a change loses nothing', () => {
-    const again = withDocs({ ...row, state: 'OFF_SHELF', off_shelf_time: T }, specOfDoc(row.doc));
-    const before = JSON.parse(row.doc);
-    const after = JSON.parse(again.doc);
-    expect(after).toEqual({ ...before, state: 'OFF_SHELF', off_shelf_time: T });
+  it('are made from the data alone: a version rendered after a change loses nothing', () => {
+    const again = renderVersion({ ...version, state: 'OFF_SHELF', off_shelf_time: T });
+    expect(JSON.parse(again.doc)).toEqual({ ...JSON.parse(rendered.doc), state: 'OFF_SHELF', off_shelf_time: T });
+    expect(renderVersion(structuredClone(version))).toEqual(rendered);
   });
 });
