@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
 import { BACKENDS } from '../helpers/backends.js';
 import { adminToken, passwordBody, startServer, PROJECT_ID, type TestServer } from '../helpers/server.js';
 import { iotedge, iotedgeSnapshot, VALID_VERSION } from '../helpers/iotedge.js';
@@ -7,8 +6,10 @@ import { iotedge, iotedgeSnapshot, VALID_VERSION } from '../helpers/iotedge.js';
 describe.each(BACKENDS)('IoTEdge edge apps on %s', (kind) => {
   let s: TestServer;
   let api: ReturnType<typeof iotedge>;
+  // The server's clock: the real time unless a test sets it.
+  let at: number | undefined;
   beforeAll(async () => {
-    s = await startServer(kind);
+    s = await startServer(kind, { clock: { now: () => at ?? Date.now() } });
     api = iotedge(s, await adminToken(s));
   });
   afterAll(async () => s.close());
@@ -180,24 +181,20 @@ describe.each(BACKENDS)('IoTEdge edge apps on %s', (kind) => {
         await s.app.inject({ method: 'POST', url: '/v3/auth/tokens', payload: passwordBody({ project: project.name }) })
       ).headers['x-subject-token'] as string;
       list = iotedge(s, token, project.id);
-      for (let i = 0; i < 25; i++) {
-        const res = await list.createApp({
-          edge_app_id: `app-${String(i).padStart(2, '0')}`,
-          function_type: i % 5 === 0 ? 'PROTOCOL_PARSING' : 'DATA_PROCESSING',
-          ...(i % 5 === 0 ? { protocol: 'OPCUA' } : {}),
-        });
-        expect(res.statusCode).toBe(201);
+      // Distinct creation times in creation order, but for three equal ones: ties go by edge_app_id ascending.
+      try {
+        for (let i = 0; i < 25; i++) {
+          at = i >= 1 && i <= 3 ? Date.UTC(2026, 0, 1) : Date.UTC(2026, 0, 2, 0, 0, i);
+          const res = await list.createApp({
+            edge_app_id: `app-${String(i).padStart(2, '0')}`,
+            function_type: i % 5 === 0 ? 'PROTOCOL_PARSING' : 'DATA_PROCESSING',
+            ...(i % 5 === 0 ? { protocol: 'OPCUA' } : {}),
+          });
+          expect(res.statusCode).toBe(201);
+        }
+      } finally {
+        at = undefined;
       }
-      // Distinct creation times in creation order, then three equal ones: ties go by edge_app_id ascending.
-      for (let i = 0; i < 25; i++) {
-        const t = new Date(Date.UTC(2026, 0, 2, 0, 0, i)).toISOString();
-        await sql`update edge_apps set create_time = ${t} where project_id = ${project.id} and edge_app_id = ${`app-${String(i).padStart(2, '0')}`}`.execute(
-          s.opened.store.db,
-        );
-      }
-      await sql`update edge_apps set create_time = '2026-01-01T00:00:00.000Z' where project_id = ${project.id} and edge_app_id in ('app-03', 'app-01', 'app-02')`.execute(
-        s.opened.store.db,
-      );
     });
 
     it('pages with count, page_info and a stable newest-first order', async () => {
