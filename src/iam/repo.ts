@@ -4,9 +4,10 @@ import { forUpdate } from '../store/locks.js';
 import type { Database, DomainTable, ProjectTable, UserTable } from '../store/types.js';
 import { KEY_BY_ID, keyQuery, PROJECT_BY_ID, TOKEN_BY_HASH, type KeyRow, type TokenRow } from './queries.js';
 
-export type { KeyRow, TokenRow };
-
-/** SQL for domains, projects, users, access keys and tokens; private to IAM (src/iam). */
+/**
+ * SQL for domains, projects, users, access keys and tokens; private to IAM (src/iam). Its inserts and deletes are
+ * called on the repository that transaction() gives.
+ */
 export class IamRepo {
   constructor(
     private readonly db: Kysely<Database>,
