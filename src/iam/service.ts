@@ -149,12 +149,4 @@ export class IamService implements IdentityProvider {
   deleteKey(accessKey: string): Promise<void> {
     return this.users.deleteKey(accessKey);
   }
-
-  /**
-   * @deprecated Only for test/platform/auth.test.ts, which lists projects through it until it calls listProjects;
-   * remove with that line. (Not the repository: that stays inside src/iam.)
-   */
-  get repo(): Pick<IamService, 'listProjects'> {
-    return { listProjects: (domainId, name) => this.listProjects(domainId, name) };
-  }
 }

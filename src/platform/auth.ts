@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   isSignatureHeader,
   parseAuthorization,
@@ -24,7 +24,7 @@ export interface Principal {
 
 type Maybe<T> = T | Promise<T>;
 
-/** What authentication needs from the identity store; cache hits answer synchronously. */
+/** What authentication needs from the identity store (a cache hit may answer without a promise). */
 export interface IdentityProvider {
   principalForToken(token: string): Maybe<Principal | null>;
   principalForKey(accessKey: string): Maybe<{ principal: Principal; secretKey: string } | null>;
@@ -60,28 +60,6 @@ const header = (req: FastifyRequest, name: string): string | undefined => {
 
 const unauthorized = (detail: string) => new AppError('unauthorized', detail);
 
-/** Applies fn to a value that may still be on its way. */
-function then<T, R>(value: Maybe<T>, fn: (v: T) => Maybe<R>): Maybe<R> {
-  return value instanceof Promise ? value.then(fn) : fn(value);
-}
-
-/**
- * Runs a hook step as a callback-style hook: a step that finishes synchronously (every cache hit)
- * costs no promise and no extra turn of the event loop.
- */
-function hook(step: (req: FastifyRequest) => Maybe<void>) {
-  return (req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
-    let pending: Maybe<void>;
-    try {
-      pending = step(req);
-    } catch (err) {
-      return done(err as Error);
-    }
-    if (pending instanceof Promise) pending.then(() => done(), done);
-    else done();
-  };
-}
-
 /**
  * Authentication for every route registered inside the plugin this is applied to:
  * X-Auth-Token or an AK/SK signature, then the caller's request budget, then the tenant checks
@@ -93,50 +71,41 @@ export function requireAuth(app: FastifyInstance, opts: AuthOptions): void {
   app.decorateRequest('caller', null);
   app.decorateRequest('pendingSignature', null);
 
-  app.addHook(
-    'onRequest',
-    hook((req) => {
-      const authorization = header(req, 'authorization');
-      if (isSignatureHeader(authorization)) {
-        const auth = parseAuthorization(authorization!);
-        if (!auth) throw unauthorized('The Authorization header is malformed.');
-        const date = parseSdkDate(header(req, 'x-sdk-date'));
-        if (date === null) throw unauthorized('X-Sdk-Date is missing or malformed.');
-        if (Math.abs(now() - date) > opts.clockSkewSeconds * 1000)
-          throw unauthorized('X-Sdk-Date is too far from the server time.');
-        return then(opts.identity.principalForKey(auth.accessKey), (key) => {
-          if (!key) throw unauthorized('The access key does not exist.');
-          if (header(req, 'x-security-token') !== undefined)
-            throw unauthorized('Temporary security credentials are not supported.');
-          req.pendingSignature = { auth, secretKey: key.secretKey, principal: key.principal };
-        });
-      }
-      const token = header(req, 'x-auth-token');
-      if (token === undefined) throw unauthorized('No X-Auth-Token and no AK/SK signature.');
-      return then(opts.identity.principalForToken(token), (principal) => {
-        if (!principal) throw unauthorized('The token is invalid or expired.');
-        req.caller = principal;
-      });
-    }),
-  );
+  app.addHook('onRequest', async (req) => {
+    const authorization = header(req, 'authorization');
+    if (isSignatureHeader(authorization)) {
+      const auth = parseAuthorization(authorization!);
+      if (!auth) throw unauthorized('The Authorization header is malformed.');
+      const date = parseSdkDate(header(req, 'x-sdk-date'));
+      if (date === null) throw unauthorized('X-Sdk-Date is missing or malformed.');
+      if (Math.abs(now() - date) > opts.clockSkewSeconds * 1000)
+        throw unauthorized('X-Sdk-Date is too far from the server time.');
+      const key = await opts.identity.principalForKey(auth.accessKey);
+      if (!key) throw unauthorized('The access key does not exist.');
+      if (header(req, 'x-security-token') !== undefined)
+        throw unauthorized('Temporary security credentials are not supported.');
+      req.pendingSignature = { auth, secretKey: key.secretKey, principal: key.principal };
+      return;
+    }
+    const token = header(req, 'x-auth-token');
+    if (token === undefined) throw unauthorized('No X-Auth-Token and no AK/SK signature.');
+    const principal = await opts.identity.principalForToken(token);
+    if (!principal) throw unauthorized('The token is invalid or expired.');
+    req.caller = principal;
+  });
 
-  app.addHook(
-    'preValidation',
-    hook((req) => {
-      const pending = req.pendingSignature;
-      const verified = pending
-        ? then(unparsedBody(req), (body) => {
-            verifyBodySignature(req, pending, body ?? req.rawBody);
-            req.caller = { ...pending.principal };
-            req.pendingSignature = null;
-          })
-        : undefined;
-      return then(verified, () => {
-        opts.limiter?.take(req.caller!.userId);
-        return then(scopeToTenant(req, opts.identity), () => throwBodyError(req));
-      });
-    }),
-  );
+  app.addHook('preValidation', async (req) => {
+    const pending = req.pendingSignature;
+    if (pending) {
+      const body = await unparsedBody(req);
+      verifyBodySignature(req, pending, body ?? req.rawBody);
+      req.caller = { ...pending.principal };
+      req.pendingSignature = null;
+    }
+    opts.limiter?.take(req.caller!.userId);
+    await scopeToTenant(req, opts.identity);
+    throwBodyError(req);
+  });
 }
 
 const isStreamed = (req: FastifyRequest) =>
@@ -146,16 +115,15 @@ const isStreamed = (req: FastifyRequest) =>
  * The body of a signed request that no content-type parser has read: the bytes a GET (or HEAD)
  * carries, such as the `{}` the Node SDK core sends on its IAM look-ups, are signed like any other
  * body (docs/api/auth.md §2.6). They are read here, up to the route's body limit, hashed by the signature
- * check and otherwise ignored. Undefined when there is no such body (the usual case, answered
- * synchronously).
+ * check and otherwise ignored. Undefined when there is no such body (the usual case).
  */
-function unparsedBody(req: FastifyRequest): Maybe<Buffer | undefined> {
+async function unparsedBody(req: FastifyRequest): Promise<Buffer | undefined> {
   const raw = req.raw;
   const length = req.headers['content-length'];
   const declared = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
   if (!declared || raw.readableDidRead || raw.readableEnded || raw.destroyed || isStreamed(req)) return undefined;
   const limit = req.routeOptions.bodyLimit ?? 1024 * 1024;
-  if (length !== undefined && Number(length) > limit) return Promise.reject(new AppError('too_large'));
+  if (length !== undefined && Number(length) > limit) throw new AppError('too_large');
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -192,7 +160,7 @@ function verifyBodySignature(req: FastifyRequest, pending: PendingSignature, bod
 }
 
 /** Binds the caller to the project the request names (header or path), or refuses it. */
-function scopeToTenant(req: FastifyRequest, identity: IdentityProvider): Maybe<void> {
+async function scopeToTenant(req: FastifyRequest, identity: IdentityProvider): Promise<void> {
   const caller = req.caller!;
   const domainHeader = header(req, 'x-domain-id');
   if (domainHeader !== undefined && domainHeader !== caller.domainId)
@@ -206,23 +174,14 @@ function scopeToTenant(req: FastifyRequest, identity: IdentityProvider): Maybe<v
         ? 'The request names no project: put your project id (token.project.id, or the X-Project-Id of your access key) where the path says {project_id}.'
         : `The credential is not valid for project ${projectId}.`,
     );
-  const check = (i: number): Maybe<void> => {
-    for (; i < wanted.length; i++) {
-      const projectId = wanted[i]!;
-      if (caller.projectId !== null) {
-        if (projectId !== caller.projectId) throw refused(projectId);
-        continue;
-      }
-      const next = i + 1;
-      const bound = then(identity.projectOfDomain(projectId, caller.domainId), (project) => {
-        if (!project) throw refused(projectId);
-        caller.projectId = project.id;
-        caller.projectName = project.name;
-      });
-      if (bound instanceof Promise) return bound.then(() => check(next));
-    }
-  };
-  return check(0);
+  for (const projectId of wanted) {
+    if (caller.projectId === null) {
+      const project = await identity.projectOfDomain(projectId, caller.domainId);
+      if (!project) throw refused(projectId);
+      caller.projectId = project.id;
+      caller.projectName = project.name;
+    } else if (projectId !== caller.projectId) throw refused(projectId);
+  }
 }
 
 /** A body that arrived but is not JSON is reported after authentication, never before. */

@@ -108,7 +108,7 @@ describe.each(BACKENDS)('authentication on %s', (kind) => {
       const w = await signedWire(client, request('POST', '/v3/projects', { data: { project: { name: 'cn-east-3' } } }));
       const res = await send({ ...w, payload: JSON.stringify({ project: { name: 'cn-east-4' } }) });
       expect(res.statusCode).toBe(401);
-      const names = (await s.opened.iam.repo.listProjects(DOMAIN_ID)).map((p) => p.name);
+      const names = (await s.opened.iam.listProjects(DOMAIN_ID)).map((p) => p.name);
       expect(names).not.toContain('cn-east-4');
       expect((await send(w)).statusCode).toBe(201);
     });
