@@ -24,12 +24,10 @@ await build({
   // runs the bundle from a code cache, where import() fails in Node 20.
   supported: { 'dynamic-import': false },
   // ES modules are strict; the bundle keeps them so.
-  banner: { js: `"use strict";\nvar __importMetaUrl = require('node:url').pathToFileURL(__filename).href;` },
+  banner: { js: '"use strict";' },
   define: {
     'import.meta.dirname': '__dirname',
     'import.meta.filename': '__filename',
-    // for src/store/db.ts
-    'import.meta.url': '__importMetaUrl',
   },
 });
 await build({

@@ -6,7 +6,7 @@ import type pgType from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type KyselyConfig } from 'kysely';
 
 // Each database driver is loaded only when a store of its kind is opened.
-const require = createRequire(import.meta.url);
+const require = createRequire(import.meta.filename);
 import type { Database } from './types.js';
 import { GroupCommit, type Statements } from './group-commit.js';
 
@@ -89,12 +89,14 @@ function openSqlite(file: string, sync: 'full' | 'normal', opts: StoreOptions): 
   } catch (err) {
     throw new StoreConfigError(`cannot open SQLite database ${file}: ${(err as Error).message}`);
   }
-  cacheStatements(sqlite);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma(`synchronous = ${sync.toUpperCase()}`);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), log: queryLog(opts.onQuery) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: statementCache(sqlite) }),
+    log: queryLog(opts.onQuery),
+  });
   const statement = (source: string) => {
     const stmt = sqlite.prepare(source);
     return () => void stmt.run();
@@ -121,13 +123,13 @@ function openSqlite(file: string, sync: 'full' | 'normal', opts: StoreOptions): 
   const readConnection = file === ':memory:' ? undefined : new SQLite(file);
   let reader: Reader | undefined;
   if (readConnection) {
-    cacheStatements(readConnection);
+    const cached = statementCache(readConnection);
     readConnection.pragma('query_only = ON');
     readConnection.pragma('busy_timeout = 5000');
     const onQuery = opts.onQuery;
     reader = <R>(source: string, parameters: readonly unknown[], pluck = false) => {
       const started = onQuery ? performance.now() : 0;
-      const rows = readConnection.prepare(source).pluck(pluck).all(parameters) as R[];
+      const rows = cached.prepare(source).pluck(pluck).all(parameters) as R[];
       onQuery?.('select', performance.now() - started);
       return rows;
     };
@@ -171,21 +173,22 @@ function openSqlite(file: string, sync: 'full' | 'normal', opts: StoreOptions): 
 }
 
 /**
- * Kysely prepares a statement for every query; keeping the prepared statements by SQL text makes
- * a repeated query skip SQLite's parser and planner.
+ * A connection's prepared statements, kept by SQL text: a repeated query skips SQLite's parser and
+ * planner (about 20 µs a query here). Kysely is given this cache as the database it prepares
+ * statements on.
  */
-function cacheStatements(sqlite: SQLiteType.Database, max = 500): void {
-  const prepare = sqlite.prepare.bind(sqlite);
+function statementCache(sqlite: SQLiteType.Database, max = 500) {
   const cache = new Map<string, SQLiteType.Statement>();
-  sqlite.prepare = ((source: string) => {
+  const prepare = (source: string): SQLiteType.Statement => {
     let stmt = cache.get(source);
     if (stmt === undefined) {
-      stmt = prepare(source);
+      stmt = sqlite.prepare(source);
       if (cache.size >= max) cache.delete(cache.keys().next().value!);
       cache.set(source, stmt);
     }
     return stmt;
-  }) as typeof sqlite.prepare;
+  };
+  return { prepare, close: () => sqlite.close() };
 }
 
 function openPostgres(opts: StoreOptions): Store {
