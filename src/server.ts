@@ -90,7 +90,7 @@ export function buildServer(deps: ServerDeps): App {
       identity: deps.iam,
       clockSkewSeconds: deps.clockSkewSeconds,
       limiter,
-      now: deps.clock && (() => deps.clock!.now()),
+      clock: deps.clock,
     });
     iamRoutes(api, { iam: deps.iam, region: deps.region });
     iotedgeRoutes(

@@ -9,6 +9,7 @@ import {
   type ParsedAuthorization,
 } from './aksk.js';
 import { AppError, tenantForbidden } from './errors.js';
+import { systemClock, type Clock } from './clock.js';
 import type { RateLimiter } from './rate-limit.js';
 
 /** Who is calling: the user, their domain, and the project the request acts in (if known yet). */
@@ -36,8 +37,8 @@ export interface AuthOptions {
   clockSkewSeconds: number;
   /** Request budgets per user; none = unlimited. */
   limiter?: RateLimiter;
-  /** Replaces the clock (tests replaying fixed-date vectors). */
-  now?: () => number;
+  /** The clock X-Sdk-Date is checked against. */
+  clock?: Clock;
 }
 
 interface PendingSignature {
@@ -67,7 +68,7 @@ const unauthorized = (detail: string) => new AppError('unauthorized', detail);
  * the body is validated.
  */
 export function requireAuth(app: FastifyInstance, opts: AuthOptions): void {
-  const now = opts.now ?? Date.now;
+  const clock = opts.clock ?? systemClock;
   app.decorateRequest('caller', null);
   app.decorateRequest('pendingSignature', null);
 
@@ -78,7 +79,7 @@ export function requireAuth(app: FastifyInstance, opts: AuthOptions): void {
       if (!auth) throw unauthorized('The Authorization header is malformed.');
       const date = parseSdkDate(header(req, 'x-sdk-date'));
       if (date === null) throw unauthorized('X-Sdk-Date is missing or malformed.');
-      if (Math.abs(now() - date) > opts.clockSkewSeconds * 1000)
+      if (Math.abs(clock.now() - date) > opts.clockSkewSeconds * 1000)
         throw unauthorized('X-Sdk-Date is too far from the server time.');
       const key = await opts.identity.principalForKey(auth.accessKey);
       if (!key) throw unauthorized('The access key does not exist.');
