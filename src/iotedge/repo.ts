@@ -2,7 +2,7 @@ import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { Dialect, Reader, Transact } from '../store/db.js';
 import { Prepared } from '../store/prepared.js';
 import type { Database, EdgeAppTable, EdgeAppVersionTable } from '../store/types.js';
-import { renderVersion, type Rendered } from './renderings.js';
+import { renderVersion, type Rendered, type VersionRenderings } from './renderings.js';
 import type { BriefVersion, FullVersion, Spec, Version } from './schemas.js';
 
 export type VersionRow = Version & { app_name: string | null };
@@ -30,7 +30,7 @@ type CanonicalRow = Pick<EdgeAppVersionTable, (typeof CANONICAL)[number]>;
 const versionOf = ({ spec, ...columns }: CanonicalRow): Version => ({ ...columns, spec: JSON.parse(spec) as Spec });
 
 /** The stored row of a version: its columns, its spec and its renderings. */
-export function versionRow(v: Version): EdgeAppVersionTable {
+export function versionRow(v: Version): EdgeAppVersionTable & VersionRenderings {
   return { ...v, spec: JSON.stringify(v.spec), ...renderVersion(v) };
 }
 
@@ -357,7 +357,7 @@ export class IotEdgeRepo {
   async insertVersion(v: Version): Promise<Rendered<FullVersion>> {
     const row = versionRow(v);
     await INSERT_VERSION.execute(this.db, row);
-    return row.doc as Rendered<FullVersion>;
+    return row.doc;
   }
 
   /**
@@ -438,7 +438,7 @@ export class IotEdgeRepo {
   async updateVersion(v: Version, expectedState: string): Promise<Rendered<BriefVersion> | undefined> {
     const row = versionRow(v);
     const res = await UPDATE_VERSION.execute(this.db, { ...row, expected: expectedState });
-    return Number(res.numAffectedRows ?? 0) > 0 ? (row.brief as Rendered<BriefVersion>) : undefined;
+    return Number(res.numAffectedRows ?? 0) > 0 ? row.brief : undefined;
   }
 
   /**

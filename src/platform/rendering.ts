@@ -4,10 +4,10 @@ import { AppError } from './errors.js';
 import { MAX_RESPONSE_BYTES, mib } from './response-budget.js';
 
 /**
- * Stored renderings: a resource is serialized by its response schema when it is written, without
- * its leading fields that belong to its parent (an app's id and name, a provider's id and name).
- * A read splices the parent's fields back in front of the stored text instead of parsing and
- * serializing rows.
+ * Stored renderings: a cache of a resource's response, serialized by its response schema from the
+ * resource's data (each family's renderings.ts), without its leading fields that belong to its
+ * parent (an app's id and name, a provider's id and name). A read splices the parent's fields back
+ * in front of the stored text instead of parsing and serializing rows.
  */
 export class Rendering {
   private serialize?: (value: object) => string;

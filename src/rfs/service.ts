@@ -190,7 +190,7 @@ export class RfsService {
     const scope = `versions:${p.provider_id}`;
     const page = await keysetPage(
       { dir, limit: q.limit, cursor: q.marker === undefined ? undefined : this.markers.decode(q.marker, scope, dir) },
-      (v: ListedVersion) => ({ time: v.create_time, id: v.provider_version }),
+      (v: ListedVersion) => ({ time: v.time, id: v.id }),
       (forward, after, limit) => this.repo.listVersions(p.provider_id, dir, forward, after, limit),
     );
     return versionPage(
