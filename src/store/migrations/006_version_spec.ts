@@ -1,6 +1,7 @@
 import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
 
-const BATCH = 1000;
+// Small batches: a version stored before the size bounds may hold megabytes.
+const BATCH = 100;
 
 /** The fields of a version that have no column of their own, as this migration knew them. */
 const SPEC_KEYS = [
