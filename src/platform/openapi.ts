@@ -32,7 +32,7 @@ const ERROR_RESPONSES: Record<string, string> = {
   '401': 'No valid X-Auth-Token and no valid AK/SK signature (APIGW.0301).',
   '403': 'Not allowed: another project than the credential (APIGW.0302), a published version, a quota.',
   '404': 'Unknown resource, or unknown route (APIGW.0101).',
-  '409': 'Already exists (RFS).',
+  '409': 'Already exists.',
   '413': 'Body over the size limit (APIGW.0201).',
   '503': 'The store is unavailable; retry after Retry-After seconds.',
 };
@@ -95,12 +95,14 @@ export function registerOpenApi(app: App): void {
       const tags = (schema as { tags?: unknown } | undefined)?.tags;
       if (!schema || !Array.isArray(tags) || tags.length === 0) return { schema, url };
       const table = app.errorTables.of(url);
+      // Only an authenticated POST creates something that may already exist.
+      const isPublic = (route.config as { public?: boolean } | undefined)?.public;
+      const creates = route.method === 'POST' && !isPublic;
       const response = { ...((schema as { response?: Record<string, unknown> }).response ?? {}) };
       for (const [status, description] of Object.entries(ERROR_RESPONSES)) {
-        if (status === '409' && table.conflict?.status !== 409) continue;
+        if (status === '409' && !(creates && table.conflict?.status === 409)) continue;
         response[status] ??= { description, content: { 'application/json': { schema: ENVELOPE } } };
       }
-      const isPublic = (route.config as { public?: boolean } | undefined)?.public;
       const { querystring, headers } = schema as { querystring?: unknown; headers?: unknown };
       const optional = {
         ...(querystring ? { querystring: optionalDefaults(querystring) } : {}),

@@ -68,6 +68,22 @@ describe('the OpenAPI document', () => {
     expect(rfsHeaders.map((p: { name: string }) => p.name)).toEqual(['client-request-id']);
   });
 
+  it('lists 409 only on the authenticated creates of a family that answers it', () => {
+    const with409 = Object.entries(doc.paths as Record<string, Record<string, { responses?: object }>>).flatMap(
+      ([path, ops]) =>
+        Object.entries(ops)
+          .filter(([, op]) => op.responses && '409' in op.responses)
+          .map(([method]) => `${method} ${path}`),
+    );
+    expect(with409.sort()).toEqual([
+      'post /_versionary/import',
+      'post /_versionary/reset',
+      'post /v1/private-providers',
+      'post /v1/private-providers/{provider_name}/versions',
+      'post /v3/projects',
+    ]);
+  });
+
   it('names every operation by a summary and marks required only the parameters a request must send', () => {
     const ops = Object.entries(doc.paths as Record<string, Record<string, any>>).flatMap(([path, item]) =>
       Object.entries(item).map(([method, op]) => ({ at: `${method} ${path}`, op })),
