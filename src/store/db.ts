@@ -7,8 +7,9 @@ import { Kysely, PostgresDialect, SqliteDialect, sql, type KyselyConfig } from '
 
 // Each database driver is loaded only when a store of its kind is opened.
 const require = createRequire(import.meta.filename);
-import type { Database } from './types.js';
+import type { Database, NewActivity } from './types.js';
 import { GroupCommit, type Statements } from './group-commit.js';
+import { Prepared } from './prepared.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -16,9 +17,41 @@ export type Dialect = 'sqlite' | 'postgres';
  * Runs fn in a write transaction; all of it is durable when the promise resolves. The one way the
  * repositories write. fn only computes and talks to the database through `trx`: on SQLite it runs
  * inside the group commit's shared transaction (a savepoint each, one at a time), on PostgreSQL it
- * may run again after a conflict (retryConflicts). Row locks: locks.ts.
+ * may run again after a conflict (retryConflicts). Row locks: locks.ts. An `activity` row is
+ * inserted in the same transaction once fn has succeeded: stored exactly when the change is.
  */
-export type Transact = <T>(fn: (trx: Kysely<Database>) => Promise<T>) => Promise<T>;
+export type Transact = <T>(fn: (trx: Kysely<Database>) => Promise<T>, activity?: NewActivity) => Promise<T>;
+
+const ACTIVITY_COLUMNS = [
+  'at',
+  'request_id',
+  'domain_id',
+  'project_id',
+  'user_id',
+  'user_name',
+  'access_key',
+  'operation',
+  'method',
+  'resource',
+  'status',
+  'error_code',
+] as const satisfies readonly (keyof NewActivity)[];
+const INSERT_ACTIVITY = new Prepared(ACTIVITY_COLUMNS, (db, row) => db.insertInto('activity').values(row));
+
+/** Inserts an activity row (src/activity/) on db. */
+export async function insertActivity(db: Kysely<Database>, row: NewActivity): Promise<void> {
+  await INSERT_ACTIVITY.execute(db, row);
+}
+
+/** fn, then (when given) the activity row of its change, on the same transaction. */
+function recorded<T>(fn: (trx: Kysely<Database>) => Promise<T>, activity?: NewActivity) {
+  if (!activity) return fn;
+  return async (trx: Kysely<Database>): Promise<T> => {
+    const value = await fn(trx);
+    await insertActivity(trx, activity);
+    return value;
+  };
+}
 
 /** Runs a read-only statement synchronously and returns its rows (or, `pluck`ed, their first column). */
 export type Reader = <R>(sql: string, parameters: readonly unknown[], pluck?: boolean) => R[];
@@ -138,7 +171,7 @@ function openSqlite(file: string, sync: 'full' | 'normal', opts: StoreOptions): 
     readConnection?.close();
     await db.destroy();
   };
-  const transact: Transact = (fn) => group.run(fn);
+  const transact: Transact = (fn, activity) => group.run(recorded(fn, activity));
   const ready = async () => {
     await space.probe(transact);
     if (reader) reader('select 1', []);
@@ -208,7 +241,10 @@ function openPostgres(opts: StoreOptions): Store {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: queryLog(opts.onQuery) });
   const u = new URL(url);
   const space = new SpaceWatch();
-  const transact: Transact = (fn) => space.watch(retryConflicts(() => db.transaction().execute(fn)));
+  const transact: Transact = (fn, activity) => {
+    const run = recorded(fn, activity);
+    return space.watch(retryConflicts(() => db.transaction().execute(run)));
+  };
   return {
     db,
     dialect: 'postgres',

@@ -107,6 +107,33 @@ export interface RfsProviderVersionTable {
   doc: string;
 }
 
+/** One mutating API call and its outcome (src/activity/). Never a secret or a body. */
+export interface ActivityTable {
+  /** PostgreSQL answers a bigint as text. */
+  id: Generated<number | string>;
+  /** When the server received the call (its clock), ISO-8601 UTC. */
+  at: string;
+  request_id: string;
+  domain_id: string;
+  /** Null for calls on the domain (RFS, IAM, admin). */
+  project_id: string | null;
+  user_id: string;
+  user_name: string;
+  /** The access key id when the caller signed with AK/SK. */
+  access_key: string | null;
+  /** The route's operationId. */
+  operation: string;
+  method: string;
+  /** The URL path, without the query. */
+  resource: string;
+  status: number;
+  /** The error code answered, null on success. */
+  error_code: string | null;
+}
+
+/** An activity row before it is stored. */
+export type NewActivity = Omit<ActivityTable, 'id'>;
+
 export interface Database {
   domains: DomainTable;
   projects: ProjectTable;
@@ -118,6 +145,7 @@ export interface Database {
   edge_app_versions: EdgeAppVersionTable;
   rfs_providers: RfsProviderTable;
   rfs_provider_versions: RfsProviderVersionTable;
+  activity: ActivityTable;
 }
 
 export type { Generated };

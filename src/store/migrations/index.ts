@@ -5,6 +5,7 @@ import * as m003 from './003_rfs.js';
 import * as m004 from './004_version_docs.js';
 import { rfsDomains } from './005_rfs_domains.js';
 import * as m006 from './006_version_spec.js';
+import * as m007 from './007_activity.js';
 
 /** Every migration, in order. Names never change once released. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -15,4 +16,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   // Refuses what cannot move by itself unless the operator resolves it (migrate.ts).
   '005_rfs_domains': rfsDomains(),
   '006_version_spec': m006,
+  '007_activity': m007,
 };
