@@ -11,6 +11,9 @@ import { buildServer, SERVER_SETTINGS, type ServerDeps, type ServerSettings } fr
 import { Metrics } from './platform/metrics.js';
 import type { App } from './platform/http.js';
 import { systemClock, type Clock } from './platform/clock.js';
+import { ActivityRepo } from './activity/repo.js';
+import { ActivityService } from './activity/service.js';
+import { startRetention } from './activity/retention.js';
 
 export interface Opened {
   store: Store;
@@ -100,6 +103,8 @@ export async function readyServer(config: Config, logger: Logger, opened: Omit<O
 /** Starts serving (on `app`, when it is already built); resolves once the port is bound. */
 export async function serve(config: Config, logger: Logger, opened: Opened, app?: App): Promise<Running> {
   app ??= buildServer(serverDeps(config, logger, opened));
+  const activity = new ActivityService(new ActivityRepo(opened.store.db, opened.store.transact));
+  const stopRetention = startRetention(activity, config.activityRetentionDays, opened.clock, logger);
   const sweep = setInterval(() => {
     opened.iam.sweepExpiredTokens().catch((err) => logger.warn({ err: String(err) }, 'token sweep failed'));
   }, 3_600_000);
@@ -112,6 +117,7 @@ export async function serve(config: Config, logger: Logger, opened: Opened, app?
     async close() {
       clearInterval(sweep);
       await app.close();
+      await stopRetention();
       await opened.store.close();
     },
   };

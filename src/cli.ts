@@ -11,6 +11,8 @@ import { printBootstrap } from './bootstrap-banner.js';
 import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { SnapshotService, type Scope } from './admin/snapshot.js';
+import { ActivityRepo } from './activity/repo.js';
+import { ActivityService } from './activity/service.js';
 
 const program = new Command('versionary')
   .description('Self-hosted, wire-compatible Huawei Cloud IoTEdge edge-app and RFS private-provider API')
@@ -346,5 +348,60 @@ adminCommand(
   .option('--domain <name>', 'only the projects of this domain')
   .option('--project-id <id>', 'only this project')
   .option('--yes', 'confirm');
+
+/** Aligned columns, one line per row, under a header. */
+function columns(rows: Record<string, string>[]): string {
+  if (rows.length === 0) return '(none)\n';
+  const keys = Object.keys(rows[0]!);
+  const width = keys.map((k) => Math.max(k.length, ...rows.map((r) => r[k]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(width[i]!))
+      .join('  ')
+      .trimEnd();
+  return [line(keys), ...rows.map((r) => line(keys.map((k) => r[k]!)))].join('\n') + '\n';
+}
+
+adminCommand(
+  admin,
+  'activity',
+  'list the activity trail of API changes, newest first',
+  async ({ store, iam }, _a, o) => {
+    const limit = Number(o.limit ?? 50);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+      throw new CliError('--limit must be a whole number from 1 to 10000');
+    const outcome = o.outcome as 'success' | 'failure' | undefined;
+    if (outcome !== undefined && outcome !== 'success' && outcome !== 'failure')
+      throw new CliError('--outcome must be success or failure');
+    const domainId = o.domain === undefined ? undefined : (await iam.resolveDomain(o.domain as string)).id;
+    const service = new ActivityService(new ActivityRepo(store.db, store.transact));
+    const filter = {
+      domainId,
+      projectId: o.projectId as string | undefined,
+      operation: o.operation as string | undefined,
+      user: o.user as string | undefined,
+      outcome,
+    };
+    const { activity } = await service.page(filter, undefined, limit);
+    if (o.json) return activity;
+    const rows = activity.map((a) => ({
+      time: a.time,
+      status: String(a.status),
+      error: a.error_code ?? '',
+      operation: a.operation,
+      user: a.access_key ? `${a.user_name} (${a.access_key})` : a.user_name,
+      project: a.project_id ?? '',
+      resource: a.resource,
+    }));
+    process.stdout.write(columns(rows));
+    return undefined;
+  },
+)
+  .option('--domain <name>', 'only this domain')
+  .option('--project-id <id>', 'only this project')
+  .option('--operation <id>', 'only this operation (operationId)')
+  .option('--user <user>', 'only this user (id or name)')
+  .option('--outcome <outcome>', 'success or failure')
+  .option('--limit <n>', 'at most this many, newest first', '50');
 
 program.parseAsync(process.argv);

@@ -27,6 +27,7 @@ export interface Config {
   responseBudget: number;
   rfsProviderQuota: number;
   rfsVersionQuota: number;
+  activityRetentionDays: number;
   masterKey?: string;
   bootstrap: BootstrapSettings;
 }
@@ -204,6 +205,13 @@ export const SETTINGS: Setting[] = [
     default: '0',
     description: 'most versions per RFS private provider (0 = unlimited)',
   },
+  {
+    key: 'activityRetentionDays',
+    flag: '--activity-retention-days <days>',
+    env: 'VERSIONARY_ACTIVITY_RETENTION_DAYS',
+    default: '30',
+    description: 'days the activity trail keeps a call; older ones are deleted every hour (0 = keep everything)',
+  },
 ];
 
 /** Settings read only from the environment: secrets and first-start identity. */
@@ -312,6 +320,7 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     responseBudget: int(get('responseBudget').name, get('responseBudget').value!, 1024 * 1024, 64 * 1024 ** 3),
     rfsProviderQuota: int(get('rfsProviderQuota').name, get('rfsProviderQuota').value!, 0, 1e9),
     rfsVersionQuota: int(get('rfsVersionQuota').name, get('rfsVersionQuota').value!, 0, 1e9),
+    activityRetentionDays: int(get('activityRetentionDays').name, get('activityRetentionDays').value!, 0, 36_500),
     masterKey,
     bootstrap: {
       domainName,

@@ -20,6 +20,9 @@ import { rfsRoutes } from './rfs/routes.js';
 import { MarkerCodec } from './rfs/paging.js';
 import { SnapshotService } from './admin/snapshot.js';
 import { adminRoutes } from './admin/routes.js';
+import { ActivityRepo } from './activity/repo.js';
+import { ActivityService } from './activity/service.js';
+import { activityRoutes, recordFailures } from './activity/routes.js';
 
 /** The settings the server reads (config.ts describes each); serverDeps in app.ts takes them from the Config. */
 export const SERVER_SETTINGS = [
@@ -58,6 +61,7 @@ export function buildServer(deps: ServerDeps): App {
     isUnavailable: isStoreUnavailable,
     isValueRejected,
     observe: (req, reply, ms) => deps.metrics.observe(req, reply, ms),
+    clock: deps.clock,
   });
   deps.metrics.register(app);
   // The admin API, and requests that no family's routes cover, answer in IAM's envelope.
@@ -92,6 +96,8 @@ export function buildServer(deps: ServerDeps): App {
       limiter,
       clock: deps.clock,
     });
+    const activity = new ActivityService(new ActivityRepo(deps.store.db, deps.store.transact));
+    recordFailures(api, activity, deps.logger);
     iamRoutes(api, { iam: deps.iam, region: deps.region });
     iotedgeRoutes(
       api,
@@ -119,6 +125,7 @@ export function buildServer(deps: ServerDeps): App {
         importLimit: deps.importLimit,
       }),
     );
+    group(api, (trail) => activityRoutes(trail, activity));
   });
 
   return app;

@@ -4,6 +4,7 @@ import { AppError, tenantForbidden } from '../platform/errors.js';
 import { validatorCompiler } from '../platform/validation.js';
 import { Counts, ImportQuery, ProjectQuery, Snapshot } from './schemas.js';
 import type { Scope, SnapshotService } from './snapshot.js';
+import { activityOf } from '../activity/entry.js';
 
 export interface AdminRouteOptions {
   snapshots: SnapshotService;
@@ -92,9 +93,12 @@ export function adminRoutes(app: App, { snapshots, importLimit }: AdminRouteOpti
       if (!(req.body instanceof Readable))
         throw new AppError('wrong_type', 'the snapshot must be sent as application/json');
       return {
-        imported: await snapshots.import(limited(req.body as AsyncIterable<Buffer>, importLimit), req.query.mode, {
-          domainId: req.caller!.domainId,
-        }),
+        imported: await snapshots.import(
+          limited(req.body as AsyncIterable<Buffer>, importLimit),
+          req.query.mode,
+          { domainId: req.caller!.domainId },
+          activityOf(req, 200),
+        ),
       };
     },
   );
@@ -111,7 +115,7 @@ export function adminRoutes(app: App, { snapshots, importLimit }: AdminRouteOpti
         querystring: ProjectQuery,
       },
     },
-    async (req) => ({ deleted: await snapshots.reset(await scopeOf(req, snapshots)) }),
+    async (req) => ({ deleted: await snapshots.reset(await scopeOf(req, snapshots), activityOf(req, 200)) }),
   );
 }
 

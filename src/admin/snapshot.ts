@@ -11,6 +11,7 @@ import { recordToRow, rowToRecord, TABLES, type ReceivedProvider, type Rows, typ
 import { SNAPSHOT_FORMAT, type Counts } from './schemas.js';
 import { snapshotDir, Spool } from './spool.js';
 import { SnapshotGuard, type ValueKind } from './guard.js';
+import type { NewActivity } from '../store/types.js';
 
 export type { Scope } from './repo.js';
 
@@ -140,20 +141,25 @@ export class SnapshotService {
    * everything). Every record must lie in that coverage and name a project that exists; any bad
    * record or conflict refuses the whole snapshot and changes nothing.
    */
-  async import(body: AsyncIterable<Uint8Array | string>, mode: 'add' | 'replace', scope: Scope = {}): Promise<Counts> {
+  async import(
+    body: AsyncIterable<Uint8Array | string>,
+    mode: 'add' | 'replace',
+    scope: Scope = {},
+    activity?: NewActivity,
+  ): Promise<Counts> {
     const spool = await Spool.open<Table>();
     try {
       const received = await this.receive(body, spool);
       const covered = await this.coverage(received.header, scope);
       const domainOf = await this.check(received, covered);
-      return await this.apply(received, spool, mode, covered, domainOf);
+      return await this.apply(received, spool, mode, covered, domainOf, activity);
     } finally {
       await spool.close();
     }
   }
 
-  async reset(scope: Scope = {}): Promise<{ edge_apps: number; rfs_providers: number }> {
-    return this.store.transact((trx) => new AdminRepo(trx).deleteAll(scope));
+  async reset(scope: Scope = {}, activity?: NewActivity): Promise<{ edge_apps: number; rfs_providers: number }> {
+    return this.store.transact((trx) => new AdminRepo(trx).deleteAll(scope), activity);
   }
 
   /** Parses and checks every record into the spool; nothing in the store is read or written. */
@@ -296,6 +302,7 @@ export class SnapshotService {
     mode: 'add' | 'replace',
     covered: Scope,
     domainOf: Map<string, string>,
+    activity?: NewActivity,
   ): Promise<Counts> {
     // A provider of an earlier release's snapshot goes to the domain of its project.
     const owned = (row: ReceivedProvider) => {
@@ -330,7 +337,7 @@ export class SnapshotService {
       }
       await repo.refreshApps([...r.projects.keys()]);
       return r.counts;
-    });
+    }, activity);
   }
 }
 

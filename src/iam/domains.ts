@@ -5,6 +5,7 @@ import { ID_PATTERN } from '../config.js';
 import { isUniqueViolation } from '../store/db.js';
 import { newId } from './crypto.js';
 import type { IamRepo } from './repo.js';
+import type { NewActivity } from '../store/types.js';
 
 export interface DomainOptions {
   /** The region: the bootstrap domain's project of that name is kept. */
@@ -108,11 +109,11 @@ export class Domains {
     });
   }
 
-  async createProject(input: {
-    name: string;
-    id?: string;
-    domain?: string;
-  }): Promise<{ id: string; name: string; domain: string }> {
+  /** `activity`: the trail's row when an API call creates it. */
+  async createProject(
+    input: { name: string; id?: string; domain?: string },
+    activity?: NewActivity,
+  ): Promise<{ id: string; name: string; domain: string }> {
     if (!NAME.test(input.name))
       throw new AppError('invalid', 'project name must be 1-64 letters, digits, "_", "-" or "."');
     if (input.id !== undefined && !ID_PATTERN.test(input.id))
@@ -124,7 +125,8 @@ export class Domains {
       name: input.name,
       created_at: isoNow(this.opts.clock),
     };
-    await insertNew(this.repo, (repo) => repo.insertProject(row), `a project with id ${row.id} or name ${input.name}`);
+    const what = `a project with id ${row.id} or name ${input.name}`;
+    await insertNew(this.repo, (repo) => repo.insertProject(row), what, '', activity);
     return { id: row.id, name: input.name, domain: domain.name };
   }
 
@@ -172,9 +174,10 @@ export async function insertNew(
   write: (repo: IamRepo) => Promise<void>,
   what: string,
   where = '',
+  activity?: NewActivity,
 ): Promise<void> {
   try {
-    await repo.transaction(write);
+    await repo.transaction(write, activity);
   } catch (err) {
     if (isUniqueViolation(err)) throw new AppError('conflict', `${what} already exists${where}`);
     throw err;

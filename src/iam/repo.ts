@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Dialect, Reader, Transact } from '../store/db.js';
 import { forUpdate } from '../store/locks.js';
-import type { Database, DomainTable, ProjectTable, UserTable } from '../store/types.js';
+import type { Database, DomainTable, ProjectTable, UserTable, NewActivity } from '../store/types.js';
 import { KEY_BY_ID, keyQuery, PROJECT_BY_ID, TOKEN_BY_HASH, type KeyRow, type TokenRow } from './queries.js';
 
 /**
@@ -23,10 +23,10 @@ export class IamRepo {
   /**
    * Runs fn in a write transaction of the store (Store.transact), with a repository bound to it. fn only computes and
    * talks to the database through that repository: on SQLite it shares the group commit's transaction, and on
-   * PostgreSQL it runs again after a conflict.
+   * PostgreSQL it runs again after a conflict. `activity`: the trail's row of the change, stored with it.
    */
-  transaction<T>(fn: (repo: IamRepo) => Promise<T>): Promise<T> {
-    return this.transact((trx) => fn(new IamRepo(trx, this.dialect, this.transact)));
+  transaction<T>(fn: (repo: IamRepo) => Promise<T>, activity?: NewActivity): Promise<T> {
+    return this.transact((trx) => fn(new IamRepo(trx, this.dialect, this.transact)), activity);
   }
 
   /** Records a one-time marker; false when it was already there. */

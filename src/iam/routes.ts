@@ -4,6 +4,7 @@ import { IAM_ERRORS } from './errors.js';
 import { AppError, tenantForbidden } from '../platform/errors.js';
 import type { TokenRow } from './queries.js';
 import type { IamService } from './service.js';
+import { activityOf } from '../activity/entry.js';
 import {
   AuthProjectList,
   CreateProjectBody,
@@ -183,7 +184,7 @@ export function iamRoutes(app: App, { iam, region }: IamRouteOptions): void {
       if (!caller.isAdmin) throw tenantForbidden('Only an administrator may create projects.');
       if (domain_id !== undefined && domain_id !== caller.domainId)
         throw tenantForbidden('project.domain_id is not the domain of the credential.');
-      const created = await iam.createProject({ name, domain: caller.domainName });
+      const created = await iam.createProject({ name, domain: caller.domainName }, activityOf(req, 201));
       reply.code(201);
       return { project: projectView({ id: created.id, name, domain_id: caller.domainId }, baseUrl(req)) };
     },

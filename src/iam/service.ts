@@ -2,6 +2,7 @@ import type { IdentityProvider, Principal } from '../platform/auth.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 import type { BootstrapSettings } from '../config.js';
 import type { Store } from '../store/db.js';
+import type { NewActivity } from '../store/types.js';
 import { Bootstrap, type BootstrapIdentity, type BootstrapResult } from './bootstrap.js';
 import type { SecretBox } from './crypto.js';
 import { Domains, type Found } from './domains.js';
@@ -108,8 +109,8 @@ export class IamService implements IdentityProvider {
     return this.domains.deleteDomain(name, force);
   }
 
-  createProject(input: { name: string; id?: string; domain?: string }) {
-    return this.domains.createProject(input);
+  createProject(input: { name: string; id?: string; domain?: string }, activity?: NewActivity) {
+    return this.domains.createProject(input, activity);
   }
 
   listProjects(domainId: string, name?: string) {

@@ -1,7 +1,7 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { Dialect, Reader, Transact } from '../store/db.js';
 import { Prepared } from '../store/prepared.js';
-import type { Database, EdgeAppTable, EdgeAppVersionTable } from '../store/types.js';
+import type { Database, EdgeAppTable, EdgeAppVersionTable, NewActivity } from '../store/types.js';
 import { renderVersion, type Rendered, type VersionRenderings } from './renderings.js';
 import type { BriefVersion, FullVersion, Spec, Version } from './schemas.js';
 
@@ -225,8 +225,9 @@ export class IotEdgeRepo {
     private readonly reader?: Reader,
   ) {}
 
-  transaction<T>(fn: (repo: IotEdgeRepo) => Promise<T>): Promise<T> {
-    return this.transact((trx) => fn(new IotEdgeRepo(trx, this.dialect, this.transact)));
+  /** `activity`: the trail's row of the change, stored with it (Store.transact). */
+  transaction<T>(fn: (repo: IotEdgeRepo) => Promise<T>, activity?: NewActivity): Promise<T> {
+    return this.transact((trx) => fn(new IotEdgeRepo(trx, this.dialect, this.transact)), activity);
   }
 
   /** Case-sensitive substring match, on both databases. */

@@ -3,6 +3,7 @@ import { orJsonText } from '../platform/json-text.js';
 import { IOTEDGE_ERRORS } from './errors.js';
 import { lenientBody as lenient } from '../platform/normalize.js';
 import type { IotEdgeService } from './service.js';
+import { activityOf } from '../activity/entry.js';
 import {
   AppPage,
   AppParams,
@@ -55,7 +56,8 @@ export function iotedgeRoutes(app: App, service: IotEdgeService): void {
         response: { 201: EdgeApp },
       },
     },
-    async (req, reply) => reply.code(201).send(await service.createApp(req.params.project_id, req.body)),
+    async (req, reply) =>
+      reply.code(201).send(await service.createApp(req.params.project_id, req.body, activityOf(req, 201))),
   );
 
   app.get(
@@ -78,7 +80,7 @@ export function iotedgeRoutes(app: App, service: IotEdgeService): void {
       schema: { operationId: 'DeleteEdgeApp', summary: 'Delete an edge app and its versions', tags, params: AppParams },
     },
     async (req, reply) => {
-      await service.deleteApp(req.params.project_id, req.params.edge_app_id);
+      await service.deleteApp(req.params.project_id, req.params.edge_app_id, activityOf(req, 204));
       return reply.code(204).send();
     },
   );
@@ -114,7 +116,11 @@ export function iotedgeRoutes(app: App, service: IotEdgeService): void {
       },
     },
     async (req, reply) =>
-      reply.code(201).send(await service.createVersion(req.params.project_id, req.params.edge_app_id, req.body)),
+      reply
+        .code(201)
+        .send(
+          await service.createVersion(req.params.project_id, req.params.edge_app_id, req.body, activityOf(req, 201)),
+        ),
   );
 
   app.get(
@@ -144,7 +150,14 @@ export function iotedgeRoutes(app: App, service: IotEdgeService): void {
         response: { 200: orJsonText(BriefVersion) },
       },
     },
-    async (req) => service.updateVersion(req.params.project_id, req.params.edge_app_id, req.params.version, req.body),
+    async (req) =>
+      service.updateVersion(
+        req.params.project_id,
+        req.params.edge_app_id,
+        req.params.version,
+        req.body,
+        activityOf(req, 200),
+      ),
   );
 
   app.delete(
@@ -158,7 +171,12 @@ export function iotedgeRoutes(app: App, service: IotEdgeService): void {
       },
     },
     async (req, reply) => {
-      await service.deleteVersion(req.params.project_id, req.params.edge_app_id, req.params.version);
+      await service.deleteVersion(
+        req.params.project_id,
+        req.params.edge_app_id,
+        req.params.version,
+        activityOf(req, 204),
+      );
       return reply.code(204).send();
     },
   );
@@ -176,6 +194,13 @@ export function iotedgeRoutes(app: App, service: IotEdgeService): void {
         response: { 200: orJsonText(BriefVersion) },
       },
     },
-    async (req) => service.changeState(req.params.project_id, req.params.edge_app_id, req.params.version, req.body),
+    async (req) =>
+      service.changeState(
+        req.params.project_id,
+        req.params.edge_app_id,
+        req.params.version,
+        req.body,
+        activityOf(req, 200),
+      ),
   );
 }

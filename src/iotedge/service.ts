@@ -4,6 +4,7 @@ import { isoNow, systemClock, type Clock } from '../platform/clock.js';
 import type { JsonText } from '../platform/json-text.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../store/db.js';
 import type { EdgeAppTable } from '../store/types.js';
+import type { ActivityEntry } from '../activity/entry.js';
 import type { IotEdgeRepo, VersionRow } from './repo.js';
 import { briefVersion, shownVersion, versionPage } from './renderings.js';
 import {
@@ -93,7 +94,7 @@ export class IotEdgeService {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  async createApp(projectId: string, body: CreateAppBody): Promise<EdgeApp> {
+  async createApp(projectId: string, body: CreateAppBody, activity?: ActivityEntry): Promise<EdgeApp> {
     const t = isoNow(this.clock);
     const row: EdgeAppTable = {
       project_id: projectId,
@@ -115,7 +116,7 @@ export class IotEdgeService {
         if (!(await repo.holdProject(projectId)))
           throw tenantForbidden(`The credential is not valid for project ${projectId}.`);
         await repo.insertApp(row);
-      });
+      }, activity);
     } catch (err) {
       if (isUniqueViolation(err)) throw errors.appExists(`edge_app_id ${body.edge_app_id}`);
       throw err;
@@ -139,14 +140,14 @@ export class IotEdgeService {
     return { count, page_info: { offset: q.offset, limit: q.limit }, edge_apps: rows.map(appView) };
   }
 
-  async deleteApp(projectId: string, appId: string): Promise<void> {
+  async deleteApp(projectId: string, appId: string, activity?: ActivityEntry): Promise<void> {
     await this.repo.transaction(async (repo) => {
       // The app row first, then its versions (the cascade): the lock order of the version writes.
       await this.mustGetApp(repo, projectId, appId, true);
       if (await repo.hasPublishedVersion(projectId, appId))
         throw errors.published('The app has a published version; take it off the shelf first.');
       await repo.deleteApp(projectId, appId);
-    });
+    }, activity);
   }
 
   /**
@@ -158,7 +159,12 @@ export class IotEdgeService {
    * computed from all of them. A transaction function only computes and talks to the database, so
    * the store may run it again after a conflict.
    */
-  async createVersion(projectId: string, appId: string, body: CreateVersionBody): Promise<JsonText<FullVersion>> {
+  async createVersion(
+    projectId: string,
+    appId: string,
+    body: CreateVersionBody,
+    activity?: ActivityEntry,
+  ): Promise<JsonText<FullVersion>> {
     return this.repo.transaction(async (repo) => {
       if (!(await repo.lockApp(projectId, appId))) throw errors.appNotFound(`edge_app_id ${appId}`);
       const version = newVersion(projectId, appId, body, isoNow(this.clock));
@@ -174,7 +180,7 @@ export class IotEdgeService {
       const app = await repo.appGainedVersion(version);
       if (!app) throw errors.appNotFound(`edge_app_id ${appId}`);
       return shownVersion(appId, app.edge_app_name ?? appId, shown);
-    });
+    }, activity);
   }
 
   async getVersion(projectId: string, appId: string, version: string): Promise<JsonText<FullVersion>> {
@@ -200,6 +206,7 @@ export class IotEdgeService {
     appId: string,
     version: string,
     body: UpdateVersionBody,
+    activity?: ActivityEntry,
   ): Promise<JsonText<BriefVersion>> {
     return this.repo.transaction(async (repo) => {
       const current = await this.lockedVersion(repo, projectId, appId, version);
@@ -220,17 +227,17 @@ export class IotEdgeService {
       if (!item) throw await this.raced(repo, projectId, appId, version);
       await repo.refreshApp(projectId, appId, t);
       return briefVersion(appId, current.app_name ?? appId, item);
-    });
+    }, activity);
   }
 
-  async deleteVersion(projectId: string, appId: string, version: string): Promise<void> {
+  async deleteVersion(projectId: string, appId: string, version: string, activity?: ActivityEntry): Promise<void> {
     await this.repo.transaction(async (repo) => {
       const current = await this.lockedVersion(repo, projectId, appId, version);
       if (current.state === 'PUBLISHED') throw errors.published('Take the version off the shelf before deleting it.');
       if (!(await repo.deleteVersion(projectId, appId, version, current.state)))
         throw await this.raced(repo, projectId, appId, version);
       await repo.refreshApp(projectId, appId, isoNow(this.clock), -1);
-    });
+    }, activity);
   }
 
   /** docs/api/iotedge.md §5.9: DRAFT/OFF_SHELF → PUBLISHED, PUBLISHED → OFF_SHELF; never back to DRAFT. */
@@ -239,6 +246,7 @@ export class IotEdgeService {
     appId: string,
     version: string,
     { state: target }: StateBody,
+    activity?: ActivityEntry,
   ): Promise<JsonText<BriefVersion>> {
     return this.repo.transaction(async (repo) => {
       const current = await this.lockedVersion(repo, projectId, appId, version);
@@ -256,7 +264,7 @@ export class IotEdgeService {
       if (!item) throw await this.raced(repo, projectId, appId, version);
       await repo.refreshApp(projectId, appId, t);
       return briefVersion(appId, current.app_name ?? appId, item);
-    });
+    }, activity);
   }
 
   private async mustGetApp(repo: IotEdgeRepo, projectId: string, appId: string, lock = false): Promise<EdgeAppTable> {

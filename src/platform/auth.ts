@@ -21,6 +21,8 @@ export interface Principal {
   domainName: string;
   projectId: string | null;
   projectName: string | null;
+  /** The access key id, when the request's AK/SK signature was verified. */
+  accessKey?: string;
 }
 
 type Maybe<T> = T | Promise<T>;
@@ -100,7 +102,7 @@ export function requireAuth(app: FastifyInstance, opts: AuthOptions): void {
     if (pending) {
       const body = await unparsedBody(req);
       verifyBodySignature(req, pending, body ?? req.rawBody);
-      req.caller = { ...pending.principal };
+      req.caller = { ...pending.principal, accessKey: pending.auth.accessKey };
       req.pendingSignature = null;
     }
     opts.limiter?.take(req.caller!.userId);

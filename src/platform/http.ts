@@ -18,6 +18,7 @@ import { AppError, envelope, ErrorTables, render, type ErrorKind, type ErrorTabl
 import { JsonText } from './json-text.js';
 import { validationError, validatorCompiler } from './validation.js';
 import { accessLogger } from './logger.js';
+import { systemClock, type Clock } from './clock.js';
 import {
   contentTypeProblem,
   invalidUtf8Offset,
@@ -44,10 +45,14 @@ import {
 declare module 'fastify' {
   interface FastifyInstance {
     errorTables: ErrorTables;
+    /** The time the server stores (tests give their own). */
+    clock: Clock;
   }
   interface FastifyRequest {
     rawBody: Buffer | undefined;
     bodyError: AppError | null;
+    /** The error code answered, once an error was. */
+    errorCode: string | null;
   }
 }
 
@@ -66,6 +71,7 @@ export interface HttpOptions {
   isValueRejected?: (err: unknown) => boolean;
   /** Told of every response and its duration in milliseconds (metrics). */
   observe?: (req: FastifyRequest, reply: FastifyReply, ms: number) => void;
+  clock?: Clock;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -204,8 +210,10 @@ export function createHttp(opts: HttpOptions): App {
       data instanceof JsonText ? data.text : (serialize ??= fastJsonStringify(schema as object))(data);
   });
   app.decorate('errorTables', new ErrorTables());
+  app.decorate('clock', opts.clock ?? systemClock);
   app.decorateRequest('rawBody', undefined);
   app.decorateRequest('bodyError', null);
+  app.decorateRequest('errorCode', null);
 
   app.addHook('preClose', async () => {
     closing = true;
@@ -391,6 +399,7 @@ function parseJsonBody(req: FastifyRequest, buf: Buffer): unknown {
 
 export function sendError(req: FastifyRequest, reply: FastifyReply, err: AppError): FastifyReply {
   const r = render(req.server.errorTables.of(req.url), err);
+  req.errorCode = r.code;
   reply.header('X-Request-Id', req.id);
   if (err.headers) reply.headers(err.headers);
   if (r.status === 503 && !reply.hasHeader('retry-after')) reply.header('Retry-After', '5');

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type SqlBool } from 'kysely';
 import type { Dialect, Reader, Transact } from '../store/db.js';
 import { Prepared } from '../store/prepared.js';
-import type { Database, RfsProviderTable, RfsProviderVersionTable } from '../store/types.js';
+import type { Database, RfsProviderTable, RfsProviderVersionTable, NewActivity } from '../store/types.js';
 import { keysetPlan, type Boundary, type SortDir } from './paging.js';
 import { renderVersion, type ProviderVersion, type RenderedVersion } from './renderings.js';
 
@@ -105,8 +105,9 @@ export class RfsRepo {
     private readonly reader?: Reader,
   ) {}
 
-  transaction<T>(fn: (repo: RfsRepo) => Promise<T>): Promise<T> {
-    return this.transact((trx) => fn(new RfsRepo(trx, this.dialect, this.transact)));
+  /** `activity`: the trail's row of the change, stored with it (Store.transact). */
+  transaction<T>(fn: (repo: RfsRepo) => Promise<T>, activity?: NewActivity): Promise<T> {
+    return this.transact((trx) => fn(new RfsRepo(trx, this.dialect, this.transact)), activity);
   }
 
   /**

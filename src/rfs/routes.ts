@@ -5,6 +5,7 @@ import { RFS_ERRORS } from './errors.js';
 import { AppError } from '../platform/errors.js';
 import { lenientBody as lenient } from '../platform/normalize.js';
 import type { RfsService } from './service.js';
+import { activityOf } from '../activity/entry.js';
 import {
   ClientRequestHeaders,
   CreateProviderBody,
@@ -69,7 +70,8 @@ export function rfsRoutes(app: App, { service }: RfsRouteOptions): void {
         response: { 201: ProviderCreated },
       },
     },
-    async (req, reply) => reply.code(201).send(await service.createProvider(domain(req), req.body)),
+    async (req, reply) =>
+      reply.code(201).send(await service.createProvider(domain(req), req.body, activityOf(req, 201))),
   );
 
   app.get(
@@ -122,7 +124,7 @@ export function rfsRoutes(app: App, { service }: RfsRouteOptions): void {
       },
     },
     async (req, reply) => {
-      await service.updateProvider(domain(req), req.params.provider_name, req.body);
+      await service.updateProvider(domain(req), req.params.provider_name, req.body, activityOf(req, 204));
       return reply.code(204).send();
     },
   );
@@ -140,7 +142,7 @@ export function rfsRoutes(app: App, { service }: RfsRouteOptions): void {
       },
     },
     async (req, reply) => {
-      await service.deleteProvider(domain(req), req.params.provider_name, req.query.provider_id);
+      await service.deleteProvider(domain(req), req.params.provider_name, req.query.provider_id, activityOf(req, 204));
       return reply.code(204).send();
     },
   );
@@ -161,7 +163,7 @@ export function rfsRoutes(app: App, { service }: RfsRouteOptions): void {
       },
     },
     async (req, reply) => {
-      await service.createVersion(domain(req), req.params.provider_name, req.body);
+      await service.createVersion(domain(req), req.params.provider_name, req.body, activityOf(req, 201));
       return reply.code(201).send();
     },
   );
@@ -217,6 +219,7 @@ export function rfsRoutes(app: App, { service }: RfsRouteOptions): void {
         req.params.provider_name,
         req.params.provider_version,
         req.query.provider_id,
+        activityOf(req, 204),
       );
       return reply.code(204).send();
     },

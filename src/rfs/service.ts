@@ -5,6 +5,7 @@ import { isoNow, systemClock, type Clock } from '../platform/clock.js';
 import type { JsonText } from '../platform/json-text.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../store/db.js';
 import type { RfsProviderTable } from '../store/types.js';
+import type { ActivityEntry } from '../activity/entry.js';
 import { keysetPage, sortDirection, type MarkerCodec, type PageResult, type SortDir } from './paging.js';
 import type { ListedVersion, RfsRepo } from './repo.js';
 import { versionMetadata, versionPage } from './renderings.js';
@@ -69,6 +70,7 @@ export class RfsService {
   async createProvider(
     domain: string,
     body: CreateProviderBody,
+    activity?: ActivityEntry,
   ): Promise<{ provider_id: string; provider_source: string }> {
     checkProvider(body, this.opts.region);
     const t = isoNow(this.clock);
@@ -102,7 +104,7 @@ export class RfsService {
           create_time: t,
         });
       }
-    });
+    }, activity);
     return { provider_id: row.provider_id, provider_source: source(row.provider_name) };
   }
 
@@ -128,21 +130,26 @@ export class RfsService {
     return providerView(await this.provider(this.repo, domain, name, providerId));
   }
 
-  async updateProvider(domain: string, name: string, body: UpdateProviderBody): Promise<void> {
+  async updateProvider(
+    domain: string,
+    name: string,
+    body: UpdateProviderBody,
+    activity?: ActivityEntry,
+  ): Promise<void> {
     if (body.provider_description === undefined)
       throw invalid('provider_description is the only field that can be updated and is missing');
     await this.repo.transaction(async (repo) => {
       const p = await this.provider(repo, domain, name, body.provider_id, true);
       if (!(await repo.updateDescription(domain, p.provider_id, body.provider_description!, isoNow(this.clock))))
         throw errors.providerNotFound(`provider_name ${name}`);
-    });
+    }, activity);
   }
 
-  async deleteProvider(domain: string, name: string, providerId?: string): Promise<void> {
+  async deleteProvider(domain: string, name: string, providerId?: string, activity?: ActivityEntry): Promise<void> {
     await this.repo.transaction(async (repo) => {
       const p = await this.provider(repo, domain, name, providerId, true);
       if (!(await repo.deleteProvider(domain, p.provider_id))) throw errors.providerNotFound(`provider_name ${name}`);
-    });
+    }, activity);
   }
 
   async listProviders(domain: string, q: ListQuery) {
@@ -156,7 +163,7 @@ export class RfsService {
     return { providers: page.items.map(providerView), page_info: this.pageInfo(page, scope, dir) };
   }
 
-  async createVersion(domain: string, name: string, body: CreateVersionBody): Promise<void> {
+  async createVersion(domain: string, name: string, body: CreateVersionBody, activity?: ActivityEntry): Promise<void> {
     checkUrn(body.function_graph_urn, this.opts.region);
     await this.repo.transaction(async (repo) => {
       const p = await this.provider(repo, domain, name, body.provider_id, true);
@@ -176,7 +183,7 @@ export class RfsService {
         if (isForeignKeyViolation(err)) throw errors.providerNotFound(`provider_name ${name}`);
         throw err;
       }
-    });
+    }, activity);
   }
 
   /** Version reads answer with the stored renderings (renderings.ts). */
@@ -212,12 +219,18 @@ export class RfsService {
     return versionMetadata(p, doc);
   }
 
-  async deleteVersion(domain: string, name: string, version: string, providerId?: string): Promise<void> {
+  async deleteVersion(
+    domain: string,
+    name: string,
+    version: string,
+    providerId?: string,
+    activity?: ActivityEntry,
+  ): Promise<void> {
     await this.repo.transaction(async (repo) => {
       const p = await this.provider(repo, domain, name, providerId, true);
       if (!(await repo.deleteVersion(p.provider_id, version)))
         throw errors.versionNotFound(`provider_version ${version}`);
-    });
+    }, activity);
   }
 
   private pageInfo<T>(page: PageResult<T>, scope: string, dir: SortDir) {

@@ -1,0 +1,75 @@
+import { sql, type Kysely, type SqlBool } from 'kysely';
+import { insertActivity, type Transact } from '../store/db.js';
+import type { ActivityTable, Database, NewActivity } from '../store/types.js';
+
+export interface ActivityFilter {
+  domainId?: string;
+  projectId?: string;
+  /** A path prefix. */
+  resource?: string;
+  operation?: string;
+  /** A user id or name. */
+  user?: string;
+  outcome?: 'success' | 'failure';
+}
+
+export type ActivityRow = Omit<ActivityTable, 'id'> & { id: number };
+
+/** SQL of the activity trail. The rows of a change are written by Store.transact with the change itself. */
+export class ActivityRepo {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly transact: Transact,
+  ) {}
+
+  /** Stores an entry in a transaction of its own (a refused call changed nothing to store it with). */
+  record(entry: NewActivity): Promise<void> {
+    return this.transact((trx) => insertActivity(trx, entry));
+  }
+
+  /** Newest first: up to `limit` rows with an id below `before`. */
+  async list(filter: ActivityFilter, before: number | undefined, limit: number): Promise<ActivityRow[]> {
+    let q = this.db.selectFrom('activity').selectAll();
+    if (filter.domainId !== undefined) q = q.where('domain_id', '=', filter.domainId);
+    if (filter.projectId !== undefined) q = q.where('project_id', '=', filter.projectId);
+    if (filter.operation !== undefined) q = q.where('operation', '=', filter.operation);
+    if (filter.user !== undefined) {
+      const user = filter.user;
+      q = q.where((eb) => eb.or([eb('user_id', '=', user), eb('user_name', '=', user)]));
+    }
+    if (filter.resource !== undefined)
+      q = q.where(sql<SqlBool>`substr(resource, 1, ${filter.resource.length}) = ${filter.resource}`);
+    if (filter.outcome !== undefined) q = q.where('status', filter.outcome === 'success' ? '<' : '>=', 400);
+    if (before !== undefined) q = q.where('id', '<', before);
+    const rows = await q.orderBy('id', 'desc').limit(limit).execute();
+    return rows.map((r) => ({ ...r, id: Number(r.id) }));
+  }
+
+  /** True when the domain has this project, or had it: its trail names it. */
+  async projectKnown(domainId: string, projectId: string): Promise<boolean> {
+    const project = await this.db
+      .selectFrom('projects')
+      .select('id')
+      .where('id', '=', projectId)
+      .where('domain_id', '=', domainId)
+      .executeTakeFirst();
+    if (project) return true;
+    const trail = await this.db
+      .selectFrom('activity')
+      .select('id')
+      .where('project_id', '=', projectId)
+      .where('domain_id', '=', domainId)
+      .limit(1)
+      .executeTakeFirst();
+    return trail !== undefined;
+  }
+
+  /** Deletes up to `batch` of the oldest rows recorded before `time`, in one transaction; how many. */
+  async pruneBatch(time: string, batch: number): Promise<number> {
+    return this.transact(async (trx) => {
+      const oldest = trx.selectFrom('activity').select('id').where('at', '<', time).orderBy('at').limit(batch);
+      const res = await trx.deleteFrom('activity').where('id', 'in', oldest).executeTakeFirst();
+      return Number(res.numDeletedRows);
+    });
+  }
+}
