@@ -11,6 +11,8 @@ import { recordToRow, rowToRecord, TABLES, type ReceivedProvider, type Rows, typ
 import { SNAPSHOT_FORMAT, type Counts } from './schemas.js';
 import { snapshotDir, Spool } from './spool.js';
 import { SnapshotGuard, type ValueKind } from './guard.js';
+import { keepByteOrderMarks } from './bom.js';
+import { takesRowLocks } from '../store/locks.js';
 import type { NewActivity } from '../store/types.js';
 
 export type { Scope } from './repo.js';
@@ -178,6 +180,7 @@ export class SnapshotService {
       paths: ['$.format', '$.version', '$.project_id', '$.domain_id', ...TABLES.map((t) => `$.${t}.*`)],
       keepStack: false,
     });
+    keepByteOrderMarks(parser);
     let checkedHeader = false;
     parser.onValue = ({ value, key, stack }) => {
       if (stack.length === 1) {
@@ -324,7 +327,7 @@ export class SnapshotService {
       const repo = new AdminRepo(trx);
       // Imports run one at a time (SQLite's one writer does that by itself): two replaces of one
       // scope would otherwise both delete, then conflict on what the other inserted.
-      if (this.store.dialect === 'postgres') await repo.lockImports();
+      if (takesRowLocks(this.store.dialect)) await repo.lockImports();
       if (mode === 'replace') await repo.deleteAll(covered);
       for (const table of TABLES) {
         let offset = 0;

@@ -4,6 +4,7 @@ import { Prepared } from '../store/prepared.js';
 import type { Database, EdgeAppTable, EdgeAppVersionTable, NewActivity } from '../store/types.js';
 import { renderVersion, type Rendered, type VersionRenderings } from './renderings.js';
 import type { BriefVersion, FullVersion, Spec, Version } from './schemas.js';
+import { forUpdate, takesRowLocks } from '../store/locks.js';
 
 export type VersionRow = Version & { app_name: string | null };
 
@@ -255,19 +256,19 @@ export class IotEdgeRepo {
    */
   async holdProject(projectId: string): Promise<boolean> {
     return (
-      (await (this.dialect === 'postgres' ? PROJECT_HELD : PROJECT_EXISTS).first(this.db, { project: projectId })) !==
+      (await (takesRowLocks(this.dialect) ? PROJECT_HELD : PROJECT_EXISTS).first(this.db, { project: projectId })) !==
       undefined
     );
   }
 
   async lockApp(projectId: string, appId: string): Promise<boolean> {
-    if (this.dialect !== 'postgres') return true;
+    if (!takesRowLocks(this.dialect)) return true;
     return (await LOCK_APP.first(this.db, { project: projectId, app: appId })) !== undefined;
   }
 
   /** The app; `lock`: on PostgreSQL, locked as lockApp does. */
   getApp(projectId: string, appId: string, lock = false): Promise<EdgeAppTable | undefined> {
-    if (!lock || this.dialect !== 'postgres')
+    if (!lock || !takesRowLocks(this.dialect))
       return GET_APP.first(this.db, { project: projectId, app: appId }, this.reader);
     return this.db
       .selectFrom('edge_apps')
@@ -458,7 +459,7 @@ export class IotEdgeRepo {
           const at = KEY.map((k) => after![k]);
           q = q.where(sql<SqlBool>`(${sql.join(KEY.map((k) => sql.ref(k)))}) > (${sql.join(at)})`);
         }
-        if (this.dialect === 'postgres') q = q.forUpdate();
+        q = forUpdate(q, this.dialect);
         const keys = await q.execute();
         // One version at a time: a version stored before the size bounds may hold megabytes.
         for (const key of keys) {

@@ -4,6 +4,7 @@ import { Prepared } from '../store/prepared.js';
 import type { Database, RfsProviderTable, RfsProviderVersionTable, NewActivity } from '../store/types.js';
 import { keysetPlan, type Boundary, type SortDir } from './paging.js';
 import { renderVersion, type ProviderVersion, type RenderedVersion } from './renderings.js';
+import { forUpdate, takesRowLocks } from '../store/locks.js';
 
 /** A version in a page of a list: its sort values (the boundary a marker names) and its rendering. */
 export interface ListedVersion {
@@ -116,7 +117,7 @@ export class RfsRepo {
    */
   async holdDomain(domainId: string): Promise<boolean> {
     return (
-      (await (this.dialect === 'postgres' ? DOMAIN_HELD : DOMAIN_EXISTS).first(this.db, { domain: domainId })) !==
+      (await (takesRowLocks(this.dialect) ? DOMAIN_HELD : DOMAIN_EXISTS).first(this.db, { domain: domainId })) !==
       undefined
     );
   }
@@ -133,7 +134,7 @@ export class RfsRepo {
    * SQLite issues the plain read: its group commit runs one writer at a time.
    */
   getProvider(domain: string, name: string, lock = false): Promise<RfsProviderTable | undefined> {
-    if (lock && this.dialect === 'postgres') return LOCK_PROVIDER.first(this.db, { domain, name });
+    if (lock && takesRowLocks(this.dialect)) return LOCK_PROVIDER.first(this.db, { domain, name });
     return GET_PROVIDER.first(this.db, { domain, name }, this.reader);
   }
 
@@ -233,7 +234,7 @@ export class RfsRepo {
           q = q.where(
             sql<SqlBool>`(provider_id, provider_version) > (${after.provider_id}, ${after.provider_version})`,
           );
-        if (this.dialect === 'postgres') q = q.forUpdate();
+        q = forUpdate(q, this.dialect);
         const page = await q.execute();
         for (const row of page) await SET_RENDERING.execute(trx, { ...row, doc: renderVersion(row) });
         return page;

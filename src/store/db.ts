@@ -37,18 +37,23 @@ const ACTIVITY_COLUMNS = [
   'error_code',
 ] as const satisfies readonly (keyof NewActivity)[];
 const INSERT_ACTIVITY = new Prepared(ACTIVITY_COLUMNS, (db, row) => db.insertInto('activity').values(row));
+const INSERT_ACTIVITY_SQL = `insert into activity (${ACTIVITY_COLUMNS.join(', ')}) values (${ACTIVITY_COLUMNS.map(() => '?').join(', ')})`;
 
 /** Inserts an activity row (src/activity/) on db. */
 export async function insertActivity(db: Kysely<Database>, row: NewActivity): Promise<void> {
   await INSERT_ACTIVITY.execute(db, row);
 }
 
-/** fn, then (when given) the activity row of its change, on the same transaction. */
-function recorded<T>(fn: (trx: Kysely<Database>) => Promise<T>, activity?: NewActivity) {
+/** fn, then (when given) the activity row of its change, inserted by `insert` on the same transaction. */
+function recorded<T>(
+  fn: (trx: Kysely<Database>) => Promise<T>,
+  activity: NewActivity | undefined,
+  insert: (trx: Kysely<Database>, row: NewActivity) => unknown = insertActivity,
+) {
   if (!activity) return fn;
   return async (trx: Kysely<Database>): Promise<T> => {
     const value = await fn(trx);
-    await insertActivity(trx, activity);
+    await insert(trx, activity);
     return value;
   };
 }
@@ -171,8 +176,14 @@ function openSqlite(file: string, sync: 'full' | 'normal', opts: StoreOptions): 
     readConnection?.close();
     await db.destroy();
   };
-  const transact: Transact = (fn, activity) => group.run(recorded(fn, activity));
+  // The activity row of a write goes straight to the connection, like the group commit's own
+  // statements: no query building per write (prepared on first use, once migrations made the table).
+  let activityStatement: SQLiteType.Statement | undefined;
+  const insertRow = (_trx: Kysely<Database>, row: NewActivity) =>
+    (activityStatement ??= sqlite.prepare(INSERT_ACTIVITY_SQL)).run(ACTIVITY_COLUMNS.map((c) => row[c]));
+  const transact: Transact = (fn, activity) => group.run(recorded(fn, activity, insertRow));
   const ready = async () => {
+    if (file !== ':memory:') assertRoom(path.dirname(path.resolve(file)));
     await space.probe(transact);
     if (reader) reader('select 1', []);
     else await sql`select 1`.execute(db);
@@ -300,6 +311,17 @@ export async function retryConflicts<T>(
       await pause(RETRY_BASE_DELAY_MS * 2 ** (attempt - 1) * (0.5 + Math.random()));
     }
   }
+}
+
+/** Below this much free space on its disk, a SQLite store is not ready (a small write may still fit). */
+export const MIN_FREE_BYTES = 256 * 1024;
+
+/** Throws a disk-full error when the filesystem holding dir has less than MIN_FREE_BYTES free. */
+function assertRoom(dir: string): void {
+  const { bavail, bsize } = fs.statfsSync(dir);
+  if (bavail * bsize >= MIN_FREE_BYTES) return;
+  const err = new Error(`the disk holding ${dir} has less than ${MIN_FREE_BYTES / 1024} KiB free`);
+  throw Object.assign(err, { code: 'SQLITE_FULL' });
 }
 
 /** True when err means the database's disk is full. */
