@@ -64,12 +64,17 @@ export class ActivityRepo {
     return trail !== undefined;
   }
 
-  /** Deletes up to `batch` of the oldest rows recorded before `time`, in one transaction; how many. */
-  async pruneBatch(time: string, batch: number): Promise<number> {
+  /**
+   * Deletes, in one transaction, those of the `batch` oldest rows (by id: no index on the time is kept
+   * up to date on every write) that were recorded before `time`. `more`: all of them were, so older
+   * rows may follow.
+   */
+  async pruneBatch(time: string, batch: number): Promise<{ deleted: number; more: boolean }> {
     return this.transact(async (trx) => {
-      const oldest = trx.selectFrom('activity').select('id').where('at', '<', time).orderBy('at').limit(batch);
-      const res = await trx.deleteFrom('activity').where('id', 'in', oldest).executeTakeFirst();
-      return Number(res.numDeletedRows);
+      const oldest = await trx.selectFrom('activity').select(['id', 'at']).orderBy('id').limit(batch).execute();
+      const old = oldest.filter((r) => r.at < time).map((r) => r.id);
+      if (old.length > 0) await trx.deleteFrom('activity').where('id', 'in', old).execute();
+      return { deleted: old.length, more: oldest.length === batch && old.length === batch };
     });
   }
 }

@@ -101,9 +101,9 @@ export class ActivityService {
     const before = new Date(clock.now() - days * DAY_MS).toISOString();
     let total = 0;
     for (;;) {
-      const deleted = await this.repo.pruneBatch(before, PRUNE_BATCH);
+      const { deleted, more } = await this.repo.pruneBatch(before, PRUNE_BATCH);
       total += deleted;
-      if (deleted < PRUNE_BATCH) return total;
+      if (!more) return total;
       await nextTurn();
     }
   }

@@ -37,23 +37,18 @@ const ACTIVITY_COLUMNS = [
   'error_code',
 ] as const satisfies readonly (keyof NewActivity)[];
 const INSERT_ACTIVITY = new Prepared(ACTIVITY_COLUMNS, (db, row) => db.insertInto('activity').values(row));
-const INSERT_ACTIVITY_SQL = `insert into activity (${ACTIVITY_COLUMNS.join(', ')}) values (${ACTIVITY_COLUMNS.map(() => '?').join(', ')})`;
 
 /** Inserts an activity row (src/activity/) on db. */
 export async function insertActivity(db: Kysely<Database>, row: NewActivity): Promise<void> {
   await INSERT_ACTIVITY.execute(db, row);
 }
 
-/** fn, then (when given) the activity row of its change, inserted by `insert` on the same transaction. */
-function recorded<T>(
-  fn: (trx: Kysely<Database>) => Promise<T>,
-  activity: NewActivity | undefined,
-  insert: (trx: Kysely<Database>, row: NewActivity) => unknown = insertActivity,
-) {
+/** fn, then (when given) the activity row of its change, on the same transaction. */
+function recorded<T>(fn: (trx: Kysely<Database>) => Promise<T>, activity?: NewActivity) {
   if (!activity) return fn;
   return async (trx: Kysely<Database>): Promise<T> => {
     const value = await fn(trx);
-    await insert(trx, activity);
+    await insertActivity(trx, activity);
     return value;
   };
 }
@@ -176,12 +171,7 @@ function openSqlite(file: string, sync: 'full' | 'normal', opts: StoreOptions): 
     readConnection?.close();
     await db.destroy();
   };
-  // The activity row of a write goes straight to the connection, like the group commit's own
-  // statements: no query building per write (prepared on first use, once migrations made the table).
-  let activityStatement: SQLiteType.Statement | undefined;
-  const insertRow = (_trx: Kysely<Database>, row: NewActivity) =>
-    (activityStatement ??= sqlite.prepare(INSERT_ACTIVITY_SQL)).run(ACTIVITY_COLUMNS.map((c) => row[c]));
-  const transact: Transact = (fn, activity) => group.run(recorded(fn, activity, insertRow));
+  const transact: Transact = (fn, activity) => group.run(recorded(fn, activity));
   const ready = async () => {
     if (file !== ':memory:') assertRoom(path.dirname(path.resolve(file)));
     await space.probe(transact);

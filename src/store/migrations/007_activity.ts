@@ -23,8 +23,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('activity_domain_idx').on('activity').columns(['domain_id', 'id desc']).execute();
   await db.schema.createIndex('activity_project_idx').on('activity').columns(['project_id', 'id desc']).execute();
-  // Retention deletes the oldest rows first.
-  await db.schema.createIndex('activity_at_idx').on('activity').column('at').execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
