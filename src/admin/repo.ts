@@ -1,5 +1,5 @@
 import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
-import { versionRow } from '../iotedge/repo.js';
+import { CANONICAL, versionRow } from '../iotedge/repo.js';
 import type { Version } from '../iotedge/schemas.js';
 import { versionRow as providerVersionRow } from '../rfs/repo.js';
 import type { ProviderVersion } from '../rfs/renderings.js';
@@ -107,23 +107,7 @@ export class AdminRepo {
     for (;;) {
       let q = this.db
         .selectFrom('edge_app_versions')
-        .select([
-          'project_id',
-          'edge_app_id',
-          'version',
-          'state',
-          'deploy_type',
-          'arch',
-          'ai_card_type',
-          'description',
-          'sdk_version',
-          'deploy_multi_instance',
-          'create_time',
-          'update_time',
-          'publish_time',
-          'off_shelf_time',
-          'spec',
-        ])
+        .select(CANONICAL)
         .where((eb) => within(eb, 'project_id', scope));
       if (after) {
         const [p, a, v] = after;

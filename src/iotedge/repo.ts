@@ -9,7 +9,7 @@ import { forUpdate, takesRowLocks } from '../store/locks.js';
 export type VersionRow = Version & { app_name: string | null };
 
 /** The canonical columns of a version (its renderings are made from these). */
-const CANONICAL = [
+export const CANONICAL = [
   'project_id',
   'edge_app_id',
   'version',
