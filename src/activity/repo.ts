@@ -65,16 +65,25 @@ export class ActivityRepo {
   }
 
   /**
-   * Deletes, in one transaction, those of the `batch` oldest rows (by id: no index on the time is kept
-   * up to date on every write) that were recorded before `time`. `more`: all of them were, so older
-   * rows may follow.
+   * Deletes, in one transaction, those of the next `batch` rows by id after `after` (no index on the
+   * time is kept up to date on every write) that were recorded before `time`. `next`: where the
+   * following batch starts, or undefined when this one ended with a row that is kept — rows come
+   * in time order, but a row stamped later by a clock that ran ahead does not stop the pruning.
    */
-  async pruneBatch(time: string, batch: number): Promise<{ deleted: number; more: boolean }> {
+  async pruneBatch(time: string, batch: number, after = 0): Promise<{ deleted: number; next?: number }> {
     return this.transact(async (trx) => {
-      const oldest = await trx.selectFrom('activity').select(['id', 'at']).orderBy('id').limit(batch).execute();
-      const old = oldest.filter((r) => r.at < time).map((r) => r.id);
+      const rows = await trx
+        .selectFrom('activity')
+        .select(['id', 'at'])
+        .where('id', '>', after)
+        .orderBy('id')
+        .limit(batch)
+        .execute();
+      const old = rows.filter((r) => r.at < time).map((r) => r.id);
       if (old.length > 0) await trx.deleteFrom('activity').where('id', 'in', old).execute();
-      return { deleted: old.length, more: oldest.length === batch && old.length === batch };
+      const last = rows.at(-1);
+      const next = rows.length === batch && last!.at < time ? Number(last!.id) : undefined;
+      return { deleted: old.length, next };
     });
   }
 }

@@ -7,17 +7,25 @@ import { ActivityPage, ActivityQuery } from './schemas.js';
 /**
  * Records the failures and refusals of the mutating calls of `app`'s routes once they are answered,
  * each in a small transaction of its own (a success is stored with its change: Store.transact). Only
- * calls whose caller is known: a request that failed authentication has none. A failure to record is
- * logged; the answer has gone already.
+ * calls whose caller is known: a request that failed authentication has none; nor a call the rate
+ * limiter refused (429), so that a throttled caller costs no write. A failure to record is logged;
+ * the answer has gone already. Closing the server waits for the rows still being stored.
  */
 export function recordFailures(app: App, service: ActivityService, logger: Logger): void {
+  const pending = new Set<Promise<void>>();
   app.addHook('onResponse', (req, reply, done) => {
-    if (reply.statusCode >= 400 && req.caller !== null && MUTATING.has(req.method)) {
-      service
-        .record(activityOf(req, reply.statusCode, req.errorCode))
-        .catch((err) => logger.error({ reqId: req.id, err: String(err) }, 'activity not recorded'));
+    const status = reply.statusCode;
+    if (status >= 400 && status !== 429 && req.caller !== null && MUTATING.has(req.method)) {
+      const stored: Promise<void> = service
+        .record(activityOf(req, status, req.errorCode))
+        .catch((err) => logger.error({ reqId: req.id, err: String(err) }, 'activity not recorded'))
+        .finally(() => pending.delete(stored));
+      pending.add(stored);
     }
     done();
+  });
+  app.addHook('onClose', async () => {
+    await Promise.all([...pending]);
   });
 }
 

@@ -2,7 +2,9 @@ import { Type, type Static } from 'typebox';
 import { ProjectParams } from '../iotedge/schemas.js';
 
 const opt = Type.Optional;
-const Text = (maxLength: number, description: string) => Type.String({ minLength: 1, maxLength, description });
+// No control characters: PostgreSQL cannot compare a NUL, and no stored value holds one.
+const Text = (maxLength: number, description: string) =>
+  Type.String({ minLength: 1, maxLength, pattern: '^[^\\u0000-\\u001f]*$', description });
 
 // Unknown parameters are refused, as on the admin API: a misspelled filter must not widen the answer.
 export const ActivityQuery = Type.Object(

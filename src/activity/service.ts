@@ -100,11 +100,12 @@ export class ActivityService {
     if (days <= 0) return 0;
     const before = new Date(clock.now() - days * DAY_MS).toISOString();
     let total = 0;
-    for (;;) {
-      const { deleted, more } = await this.repo.pruneBatch(before, PRUNE_BATCH);
-      total += deleted;
-      if (!more) return total;
-      await nextTurn();
+    for (let after: number | undefined = 0; after !== undefined;) {
+      const batch = await this.repo.pruneBatch(before, PRUNE_BATCH, after);
+      total += batch.deleted;
+      after = batch.next;
+      if (after !== undefined) await nextTurn();
     }
+    return total;
   }
 }

@@ -151,8 +151,12 @@ export class IamRepo {
     return q;
   }
 
-  /** Deletes a domain; its projects, users, access keys and tokens go with it. */
+  /**
+   * Deletes a domain; its projects, users, access keys and tokens go with it, and its activity trail
+   * (a domain created later with the same id must not see it).
+   */
   async deleteDomain(id: string): Promise<boolean> {
+    await this.db.deleteFrom('activity').where('domain_id', '=', id).execute();
     const res = await this.db.deleteFrom('domains').where('id', '=', id).executeTakeFirst();
     return Number(res.numDeletedRows) > 0;
   }
