@@ -68,6 +68,17 @@ describe('the OpenAPI document', () => {
     expect(rfsHeaders.map((p: { name: string }) => p.name)).toEqual(['client-request-id']);
   });
 
+  it('describes every tag an operation uses', () => {
+    const declared = new Set((doc.tags as { name: string }[]).map((t) => t.name));
+    const used = new Set(
+      Object.values(doc.paths as Record<string, Record<string, { tags?: string[] }>>).flatMap((ops) =>
+        Object.values(ops).flatMap((op) => op.tags ?? []),
+      ),
+    );
+    expect([...used].filter((t) => !declared.has(t))).toEqual([]);
+    expect(used.has('Activity')).toBe(true);
+  });
+
   it('lists 409 only on the authenticated creates of a family that answers it', () => {
     const with409 = Object.entries(doc.paths as Record<string, Record<string, { responses?: object }>>).flatMap(
       ([path, ops]) =>
