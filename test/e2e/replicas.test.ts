@@ -105,6 +105,19 @@ describe('two replicas on one PostgreSQL', () => {
       expect(r.body).toMatchObject({ error_code: 'IoTEdge.02100603' });
   });
 
+  it('records those 100 creates in the activity trail once each: one success, 99 refusals', async () => {
+    const query = `resource=${encodeURIComponent(`${iot}/race-app/versions`)}&operation=CreateEdgeApplicationVersion&limit=500`;
+    let rows: { status: number; error_code: string | null }[] = [];
+    // Refusals are stored just after their answers: give them a moment.
+    for (let i = 0; i < 50 && rows.length < 100; i++) {
+      rows = (await call(i % 2 ? a : b, 'GET', `/_versionary/activity?${query}`)).body.activity;
+      if (rows.length < 100) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(rows).toHaveLength(100);
+    expect(rows.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(rows.filter((r) => r.status === 400 && r.error_code === 'IoTEdge.02100603')).toHaveLength(99);
+  });
+
   it('lets exactly one of 100 identical RFS version creates spread over both win', async () => {
     expect(
       (await call(a, 'POST', '/v1/private-providers', { provider_name: 'race-provider' }, rfsHeaders())).status,
