@@ -8,14 +8,18 @@ export const PasswordAuthBody = Type.Object(
     auth: Type.Object({
       identity: Type.Object({
         methods: Type.Array(Type.String({ maxLength: 64 }), { minItems: 1, maxItems: 8 }),
-        password: Type.Object({
-          user: Type.Object({
-            id: Type.Optional(Name),
-            name: Type.Optional(Name),
-            password: Type.String({ minLength: 1, maxLength: 1024 }),
-            domain: Type.Optional(IdOrName),
+        password: Type.Optional(
+          Type.Object({
+            user: Type.Object({
+              id: Type.Optional(Name),
+              name: Type.Optional(Name),
+              password: Type.String({ minLength: 1, maxLength: 1024 }),
+              domain: Type.Optional(IdOrName),
+            }),
           }),
-        }),
+        ),
+        // Keystone's token method: a live token of the same user, for a token of another scope.
+        token: Type.Optional(Type.Object({ id: Type.String({ minLength: 1, maxLength: 255 }) })),
       }),
       scope: Type.Optional(
         Type.Object({

@@ -27,7 +27,7 @@ export interface TokenOptions {
 const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 const TOKEN_SHAPE = /^vtk-[A-Za-z0-9_-]{43}$/;
 
-type LoginUser = PasswordAuthBody['auth']['identity']['password']['user'];
+type LoginUser = NonNullable<PasswordAuthBody['auth']['identity']['password']>['user'];
 
 /** Password logins, and the tokens they issue: checked, cached and swept once expired. */
 export class Tokens {
@@ -47,32 +47,56 @@ export class Tokens {
   }
 
   /**
-   * Password authentication (POST /v3/auth/tokens) from a client address. Any failure to identify
-   * is the same 401, whether the user exists or not.
+   * POST /v3/auth/tokens from a client address: a password login, or a live token of the same user
+   * for another scope (Keystone's token method; the new token expires with the one it came from).
+   * Any failure to identify is the same 401, whether the user exists or not.
    */
   async issue(body: PasswordAuthBody, address = ''): Promise<IssuedToken> {
     const { identity, scope } = body.auth;
-    if (!identity.methods.includes('password') || !identity.password) {
-      throw new AppError('invalid', 'auth.identity.methods: only the password method is supported');
+    if (identity.methods.includes('password') && identity.password) {
+      return this.scoped(await this.checkPassword(identity.password.user, scope, address), scope);
     }
-    const u = identity.password.user;
+    if (identity.methods.includes('token') && identity.token) {
+      const from = await this.lookup(identity.token.id);
+      const user = from && (await this.repo.userById(from.user_id));
+      if (!from || !user) throw new AppError('unauthorized', 'The token is unknown or expired.');
+      return this.scoped(user, scope, from.expires_at);
+    }
+    throw new AppError(
+      'invalid',
+      'auth.identity.methods: password (with auth.identity.password) or token (with auth.identity.token)',
+    );
+  }
+
+  private async checkPassword(
+    u: LoginUser,
+    scope: PasswordAuthBody['auth']['scope'],
+    address: string,
+  ): Promise<UserTable> {
     // Counted as a wrong password from its check until it is answered: attempts sent at once are
     // answered as if sent one after another.
     const attempt = await this.logins.begin(address);
-    let stored: UserTable | undefined;
     try {
       const found = await this.findUser(u, scope);
-      stored = found.user;
       await attempt.user(found.key);
-      const ok = await verifyPassword(u.password, stored?.password_hash ?? DUMMY_HASH);
-      if (!stored || !ok) {
+      const ok = await verifyPassword(u.password, found.user?.password_hash ?? DUMMY_HASH);
+      if (!found.user || !ok) {
         attempt.failed();
         throw new AppError('unauthorized', 'The username or password is wrong.');
       }
       attempt.succeeded();
+      return found.user;
     } finally {
       attempt.release();
     }
+  }
+
+  /** A new token of `stored` for the scope asked for, expiring after the TTL or at `until` if sooner. */
+  private async scoped(
+    stored: UserTable,
+    scope: PasswordAuthBody['auth']['scope'],
+    until?: string,
+  ): Promise<IssuedToken> {
     const domain = (await this.repo.domainById(stored.domain_id))!;
     let project: { id: string; name: string } | null = null;
     if (scope?.project) {
@@ -94,7 +118,7 @@ export class Tokens {
     const issued = this.opts.clock.now();
     const stamps = {
       issued_at: new Date(issued).toISOString(),
-      expires_at: new Date(issued + this.opts.tokenTtlSeconds * 1000).toISOString(),
+      expires_at: until ?? new Date(issued + this.opts.tokenTtlSeconds * 1000).toISOString(),
     };
     const ids = { user_id: stored.id, project_id: project?.id ?? null, domain_id: domain.id };
     await this.repo.transaction((repo) => repo.insertToken({ token_hash: sha256Hex(token), ...ids, ...stamps }));

@@ -74,9 +74,9 @@ describe.each(BACKENDS)('IAM tokens on %s', (kind) => {
     ['no JSON', '{"auth":', 'not valid JSON'],
     ['no identity', { auth: {} }, 'auth.identity'],
     [
-      'a token method',
+      'the token method without a token',
       { auth: { identity: { methods: ['token'], password: { user: { name: 'admin', password: 'x' } } } } },
-      'password method',
+      'token (with auth.identity.token)',
     ],
     [
       'methods not a list',
@@ -305,5 +305,54 @@ describe('the authentication cache', () => {
     expect(status).toBe(401);
     expect(Date.now() - deletedAt).toBeLessThan(1000);
     await s.close();
+  });
+});
+
+describe.each(BACKENDS)('the token method on %s', (kind) => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startServer(kind);
+  });
+  afterAll(async () => s.close());
+
+  const issue = (payload: unknown) =>
+    s.app.inject({ method: 'POST', url: '/v3/auth/tokens', payload: payload as object });
+
+  it("trades a live token for one of another project of the user's domain, expiring with it", async () => {
+    await s.opened.iam.createProject({ name: 'cn-south-1' });
+    const other = (await s.opened.iam.listProjects(DOMAIN_ID, 'cn-south-1'))[0]!;
+    const first = await issue(passwordBody());
+    const id = first.headers['x-subject-token'] as string;
+    const body = (scope: unknown, tokenId = id) => ({
+      auth: { identity: { methods: ['token'], token: { id: tokenId } }, scope },
+    });
+    const res = await issue(body({ project: { id: other.id } }));
+    expect(res.statusCode).toBe(201);
+    expect(res.headers['x-subject-token']).not.toBe(id);
+    expect(res.json().token.project).toEqual({
+      id: other.id,
+      name: 'cn-south-1',
+      domain: { id: DOMAIN_ID, name: 'default' },
+    });
+    expect(res.json().token.user.name).toBe('admin');
+    expect(res.json().token.expires_at).toBe(first.json().token.expires_at);
+    const apps = await s.app.inject({
+      url: `/v2/${other.id}/edge-apps`,
+      headers: { 'x-auth-token': res.headers['x-subject-token'] as string },
+    });
+    expect(apps.statusCode).toBe(200);
+
+    // Another domain's project, an unknown token, and a token method without a token are refused.
+    await s.opened.iam.createDomain({ name: 'elsewhere' });
+    await s.opened.iam.createProject({ name: 'cn-east-3', domain: 'elsewhere' });
+    const foreign = await issue(body({ project: { name: 'cn-east-3' } }));
+    expect(foreign.statusCode).toBe(401);
+    const unknown = await issue(body({ project: { id: other.id } }, 'vtk-' + 'A'.repeat(43)));
+    expect(unknown.statusCode).toBe(401);
+    expect(unknown.json().error_code).toBe('APIGW.0301');
+    expect(unknown.headers['x-subject-token']).toBeUndefined();
+    const bare = await issue({ auth: { identity: { methods: ['token'] } } });
+    expect(bare.statusCode).toBe(400);
+    expect(bare.json().error_msg).toContain('auth.identity.methods');
   });
 });
