@@ -23,6 +23,8 @@ import { adminRoutes } from './admin/routes.js';
 import { ActivityRepo } from './activity/repo.js';
 import { ActivityService } from './activity/service.js';
 import { activityRoutes, recordFailures } from './activity/routes.js';
+import { consolePages, consoleReads } from './console/routes.js';
+import { ConsoleReads } from './console/reads.js';
 
 /** The settings the server reads (config.ts describes each); serverDeps in app.ts takes them from the Config. */
 export const SERVER_SETTINGS = [
@@ -69,6 +71,7 @@ export function buildServer(deps: ServerDeps): App {
 
   registerOpenApi(app);
   explorerRoutes(app, { region: deps.region });
+  consolePages(app, { region: deps.region });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
@@ -126,6 +129,7 @@ export function buildServer(deps: ServerDeps): App {
       }),
     );
     group(api, (trail) => activityRoutes(trail, activity));
+    group(api, (reads) => consoleReads(reads, new ConsoleReads(deps.store.db)));
   });
 
   return app;

@@ -1,0 +1,97 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Type } from 'typebox';
+import type { App } from '../platform/http.js';
+import { packageRoot } from '../platform/paths.js';
+import type { ConsoleReads } from './reads.js';
+
+const ASSETS: Record<string, string> = {
+  'console.js': 'application/javascript; charset=utf-8',
+  'console.css': 'text/css; charset=utf-8',
+};
+
+// Nothing on a console page may reach past this server: an air-gapped site works the same.
+const POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+const shell = (region: string) => `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Versionary console</title>
+<link rel="stylesheet" href="/console/assets/console.css">
+</head>
+<body>
+<div id="console" data-region="${region.replace(/[^A-Za-z0-9-]/g, '')}"></div>
+<script src="/console/assets/console.js"></script>
+</body>
+</html>
+`;
+
+/** The console's built files (npm run build writes them to dist/console), read once, on first use. */
+const built = new Map<string, string | null>();
+function asset(name: string): string | null {
+  if (!built.has(name)) {
+    const file = path.join(packageRoot(), 'dist', 'console', name);
+    built.set(name, fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null);
+  }
+  return built.get(name)!;
+}
+
+/** GET /console and every page under it: one page that routes in the browser (deep links land on it). */
+export function consolePages(app: App, opts: { region: string }): void {
+  const page = shell(opts.region);
+  const send = async (_req: unknown, reply: import('fastify').FastifyReply) =>
+    reply
+      .type('text/html; charset=utf-8')
+      .header('Content-Security-Policy', POLICY)
+      .header('Cache-Control', 'no-cache')
+      .send(page);
+  app.get('/console', { schema: { hide: true } }, send);
+  app.get('/console/*', { schema: { hide: true } }, send);
+  app.get<{ Params: { name: string } }>('/console/assets/:name', { schema: { hide: true } }, async (req, reply) => {
+    const type = ASSETS[req.params.name];
+    if (!type) return reply.callNotFound();
+    const body = asset(req.params.name);
+    if (body === null) {
+      return reply.code(503).type('text/plain; charset=utf-8').send('The console is not built: run npm run build.');
+    }
+    return reply.type(type).header('Cache-Control', 'no-cache').send(body);
+  });
+}
+
+const PageQuery = Type.Object(
+  {
+    offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }),
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
+  },
+  { additionalProperties: false },
+);
+
+/** The console's reads that the public APIs do not answer, for an authenticated caller in its own scope. */
+export function consoleReads(app: App, reads: ConsoleReads): void {
+  app.get(
+    '/_versionary/overview',
+    {
+      schema: {
+        hide: true,
+        querystring: Type.Object({}, { additionalProperties: false }),
+      },
+    },
+    async (req) => reads.overview(req.caller!.domainId, req.caller!.projectId),
+  );
+  app.get<{ Params: { provider_name: string }; Querystring: { offset: number; limit: number } }>(
+    '/_versionary/private-providers/:provider_name/versions',
+    {
+      schema: {
+        hide: true,
+        params: Type.Object({ provider_name: Type.String({ minLength: 1, maxLength: 128 }) }),
+        querystring: PageQuery,
+      },
+    },
+    async (req) =>
+      reads.providerVersions(req.caller!.domainId, req.params.provider_name, req.query.offset, req.query.limit),
+  );
+}
