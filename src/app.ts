@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Logger } from 'pino';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { IamService, prepareAdmin, type BootstrapResult } from './iam/service.js';
 import { loadMasterKey, SecretBox } from './iam/crypto.js';
 import { openStore, type Store } from './store/db.js';
@@ -14,6 +14,9 @@ import { systemClock, type Clock } from './platform/clock.js';
 import { ActivityRepo } from './activity/repo.js';
 import { ActivityService } from './activity/service.js';
 import { startRetention } from './activity/retention.js';
+import { idSource, type IdSource } from './platform/ids.js';
+import { SnapshotService } from './admin/snapshot.js';
+import { AppError } from './platform/errors.js';
 
 export interface Opened {
   store: Store;
@@ -25,6 +28,8 @@ export interface Opened {
   masterKeyFile?: string;
   /** The time IAM and the server read. */
   clock: Clock;
+  /** Where generated ids and secrets come from. */
+  ids: IdSource;
 }
 
 export interface OpenOptions {
@@ -42,8 +47,11 @@ export interface OpenOptions {
 export async function openApp(config: Config, { meanwhile, clock = systemClock }: OpenOptions = {}): Promise<Opened> {
   // A new SQLite store will need the admin password hashed: begin now, while the schema is created.
   const file = config.database.startsWith('sqlite:') ? config.database.slice('sqlite:'.length) : undefined;
+  const ids = idSource(config.idSeed);
   const admin =
-    file !== undefined && file !== ':memory:' && !fs.existsSync(file) ? prepareAdmin(config.bootstrap) : undefined;
+    file !== undefined && (file === ':memory:' || !fs.existsSync(file))
+      ? prepareAdmin(config.bootstrap, ids)
+      : undefined;
   let metrics: Metrics | undefined;
   const store = openStore({
     onQuery: (kind, ms) => metrics?.storeLatency.observe({ kind }, ms / 1000),
@@ -58,20 +66,22 @@ export async function openApp(config: Config, { meanwhile, clock = systemClock }
   try {
     await migrate(store);
     await refreshRenderings(store);
-    const master = loadMasterKey(config.masterKey, config.dataDir);
+    const master = loadMasterKey(config.masterKey, config.store === 'memory' ? null : config.dataDir, ids);
     const iam = new IamService(store, new SecretBox(master.key), {
       region: config.region,
       tokenTtlSeconds: config.tokenTtlSeconds,
       authCacheMs: config.authCacheMs,
       loginAddressLimit: config.loginAddressLimit,
       clock,
+      ids,
     });
     await iam.checkMasterKey();
     const markerKey = crypto.createHmac('sha256', master.key).update('rfs-list-marker').digest();
-    const opened = { store, metrics, iam, markerKey, masterKeyFile: master.generatedFile, clock };
+    const opened = { store, metrics, iam, markerKey, masterKeyFile: master.generatedFile, clock, ids };
     const booting = iam.bootstrap(config.bootstrap, admin);
     booting.catch(() => undefined); // reported by Promise.all, also when `meanwhile` fails first
     const [bootstrap] = await Promise.all([booting, meanwhile?.(opened)]);
+    if (bootstrap && config.seed) await importSeed(config, store, config.seed);
     return { ...opened, bootstrap };
   } catch (err) {
     await store.close();
@@ -79,11 +89,28 @@ export async function openApp(config: Config, { meanwhile, clock = systemClock }
   }
 }
 
+/** Loads the --seed snapshot (mode add); a bad one stops the start, naming the record and field. */
+async function importSeed(config: Config, store: Store, file: string): Promise<void> {
+  let input: fs.ReadStream;
+  try {
+    input = fs.createReadStream(file);
+    await new Promise((resolve, reject) => input.once('open', resolve).once('error', reject));
+  } catch (err) {
+    throw new ConfigError(`--seed ${file}: ${(err as Error).message}`);
+  }
+  try {
+    await new SnapshotService(store, config.region, config.bodyLimit).import(input, 'add');
+  } catch (err) {
+    if (err instanceof AppError) throw new ConfigError(`--seed ${file}: ${err.detail ?? err.kind}`);
+    throw err;
+  }
+}
+
 /** The server's dependencies: the settings it reads, and the parts openApp opened. */
 export function serverDeps(config: Config, logger: Logger, opened: Omit<Opened, 'bootstrap'>): ServerDeps {
   const settings = Object.fromEntries(SERVER_SETTINGS.map((key) => [key, config[key]])) as ServerSettings;
-  const { store, iam, metrics, markerKey, clock } = opened;
-  return { ...settings, store, iam, metrics, markerKey, clock, logger };
+  const { store, iam, metrics, markerKey, clock, ids } = opened;
+  return { ...settings, store, iam, metrics, markerKey, clock, logger, ids };
 }
 
 export interface Running {

@@ -28,6 +28,12 @@ export interface Config {
   rfsProviderQuota: number;
   rfsVersionQuota: number;
   activityRetentionDays: number;
+  /** memory: a SQLite store in memory, nothing written to disk; database: the --database URL. */
+  store: 'memory' | 'database';
+  /** A snapshot imported (mode add) by the start that creates the store's first identity. */
+  seed?: string;
+  /** Makes every generated id and secret deterministic (platform/ids.ts). */
+  idSeed?: string;
   masterKey?: string;
   bootstrap: BootstrapSettings;
 }
@@ -49,6 +55,9 @@ export interface Setting {
   description: string;
   default?: string;
 }
+
+/** The database URL of a store in memory. */
+export const MEMORY_DATABASE = 'sqlite::memory:';
 
 export const SETTINGS: Setting[] = [
   {
@@ -212,6 +221,25 @@ export const SETTINGS: Setting[] = [
     default: '30',
     description: 'days the activity trail keeps a call; older ones are deleted every hour (0 = keep everything)',
   },
+  {
+    key: 'store',
+    flag: '--store <kind>',
+    env: 'VERSIONARY_STORE',
+    default: 'database',
+    description: 'memory (a store in memory: nothing is written to disk, all is gone at exit) or database (--database)',
+  },
+  {
+    key: 'seed',
+    flag: '--seed <file>',
+    env: 'VERSIONARY_SEED',
+    description: 'a snapshot imported (mode add) at the start that creates the first identity',
+  },
+  {
+    key: 'idSeed',
+    flag: '--id-seed <n>',
+    env: 'VERSIONARY_ID_SEED',
+    description: 'a whole number: generated ids, keys and tokens come from it, the same on every run (tests only)',
+  },
 ];
 
 /** Settings read only from the environment: secrets and first-start identity. */
@@ -263,7 +291,13 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
   const port = int(get('port').name, get('port').value!, 0, 65535);
   const dataDir = path.resolve(get('dataDir').value!);
   const dbSetting = get('database');
-  const database = dbSetting.value ?? `sqlite:${path.join(dataDir, 'versionary.db')}`;
+  const store = get('store').value!;
+  if (store !== 'memory' && store !== 'database')
+    throw new ConfigError(`${get('store').name} must be memory or database, got "${store}"`);
+  if (store === 'memory' && dbSetting.value !== undefined)
+    throw new ConfigError(`${get('store').name} memory keeps the data in memory: do not also set ${dbSetting.name}`);
+  const database =
+    store === 'memory' ? MEMORY_DATABASE : (dbSetting.value ?? `sqlite:${path.join(dataDir, 'versionary.db')}`);
   if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(database)) {
     throw new ConfigError(`${dbSetting.name} must be sqlite:<file> or postgres://…, got "${database}"`);
   }
@@ -277,6 +311,12 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
   const sqliteSync = get('sqliteSync').value!.toLowerCase();
   if (sqliteSync !== 'full' && sqliteSync !== 'normal')
     throw new ConfigError(`${get('sqliteSync').name} must be full or normal`);
+
+  const seed = get('seed').value;
+  if (seed !== undefined && seed.trim() === '') throw new ConfigError(`${get('seed').name} must name a file`);
+  const idSeed = get('idSeed').value;
+  if (idSeed !== undefined && !/^\d{1,15}$/.test(idSeed))
+    throw new ConfigError(`${get('idSeed').name} must be a whole number of at most 15 digits, got "${idSeed}"`);
 
   const masterKey = optional(env, 'VERSIONARY_MASTER_KEY', /^[0-9a-fA-F]{64}$/, '64 hex characters (32 bytes)');
   const accessKey = optional(env, 'VERSIONARY_ACCESS_KEY', ACCESS_KEY_PATTERN, '8-128 letters and digits');
@@ -321,6 +361,9 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     rfsProviderQuota: int(get('rfsProviderQuota').name, get('rfsProviderQuota').value!, 0, 1e9),
     rfsVersionQuota: int(get('rfsVersionQuota').name, get('rfsVersionQuota').value!, 0, 1e9),
     activityRetentionDays: int(get('activityRetentionDays').name, get('activityRetentionDays').value!, 0, 36_500),
+    store,
+    seed: seed === undefined ? undefined : path.resolve(seed),
+    idSeed,
     masterKey,
     bootstrap: {
       domainName,

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Clock } from './platform/clock.js';
+import type { IdSource } from './platform/ids.js';
 import { createHttp, group, type App } from './platform/http.js';
 import { registerOpenApi } from './platform/openapi.js';
 import { explorerRoutes } from './explorer/routes.js';
@@ -51,6 +52,8 @@ export interface ServerDeps extends ServerSettings {
   metrics: Metrics;
   /** The time the server checks signatures against and stores; tests give their own. */
   clock?: Clock;
+  /** Where request and provider ids come from. */
+  ids?: IdSource;
 }
 
 /** Composes the platform, the public routes and the authenticated API families. */
@@ -64,6 +67,7 @@ export function buildServer(deps: ServerDeps): App {
     isValueRejected,
     observe: (req, reply, ms) => deps.metrics.observe(req, reply, ms),
     clock: deps.clock,
+    ids: deps.ids,
   });
   deps.metrics.register(app);
   // The admin API, and requests that no family's routes cover, answer in IAM's envelope.
@@ -117,6 +121,7 @@ export function buildServer(deps: ServerDeps): App {
           region: deps.region,
           providerQuota: deps.rfsProviderQuota,
           versionQuota: deps.rfsVersionQuota,
+          ids: deps.ids,
         },
         deps.clock,
       );

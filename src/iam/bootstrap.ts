@@ -3,6 +3,7 @@ import type { BootstrapSettings } from '../config.js';
 import { isUniqueViolation } from '../store/db.js';
 import { hashPassword, newAccessKey, newId, newPassword, newSecretKey, type SecretBox } from './crypto.js';
 import type { IamRepo } from './repo.js';
+import type { IdSource } from '../platform/ids.js';
 
 export interface BootstrapResult {
   domain: { id: string; name: string };
@@ -29,8 +30,8 @@ const KEY_CHECK = 'master_key_check';
  * The admin password of a bootstrap (the configured one, or a new one) and its hash. Hashing takes
  * tens of milliseconds off the main thread, so a first start begins it before creating the schema.
  */
-export async function prepareAdmin(settings: BootstrapSettings): Promise<Admin> {
-  const password = settings.adminPassword ?? newPassword();
+export async function prepareAdmin(settings: BootstrapSettings, ids?: IdSource): Promise<Admin> {
+  const password = settings.adminPassword ?? newPassword(ids);
   return { password, hash: await hashPassword(password) };
 }
 
@@ -39,7 +40,7 @@ export class Bootstrap {
   constructor(
     private readonly repo: IamRepo,
     private readonly box: SecretBox,
-    private readonly opts: { region: string; clock: Clock },
+    private readonly opts: { region: string; clock: Clock; ids?: IdSource },
   ) {}
 
   /**
@@ -51,7 +52,7 @@ export class Bootstrap {
     if ((await this.repo.getMarker('bootstrap')) === undefined) {
       // Hashed before the transaction, which only talks to the database. Another replica starting
       // at the same time may claim the store first: then this one's transaction creates nothing.
-      const prepared = await (admin ?? prepareAdmin(settings));
+      const prepared = await (admin ?? prepareAdmin(settings, this.opts.ids));
       result = await this.repo.transaction((repo) => this.create(repo, settings, prepared));
     }
     await this.ensureRegionProject();
@@ -62,11 +63,12 @@ export class Bootstrap {
     const now = isoNow(this.opts.clock);
     if (!(await repo.claimMarker('bootstrap', now))) return null;
     await repo.claimMarker(KEY_CHECK, this.box.seal('versionary'));
-    const domain = { id: settings.domainId ?? newId(), name: settings.domainName };
-    const project = { id: settings.projectId ?? newId(), name: this.opts.region };
+    const { ids } = this.opts;
+    const domain = { id: settings.domainId ?? newId(ids), name: settings.domainName };
+    const project = { id: settings.projectId ?? newId(ids), name: this.opts.region };
     await repo.insertDomain({ ...domain, created_at: now });
     await repo.insertProject({ ...project, domain_id: domain.id, created_at: now });
-    const userId = newId();
+    const userId = newId(ids);
     await repo.insertUser({
       id: userId,
       domain_id: domain.id,
@@ -75,8 +77,8 @@ export class Bootstrap {
       is_admin: 1,
       created_at: now,
     });
-    const accessKey = settings.accessKey ?? newAccessKey();
-    const secretKey = settings.secretKey ?? newSecretKey();
+    const accessKey = settings.accessKey ?? newAccessKey(ids);
+    const secretKey = settings.secretKey ?? newSecretKey(ids);
     await repo.insertKey({
       access_key: accessKey,
       user_id: userId,
@@ -113,7 +115,8 @@ export class Bootstrap {
     const domainId = await this.repo.getMarker('bootstrap_domain');
     if (!domainId) return;
     if ((await this.repo.listProjects(domainId, this.opts.region)).length > 0) return;
-    const row = { id: newId(), domain_id: domainId, name: this.opts.region, created_at: isoNow(this.opts.clock) };
+    const { region: name, clock, ids } = this.opts;
+    const row = { id: newId(ids), domain_id: domainId, name, created_at: isoNow(clock) };
     try {
       await this.repo.transaction((repo) => repo.insertProject(row));
     } catch (err) {

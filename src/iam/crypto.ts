@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { randomIds, type IdSource } from '../platform/ids.js';
 
 const scrypt = promisify(crypto.scrypt) as (
   pw: string,
@@ -31,23 +32,24 @@ export async function verifyPassword(password: string, stored: string): Promise<
 
 export { sha256Hex } from '../platform/aksk.js';
 
-export const newId = (): string => crypto.randomBytes(16).toString('hex');
+export const newId = (ids: IdSource = randomIds): string => ids.bytes(16, 'id').toString('hex');
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-function randomFrom(alphabet: string, length: number): string {
+function randomFrom(alphabet: string, length: number, ids: IdSource, purpose: string): string {
   let out = '';
-  for (const b of crypto.randomBytes(length * 2)) {
+  for (const b of ids.bytes(length * 2, purpose)) {
     if (b < 256 - (256 % alphabet.length)) out += alphabet[b % alphabet.length];
     if (out.length === length) return out;
   }
-  return out + randomFrom(alphabet, length - out.length);
+  return out + randomFrom(alphabet, length - out.length, ids, purpose);
 }
 
 /** Access key ids look like Huawei's: 20 upper-case letters and digits. */
-export const newAccessKey = (): string => randomFrom('ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', 20);
-export const newSecretKey = (): string => randomFrom(ALNUM, 40);
-export const newPassword = (): string => randomFrom(ALNUM, 20);
-export const newToken = (): string => `vtk-${crypto.randomBytes(32).toString('base64url')}`;
+export const newAccessKey = (ids: IdSource = randomIds): string =>
+  randomFrom('ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', 20, ids, 'access-key');
+export const newSecretKey = (ids: IdSource = randomIds): string => randomFrom(ALNUM, 40, ids, 'secret-key');
+export const newPassword = (ids: IdSource = randomIds): string => randomFrom(ALNUM, 20, ids, 'password');
+export const newToken = (ids: IdSource = randomIds): string => `vtk-${ids.bytes(32, 'token').toString('base64url')}`;
 
 /** AES-256-GCM with the deployment's master key; the text form is iv.tag.ciphertext in base64url. */
 export class SecretBox {
@@ -72,9 +74,17 @@ export class SecretBox {
   }
 }
 
-/** The master key from VERSIONARY_MASTER_KEY, else from (or newly written to) <dataDir>/master.key. */
-export function loadMasterKey(hex: string | undefined, dataDir: string): { key: Buffer; generatedFile?: string } {
+/**
+ * The master key from VERSIONARY_MASTER_KEY, else from (or newly written to) <dataDir>/master.key;
+ * with no data dir (a store in memory), a new key that is never written.
+ */
+export function loadMasterKey(
+  hex: string | undefined,
+  dataDir: string | null,
+  ids: IdSource = randomIds,
+): { key: Buffer; generatedFile?: string } {
   if (hex) return { key: Buffer.from(hex, 'hex') };
+  if (dataDir === null) return { key: ids.bytes(32, 'master-key') };
   const file = path.join(dataDir, 'master.key');
   if (fs.existsSync(file)) {
     const text = fs.readFileSync(file, 'utf8').trim();
@@ -82,7 +92,7 @@ export function loadMasterKey(hex: string | undefined, dataDir: string): { key: 
     return { key: Buffer.from(text, 'hex') };
   }
   fs.mkdirSync(dataDir, { recursive: true });
-  const key = crypto.randomBytes(32);
+  const key = ids.bytes(32, 'master-key');
   fs.writeFileSync(file, key.toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
   return { key, generatedFile: file };
 }

@@ -4,6 +4,7 @@ import { isoNow, type Clock } from '../platform/clock.js';
 import { ID_PATTERN } from '../config.js';
 import { isUniqueViolation } from '../store/db.js';
 import { newId } from './crypto.js';
+import type { IdSource } from '../platform/ids.js';
 import type { IamRepo } from './repo.js';
 import type { NewActivity } from '../store/types.js';
 
@@ -13,6 +14,8 @@ export interface DomainOptions {
   /** How long a checked project is remembered (none: not at all). */
   authCacheMs?: number;
   clock: Clock;
+  /** Where generated ids and secrets come from (platform/ids.ts). */
+  ids?: IdSource;
 }
 
 /** What a look-up of authentication answers: at once from a cache, else once the store has. */
@@ -61,7 +64,7 @@ export class Domains {
       throw new AppError('invalid', 'domain name must be 1-64 letters, digits, "_", "-" or "."');
     if (input.id !== undefined && !ID_PATTERN.test(input.id))
       throw new AppError('invalid', 'domain id must be 1-64 letters, digits, "_" or "-"');
-    const domain = { id: input.id ?? newId(), name: input.name };
+    const domain = { id: input.id ?? newId(this.opts.ids), name: input.name };
     const row = { ...domain, created_at: isoNow(this.opts.clock) };
     await insertNew(
       this.repo,
@@ -120,7 +123,7 @@ export class Domains {
       throw new AppError('invalid', 'project id must be 1-64 letters, digits, "_" or "-"');
     const domain = await this.resolveDomain(input.domain);
     const row = {
-      id: input.id ?? newId(),
+      id: input.id ?? newId(this.opts.ids),
       domain_id: domain.id,
       name: input.name,
       created_at: isoNow(this.opts.clock),

@@ -2,6 +2,7 @@ import type { IdentityProvider, Principal } from '../platform/auth.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 import type { BootstrapSettings } from '../config.js';
 import type { Store } from '../store/db.js';
+import type { IdSource } from '../platform/ids.js';
 import type { NewActivity } from '../store/types.js';
 import { Bootstrap, type BootstrapIdentity, type BootstrapResult } from './bootstrap.js';
 import type { SecretBox } from './crypto.js';
@@ -24,6 +25,8 @@ export interface IamOptions {
   loginAddressLimit?: number;
   /** The time tokens are issued, checked and swept at, and logins throttled by. */
   clock?: Clock;
+  /** Where generated ids and secrets come from (platform/ids.ts). */
+  ids?: IdSource;
 }
 
 /**
@@ -43,7 +46,7 @@ export class IamService implements IdentityProvider {
     this.tokens = new Tokens(repo, { ...opts, clock });
     this.domains = new Domains(repo, { ...opts, clock });
     this.users = new Users(repo, this.domains, box, { ...opts, clock });
-    this.setup = new Bootstrap(repo, box, { region: opts.region, clock });
+    this.setup = new Bootstrap(repo, box, { region: opts.region, clock, ids: opts.ids });
   }
 
   // --- IdentityProvider: a cache hit answers synchronously ----------------------------------------

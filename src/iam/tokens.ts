@@ -8,6 +8,7 @@ import { principalOf, type TokenRow } from './queries.js';
 import type { IamRepo } from './repo.js';
 import type { PasswordAuthBody } from './schemas.js';
 import { LoginThrottle } from './throttle.js';
+import type { IdSource } from '../platform/ids.js';
 
 export interface IssuedToken {
   token: string;
@@ -21,6 +22,8 @@ export interface TokenOptions {
   /** Wrong passwords one client address may send (throttle.ts). */
   loginAddressLimit?: number;
   clock: Clock;
+  /** Where generated ids and secrets come from (platform/ids.ts). */
+  ids?: IdSource;
 }
 
 /** Verified against when the user does not exist, so both cases take as long. */
@@ -114,7 +117,7 @@ export class Tokens {
         throw new AppError('unauthorized', 'The scoped domain is not available to this user.');
       }
     }
-    const token = newToken();
+    const token = newToken(this.opts.ids);
     const issued = this.opts.clock.now();
     const stamps = {
       issued_at: new Date(issued).toISOString(),

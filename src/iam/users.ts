@@ -6,11 +6,14 @@ import { hashPassword, newAccessKey, newId, newPassword, newSecretKey, type Secr
 import { insertNew, NAME, type Domains, type Found } from './domains.js';
 import { principalOf, type KeyRow } from './queries.js';
 import type { IamRepo } from './repo.js';
+import type { IdSource } from '../platform/ids.js';
 
 export interface UserOptions {
   /** How long a checked access key is remembered (none: not at all). */
   authCacheMs?: number;
   clock: Clock;
+  /** Where generated ids and secrets come from (platform/ids.ts). */
+  ids?: IdSource;
 }
 
 /** The users of domains, and their access keys. */
@@ -55,9 +58,9 @@ export class Users {
       throw new AppError('invalid', 'password must be 8-128 characters');
     }
     const domain = await this.domains.resolveDomain(input.domain);
-    const password = input.password ?? newPassword();
+    const password = input.password ?? newPassword(this.opts.ids);
     const row = {
-      id: newId(),
+      id: newId(this.opts.ids),
       domain_id: domain.id,
       name: input.name,
       password_hash: await hashPassword(password),
@@ -95,8 +98,8 @@ export class Users {
     const domain = await this.domains.resolveDomain(domainName);
     const user = await this.repo.userByName(domain.id, userName);
     if (!user) throw new AppError('not_found', `user ${userName} does not exist in domain ${domain.name}`);
-    const accessKey = newAccessKey();
-    const secretKey = newSecretKey();
+    const accessKey = newAccessKey(this.opts.ids);
+    const secretKey = newSecretKey(this.opts.ids);
     const row = {
       access_key: accessKey,
       user_id: user.id,

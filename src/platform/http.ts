@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
@@ -19,6 +18,7 @@ import { JsonText } from './json-text.js';
 import { validationError, validatorCompiler } from './validation.js';
 import { accessLogger } from './logger.js';
 import { systemClock, type Clock } from './clock.js';
+import { randomIds, requestId, type IdSource } from './ids.js';
 import {
   contentTypeProblem,
   invalidUtf8Offset,
@@ -72,6 +72,8 @@ export interface HttpOptions {
   /** Told of every response and its duration in milliseconds (metrics). */
   observe?: (req: FastifyRequest, reply: FastifyReply, ms: number) => void;
   clock?: Clock;
+  /** Where request ids come from (ids.ts). */
+  ids?: IdSource;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -84,8 +86,6 @@ const MAX_HEADER_BYTES = 128 * 1024;
  */
 const DRAIN_SWEEP_MS = 500;
 
-const newRequestId = () => crypto.randomUUID().replaceAll('-', '');
-
 /**
  * Requests that cannot be parsed as HTTP never reach Fastify: answer them as the API gateway does
  * (APIG.0201 with its status), in the envelope, and close the connection. Responses go out in
@@ -97,6 +97,7 @@ function answerClientError(
   err: NodeJS.ErrnoException,
   socket: Socket & { _httpMessage?: { headersSent?: boolean } },
   logger: Logger,
+  newRequestId: () => string,
 ): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const c = connectionOf(socket);
@@ -161,6 +162,8 @@ export function createHttp(opts: HttpOptions): App {
   // closed after a moment; stragglers are cut off after a grace period.
   let closing = false;
   const budget = new ResponseBudget(opts.responseBudget ?? DEFAULT_RESPONSE_BUDGET);
+  const ids = opts.ids ?? randomIds;
+  const newRequestId = () => requestId(ids);
   const app = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -184,7 +187,7 @@ export function createHttp(opts: HttpOptions): App {
       drainIdleConnections(server, () => closing);
       return server;
     },
-    clientErrorHandler: (err, socket) => answerClientError(err, socket, opts.logger),
+    clientErrorHandler: (err, socket) => answerClientError(err, socket, opts.logger, newRequestId),
     genReqId: newRequestId,
     requestIdHeader: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },

@@ -1,7 +1,7 @@
-import crypto from 'node:crypto';
 import { AppError, tenantForbidden } from '../platform/errors.js';
 import { errors } from './errors.js';
 import { isoNow, systemClock, type Clock } from '../platform/clock.js';
+import { randomIds, uuid, type IdSource } from '../platform/ids.js';
 import type { JsonText } from '../platform/json-text.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../store/db.js';
 import type { RfsProviderTable } from '../store/types.js';
@@ -27,6 +27,8 @@ export interface RfsOptions {
   /** 0 = unlimited. */
   providerQuota: number;
   versionQuota: number;
+  /** Where provider ids come from (platform/ids.ts). */
+  ids?: IdSource;
 }
 
 function providerView(p: RfsProviderTable): ProviderSummary {
@@ -77,7 +79,7 @@ export class RfsService {
     const row: RfsProviderTable = {
       domain_id: domain,
       provider_name: body.provider_name,
-      provider_id: crypto.randomUUID(),
+      provider_id: uuid(this.opts.ids ?? randomIds, 'provider'),
       provider_description: body.provider_description ?? null,
       provider_agency_name: body.provider_agency_name || null,
       provider_agency_urn: body.provider_agency_urn || null,
