@@ -3,6 +3,7 @@ import path from 'node:path';
 import swagger from '@fastify/swagger';
 import { packageRoot } from './paths.js';
 import type { App } from './http.js';
+import { ENDPOINT, withCodeSamples } from '../samples/index.js';
 
 const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as {
   version: string;
@@ -92,6 +93,7 @@ export function registerOpenApi(app: App): void {
       security: [{ iamToken: [] }, { akskSignature: [] }],
     },
     hideUntagged: true,
+    transformObject: (d) => ('openapiObject' in d ? withCodeSamples(d.openapiObject) : d.swaggerObject),
     transform: ({ schema, url, route }) => {
       const tags = (schema as { tags?: unknown } | undefined)?.tags;
       if (!schema || !Array.isArray(tags) || tags.length === 0) return { schema, url };
@@ -115,5 +117,19 @@ export function registerOpenApi(app: App): void {
       };
     },
   });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // The document is made once; each origin it is served at gets its text with that URL in the code samples.
+  const texts = new Map<string, string>();
+  app.get('/openapi.json', { schema: { hide: true } }, async (req, reply) => {
+    const origin = ORIGIN.test(req.host) ? `${req.protocol}://${req.host}` : ENDPOINT;
+    let text = texts.get(origin);
+    if (text === undefined) {
+      text = JSON.stringify(app.swagger()).replaceAll(ENDPOINT, origin);
+      if (texts.size >= 16) texts.clear();
+      texts.set(origin, text);
+    }
+    return reply.type('application/json; charset=utf-8').send(text);
+  });
 }
+
+/** A host and port as a request may name them; anything else is not put in the samples. */
+const ORIGIN = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
