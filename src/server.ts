@@ -26,6 +26,9 @@ import { ActivityService } from './activity/service.js';
 import { activityRoutes, recordFailures } from './activity/routes.js';
 import { consolePages, consoleReads } from './console/routes.js';
 import { ConsoleReads } from './console/reads.js';
+import { FaultService } from './faults/service.js';
+import { injectFaults } from './faults/inject.js';
+import { faultRoutes } from './faults/routes.js';
 
 /** The settings the server reads (config.ts describes each); serverDeps in app.ts takes them from the Config. */
 export const SERVER_SETTINGS = [
@@ -35,6 +38,7 @@ export const SERVER_SETTINGS = [
   'rfsProviderQuota',
   'rfsVersionQuota',
   'importLimit',
+  'authCacheMs',
   'rateLimit',
   'rateWindowMs',
   'requestTimeoutMs',
@@ -70,6 +74,8 @@ export function buildServer(deps: ServerDeps): App {
     ids: deps.ids,
   });
   deps.metrics.register(app);
+  const faults = new FaultService(deps.store, { cacheMs: deps.authCacheMs, ids: deps.ids, clock: deps.clock });
+  app.decorate('faults', faults);
   // The admin API, and requests that no family's routes cover, answer in IAM's envelope.
   app.errorTables.setDefault(IAM_ERRORS);
 
@@ -105,6 +111,7 @@ export function buildServer(deps: ServerDeps): App {
     });
     const activity = new ActivityService(new ActivityRepo(deps.store.db, deps.store.transact));
     recordFailures(api, activity, deps.logger);
+    injectFaults(api, faults);
     iamRoutes(api, { iam: deps.iam, region: deps.region });
     iotedgeRoutes(
       api,
@@ -134,6 +141,12 @@ export function buildServer(deps: ServerDeps): App {
       }),
     );
     group(api, (trail) => activityRoutes(trail, activity));
+    group(api, (rules) =>
+      faultRoutes(rules, {
+        faults,
+        projectInDomain: async (project, domain) => (await deps.iam.projectOfDomain(project, domain)) !== null,
+      }),
+    );
     group(api, (reads) => consoleReads(reads, new ConsoleReads(deps.store.db)));
   });
 

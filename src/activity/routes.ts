@@ -8,14 +8,15 @@ import { ActivityPage, ActivityQuery } from './schemas.js';
  * Records the failures and refusals of the mutating calls of `app`'s routes once they are answered,
  * each in a small transaction of its own (a success is stored with its change: Store.transact). Only
  * calls whose caller is known: a request that failed authentication has none; nor a call the rate
- * limiter refused (429), so that a throttled caller costs no write. A failure to record is logged;
- * the answer has gone already. Closing the server waits for the rows still being stored.
+ * limiter refused (429), so that a throttled caller costs no write; nor an answer a fault rule
+ * gave. A failure to record is logged; the answer has gone already. Closing the server waits for
+ * the rows still being stored.
  */
 export function recordFailures(app: App, service: ActivityService, logger: Logger): void {
   const pending = new Set<Promise<void>>();
   app.addHook('onResponse', (req, reply, done) => {
     const status = reply.statusCode;
-    if (status >= 400 && status !== 429 && req.caller !== null && MUTATING.has(req.method)) {
+    if (status >= 400 && status !== 429 && req.caller !== null && req.fault === null && MUTATING.has(req.method)) {
       const stored: Promise<void> = service
         .record(activityOf(req, status, req.errorCode))
         .catch((err) => logger.error({ reqId: req.id, err: String(err) }, 'activity not recorded'))

@@ -53,6 +53,8 @@ declare module 'fastify' {
     bodyError: AppError | null;
     /** The error code answered, once an error was. */
     errorCode: string | null;
+    /** The id of the fault rule that answered or delayed the request on purpose. */
+    fault: string | null;
   }
 }
 
@@ -217,6 +219,7 @@ export function createHttp(opts: HttpOptions): App {
   app.decorateRequest('rawBody', undefined);
   app.decorateRequest('bodyError', null);
   app.decorateRequest('errorCode', null);
+  app.decorateRequest('fault', null);
 
   app.addHook('preClose', async () => {
     closing = true;
@@ -253,10 +256,14 @@ export function createHttp(opts: HttpOptions): App {
     responseFinished(req.raw);
     const ms = reply.elapsedTime;
     opts.observe?.(req, reply, ms);
-    access?.info(
-      { reqId: req.id, method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(ms * 10) / 10 },
-      'request',
-    );
+    const line = {
+      reqId: req.id,
+      method: req.method,
+      url: req.url,
+      status: reply.statusCode,
+      ms: Math.round(ms * 10) / 10,
+    };
+    access?.info(req.fault === null ? line : { ...line, fault: req.fault }, 'request');
     done();
   });
 

@@ -20,6 +20,12 @@ export class Metrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
     registers: [this.registry],
   });
+  private readonly faults = new client.Counter({
+    name: 'versionary_faults_injected_total',
+    help: 'Requests answered or delayed on purpose by a fault rule, by operation and status',
+    labelNames: ['operation', 'status'],
+    registers: [this.registry],
+  });
   readonly storeLatency = new client.Histogram({
     name: 'versionary_store_query_duration_seconds',
     help: 'Database statement latency by kind',
@@ -79,6 +85,7 @@ export class Metrics {
     }
     counter.inc();
     op.latency.observe(ms / 1000);
+    if (req.fault !== null) this.faults.labels(operation, String(reply.statusCode)).inc();
   }
 
   /** Serves /metrics. */

@@ -131,6 +131,23 @@ export interface ActivityTable {
   error_code: string | null;
 }
 
+/** A fault rule (src/faults/): null status = a delay only; null times = unlimited, remaining counts down. */
+export interface FaultRuleTable {
+  id: string;
+  domain_id: string;
+  operation: string;
+  project_id: string | null;
+  status: number | null;
+  error_code: string | null;
+  error_msg: string | null;
+  probability: number;
+  times: number | null;
+  remaining: number | null;
+  hits: number;
+  delay_ms: number;
+  created_at: string;
+}
+
 /** An activity row before it is stored. */
 export type NewActivity = Omit<ActivityTable, 'id'>;
 
@@ -146,6 +163,7 @@ export interface Database {
   rfs_providers: RfsProviderTable;
   rfs_provider_versions: RfsProviderVersionTable;
   activity: ActivityTable;
+  fault_rules: FaultRuleTable;
 }
 
 export type { Generated };

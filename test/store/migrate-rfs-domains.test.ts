@@ -109,7 +109,7 @@ describe.each(BACKENDS)('005_rfs_domains on %s', (kind) => {
     await provider(store, 'proj-b1', 'alpha', 3, 2);
     const versionsBefore = await versions(store);
 
-    expect(await migrate(store)).toEqual(['005_rfs_domains', '006_version_spec', '007_activity']);
+    expect(await migrate(store)).toEqual(['005_rfs_domains', '006_version_spec', '007_activity', '008_faults']);
     expect(await columns(store)).toEqual([
       'domain_id',
       'provider_name',
@@ -185,7 +185,7 @@ describe.each(BACKENDS)('005_rfs_domains on %s', (kind) => {
     const report: string[] = [];
     expect(
       await migrate(store, { rfs: { renameDuplicates: true, dropOrphans: true, report: (line) => report.push(line) } }),
-    ).toEqual(['005_rfs_domains', '006_version_spec', '007_activity']);
+    ).toEqual(['005_rfs_domains', '006_version_spec', '007_activity', '008_faults']);
     expect(report).toEqual([
       `renamed provider "shared" of project cn-east-3 (proj-a2; provider_id ${id(2)}, created 2026-02-01T00:00:00.000Z, 1 version) in domain acme (dom-a) to "shared-2"; "shared" stays with project cn-north-7 (proj-a1)`,
       `deleted provider "lost" (provider_id ${id(4)}, 1 version) of project proj-gone, which no longer exists`,

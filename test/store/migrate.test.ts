@@ -95,7 +95,13 @@ describe.each(BACKENDS)('migrations on %s', (kind) => {
       store.db,
     );
 
-    expect(await migrate(store)).toEqual(['004_version_docs', '005_rfs_domains', '006_version_spec', '007_activity']);
+    expect(await migrate(store)).toEqual([
+      '004_version_docs',
+      '005_rfs_domains',
+      '006_version_spec',
+      '007_activity',
+      '008_faults',
+    ]);
     // The spec is the data again, taken back from the renderings 004 made.
     const stored = await sql<{ spec: string }>`select spec from edge_app_versions where version = '1.0.7'`.execute(
       store.db,
@@ -189,7 +195,7 @@ describe.each(BACKENDS)('migrations on %s', (kind) => {
     }
     await sql`insert into versionary_meta (key, value) values ('renderings', 'of an older release')`.execute(store.db);
 
-    expect(await migrate(store)).toEqual(['006_version_spec', '007_activity']);
+    expect(await migrate(store)).toEqual(['006_version_spec', '007_activity', '008_faults']);
     const specs = await sql<{
       spec: string;
     }>`select spec from edge_app_versions where edge_app_id = 'app-5' order by version`.execute(store.db);

@@ -6,6 +6,7 @@ import * as m004 from './004_version_docs.js';
 import { rfsDomains } from './005_rfs_domains.js';
 import * as m006 from './006_version_spec.js';
 import * as m007 from './007_activity.js';
+import * as m008 from './008_faults.js';
 
 /** Every migration, in order. Names never change once released. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -17,4 +18,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '005_rfs_domains': rfsDomains(),
   '006_version_spec': m006,
   '007_activity': m007,
+  '008_faults': m008,
 };

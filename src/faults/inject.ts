@@ -1,0 +1,54 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AppError } from '../platform/errors.js';
+import { sendError, type App } from '../platform/http.js';
+import { faultAnswer } from './answer.js';
+import type { FaultService } from './service.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The server's fault rules (also reached by the test kit and the command). */
+    faults: FaultService;
+  }
+}
+
+/** Routes of the admin API are never hit: a rule for `*` must not lock its own administrator out. */
+const ADMIN_PREFIX = '/_versionary/';
+
+/**
+ * Applies the fault rules of the caller's domain to the routes of `app` registered after this
+ * call. Runs once the caller is authenticated and before the body is validated, so a fault
+ * answers before anything is written: after an optional delay, in the envelope of the request's
+ * family, with Retry-After on 429 and 503. The request is marked (req.fault) for the access log,
+ * the metrics and the activity trail, which records no injected answer.
+ */
+export function injectFaults(app: App, faults: FaultService): void {
+  app.addHook('onRoute', (route) => {
+    const operation = (route.schema as { operationId?: string } | undefined)?.operationId;
+    if (operation && !route.url.startsWith(ADMIN_PREFIX)) faults.operations.add(operation);
+  });
+  // A server that closes lets the delayed requests go on at once.
+  const closing = new AbortController();
+  app.addHook('preClose', (done) => {
+    closing.abort();
+    done();
+  });
+
+  app.addHook('preValidation', async (req, reply) => {
+    const caller = req.caller!;
+    const rules = await faults.rulesOf(caller.domainId);
+    if (rules.length === 0) return;
+    const operation = (req.routeOptions.schema as { operationId?: string } | undefined)?.operationId;
+    if (operation === undefined) return;
+    const rule = await faults.hit(rules, operation, caller.projectId);
+    if (rule === null) return;
+    req.fault = rule.id;
+    if (rule.delay_ms > 0) await sleep(rule.delay_ms, undefined, { signal: closing.signal }).catch(() => undefined);
+    if (rule.status === null) return;
+    const { status, error_code, error_msg } = rule;
+    const answer = faultAnswer(req.server.errorTables.of(req.url), { status, error_code, error_msg });
+    const headers: Record<string, string> = { 'X-Versionary-Fault': rule.id };
+    if (answer.status === 429 || answer.status === 503) headers['Retry-After'] = '1';
+    sendError(req, reply, new AppError('unavailable', undefined, answer, headers));
+    return reply;
+  });
+}

@@ -1,0 +1,65 @@
+import { sql, type Kysely } from 'kysely';
+import type { Transact } from '../store/db.js';
+import type { Database, FaultRuleTable } from '../store/types.js';
+
+/** SQL of the fault rules, always within one domain. */
+export class FaultRepo {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly transact: Transact,
+  ) {}
+
+  list(domainId: string): Promise<FaultRuleTable[]> {
+    return this.db
+      .selectFrom('fault_rules')
+      .selectAll()
+      .where('domain_id', '=', domainId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+  }
+
+  /** Inserts the rule unless the domain holds `max` already; false then. */
+  insert(row: FaultRuleTable, max: number): Promise<boolean> {
+    return this.transact(async (trx) => {
+      const { n } = await trx
+        .selectFrom('fault_rules')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('domain_id', '=', row.domain_id)
+        .executeTakeFirstOrThrow();
+      if (Number(n) >= max) return false;
+      await trx.insertInto('fault_rules').values(row).execute();
+      return true;
+    });
+  }
+
+  /** Deletes one rule (or, without an id, all) of the domain; how many. */
+  async delete(domainId: string, id?: string): Promise<number> {
+    const result = await this.transact((trx) => {
+      let q = trx.deleteFrom('fault_rules').where('domain_id', '=', domainId);
+      if (id !== undefined) q = q.where('id', '=', id);
+      return q.executeTakeFirst();
+    });
+    return Number(result.numDeletedRows);
+  }
+
+  /**
+   * Counts one hit of the rule, if it has one left: one conditional update, which the database
+   * runs one at a time per row, so `times` holds across every replica. False when the rule is gone
+   * or used up.
+   */
+  async take(id: string): Promise<boolean> {
+    const result = await this.transact((trx) =>
+      trx
+        .updateTable('fault_rules')
+        .set({
+          hits: sql`hits + 1`,
+          remaining: sql`case when remaining is null then null else remaining - 1 end`,
+        })
+        .where('id', '=', id)
+        .where((eb) => eb.or([eb('remaining', 'is', null), eb('remaining', '>', 0)]))
+        .executeTakeFirst(),
+    );
+    return Number(result.numUpdatedRows) === 1;
+  }
+}
