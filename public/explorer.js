@@ -67,6 +67,7 @@
               user: t.user.name,
               projectId: project ? project.id : '',
               projectName: project ? project.name : '(domain ' + t.domain.name + ')',
+              domainId: (t.user && t.user.domain && t.user.domain.id) || (t.domain && t.domain.id) || '',
               expiresAt: t.expires_at,
             }),
           );
@@ -81,10 +82,20 @@
   // The project of the session fills every {project_id}; a fresh UUID fills every Client-Request-Id.
   // An optional enum parameter starts empty and off: Scalar would otherwise fill in its first value and
   // send it, so that a first "try it" of a list would filter. Choosing a value turns it on.
+  // The code samples get the signed-in project and domain where they say {project_id} and {domain_id}.
+  function fill(source) {
+    if (session && session.projectId) source = source.split('{project_id}').join(session.projectId);
+    if (session && session.domainId) source = source.split('{domain_id}').join(session.domainId);
+    return source;
+  }
+
   function personalise(doc) {
     Object.keys(doc.paths || {}).forEach(function (path) {
       var item = doc.paths[path];
       Object.keys(item).forEach(function (method) {
+        (item[method]['x-codeSamples'] || []).forEach(function (sample) {
+          sample.source = fill(sample.source);
+        });
         (item[method].parameters || []).forEach(function (p) {
           var enumerated = p.schema && Array.isArray(p.schema.enum) && p.schema.default === undefined;
           if (!p.required && enumerated && p.example === undefined && p.examples === undefined) p.example = null;
@@ -117,7 +128,9 @@
         showToolbar: 'never',
         showDeveloperTools: 'never',
         hideDownloadButton: false,
-        defaultHttpClient: { targetKey: 'shell', clientKey: 'curl' },
+        // The official SDKs' samples of the document (x-codeSamples) come first, Node.js selected; then curl and the
+        // generic clients.
+        defaultHttpClient: { targetKey: 'custom', clientKey: 'node' },
         hiddenClients: {
           c: true,
           clojure: true,

@@ -48,7 +48,8 @@ export const SERVICES: Record<string, Service> = {
   },
   IAM: {
     module: {
-      node: '@huaweicloud/huaweicloud-sdk-iam',
+      // The package's main module (3.1.172) fails to load its v5 part; its v3 entry point loads alone.
+      node: '@huaweicloud/huaweicloud-sdk-iam/v3/public-api',
       python: 'huaweicloudsdkiam.v3',
       go: 'github.com/huaweicloud/huaweicloud-sdk-go-v3/services/iam/v3',
       java: 'com.huaweicloud.sdk.iam.v3',
