@@ -33,10 +33,11 @@ export class FaultRepo {
     });
   }
 
-  /** Deletes one rule (or, without an id, all) of the domain; how many. */
-  async delete(domainId: string, id?: string): Promise<number> {
+  /** Deletes one rule (or, without an id, all) of the domain (without one, of every domain); how many. */
+  async delete(domainId: string | undefined, id?: string): Promise<number> {
     const result = await this.transact((trx) => {
-      let q = trx.deleteFrom('fault_rules').where('domain_id', '=', domainId);
+      let q = trx.deleteFrom('fault_rules');
+      if (domainId !== undefined) q = q.where('domain_id', '=', domainId);
       if (id !== undefined) q = q.where('id', '=', id);
       return q.executeTakeFirst();
     });

@@ -104,6 +104,12 @@ export class FaultService {
     return deleted;
   }
 
+  /** Deletes the rules of every domain (the test kit's reset). */
+  async clearEverywhere(): Promise<void> {
+    await this.repo.delete(undefined);
+    this.cache?.clear();
+  }
+
   /** The domain's rules, from this process's memory when it has them. */
   rulesOf(domainId: string): FaultRuleTable[] | Promise<FaultRuleTable[]> {
     const cached = this.cache?.get(domainId);
