@@ -207,6 +207,42 @@ describe('the API explorer in a real browser', () => {
     },
   );
 
+  it(
+    'shows the Node.js SDK sample of an IoTEdge and an RFS operation first, with this server and the project in it',
+    { timeout: 60_000 },
+    async () => {
+      for (const [group, operation, id, client] of [
+        [
+          'IoTEdge',
+          'Create an edge app version',
+          'POST/v2/{project_id}/edge-apps/{edge_app_id}/versions',
+          'IoTEdgeClient',
+        ],
+        ['RFS', 'Create a private provider version', 'POST/v1/private-providers/{provider_name}/versions', 'RfsClient'],
+      ] as const) {
+        await openGroup(group);
+        await page.locator('.t-doc__sidebar').getByText(operation, { exact: true }).first().click();
+        const section = page.locator(`section[id$="${id}"]`);
+        const code = section.locator('pre, code').filter({ hasText: client }).first();
+        await code.waitFor({ timeout: 15_000 });
+        await code.scrollIntoViewIfNeeded();
+        // The program is taller than the window: its first line is what must be in view.
+        const box = (await code.boundingBox())!;
+        expect(box.y + 20).toBeGreaterThanOrEqual(0);
+        expect(box.y + 20).toBeLessThanOrEqual(VIEWPORT.height);
+        await expect(code.isVisible()).resolves.toBe(true);
+        const text = await code.innerText();
+        expect(text).toContain('require("@huaweicloud/huaweicloud-sdk-core")');
+        expect(text).toContain(`const endpoint = "${url}"`);
+        expect(text).toContain(`const projectId = "${PROJECT_ID}"`);
+        expect(text).toContain('process.env.HUAWEICLOUD_SDK_AK');
+        // The tab shown is the Node.js SDK's: the first of the SDK samples, before the generic clients.
+        await expectInView(section.getByText('Node.js SDK', { exact: true }).first());
+        await page.screenshot({ path: path.join(shots, `explorer-sdk-sample-${group.toLowerCase()}.png`) });
+      }
+    },
+  );
+
   it('names every operation in the sidebar by its summary, never by its path', { timeout: 60_000 }, async () => {
     for (const group of ['IoTEdge', 'RFS', 'IAM', 'Admin']) await openGroup(group);
     for (const more of await page.getByRole('button', { name: /^Show all .* endpoints$/ }).all())
@@ -322,7 +358,8 @@ describe('the API explorer in a real browser', () => {
       await openTry('RFS', 'Show a private provider', 'get', '/v1/private-providers/{provider_name}/metadata');
       const client = page.locator('.scalar-client--open');
       await client.getByRole('button', { name: /Code Snippet/ }).click();
-      const picker = client.getByRole('button', { name: 'Shell Curl' });
+      // The request editor's snippet starts on the Node.js SDK sample too.
+      const picker = client.getByRole('button', { name: /Node\.js SDK/ }).first();
       await picker.click();
       await page.waitForTimeout(300);
       await expectNothingOutward();
