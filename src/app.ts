@@ -37,6 +37,8 @@ export interface OpenOptions {
   meanwhile?: (opened: Omit<Opened, 'bootstrap'>) => Promise<void>;
   /** The time IAM and the server read (default: the system's); tests give their own. */
   clock?: Clock;
+  /** The admin password of a new store and its hash, when known ahead (the test kit's). */
+  admin?: Promise<{ password: string; hash: string }>;
 }
 
 /**
@@ -44,14 +46,16 @@ export interface OpenOptions {
  * `meanwhile` runs while that identity is created (on a first start, its password is hashed off
  * the main thread): the server is built then.
  */
-export async function openApp(config: Config, { meanwhile, clock = systemClock }: OpenOptions = {}): Promise<Opened> {
+export async function openApp(config: Config, options: OpenOptions = {}): Promise<Opened> {
+  const { meanwhile, clock = systemClock } = options;
   // A new SQLite store will need the admin password hashed: begin now, while the schema is created.
   const file = config.database.startsWith('sqlite:') ? config.database.slice('sqlite:'.length) : undefined;
   const ids = idSource(config.idSeed);
   const admin =
-    file !== undefined && (file === ':memory:' || !fs.existsSync(file))
+    options.admin ??
+    (file !== undefined && (file === ':memory:' || !fs.existsSync(file))
       ? prepareAdmin(config.bootstrap, ids)
-      : undefined;
+      : undefined);
   let metrics: Metrics | undefined;
   const store = openStore({
     onQuery: (kind, ms) => metrics?.storeLatency.observe({ kind }, ms / 1000),

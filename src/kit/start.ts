@@ -8,6 +8,7 @@ import { createLogger } from '../platform/logger.js';
 import { AppError, render } from '../platform/errors.js';
 import { IAM_ERRORS } from '../iam/errors.js';
 import { SnapshotService } from '../admin/snapshot.js';
+import { hashPassword } from '../iam/crypto.js';
 import type { FaultRule, Snapshot, StartVersionary, Versionary, VersionaryError, VersionaryOptions } from './types.js';
 
 /** The identity a store started by the kit gets unless told otherwise (documented in the README). */
@@ -20,6 +21,23 @@ export const KIT_IDENTITY = {
   secretKey: 'VersionaryTestSecretKey00000000000000000',
   masterKey: '0f'.repeat(32),
 };
+
+/** The scrypt hash of KIT_IDENTITY.adminPassword: a start need not compute it. */
+const KIT_PASSWORD_HASH = 'scrypt$16384$8$1$dmVyc2lvbmFyeS1raXQtMQ==$r1nB2tyOMj5fPRvzFYH/Z4/9gMN85OXsuWl3jL9lbLA=';
+/** The hashes of the other admin passwords given in this process, each computed once. */
+const hashes = new Map<string, Promise<{ password: string; hash: string }>>([
+  [KIT_IDENTITY.adminPassword, Promise.resolve({ password: KIT_IDENTITY.adminPassword, hash: KIT_PASSWORD_HASH })],
+]);
+
+function adminOf(password: string) {
+  let admin = hashes.get(password);
+  if (!admin) {
+    admin = hashPassword(password).then((hash) => ({ password, hash }));
+    admin.catch(() => hashes.delete(password));
+    hashes.set(password, admin);
+  }
+  return admin;
+}
 
 const FLAG_KEYS = new Map(SETTINGS.map((s) => [s.flag.split(' ')[0]!.slice(2), s.key]));
 
@@ -77,6 +95,7 @@ export const startVersionary: StartVersionary = async (options = {}) => {
   const logger = createLogger(config.logLevel);
   let app: App | undefined;
   const opened = await openApp(config, {
+    admin: adminOf(config.bootstrap.adminPassword!),
     meanwhile: async (o) => {
       app = await readyServer(config, logger, o);
     },

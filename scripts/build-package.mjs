@@ -1,0 +1,36 @@
+import fs from 'node:fs';
+import { build } from 'esbuild';
+import ts from 'typescript';
+
+/**
+ * The package's programmatic API (`import { startVersionary } from 'versionary'`, src/index.ts):
+ * one CommonJS bundle (dist/index.cjs), an ES module that re-exports it (dist/index.mjs), and their
+ * types, made from src/kit/types.ts, which imports nothing (dist/index.d.ts and dist/index.d.cts).
+ */
+await build({
+  entryPoints: ['src/index.ts'],
+  outfile: 'dist/index.cjs',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: true,
+  logLevel: 'warning',
+  external: ['better-sqlite3', 'pg', 'pg-native', '@scalar/fastify-api-reference'],
+  supported: { 'dynamic-import': false },
+  banner: { js: '"use strict";' },
+  define: { 'import.meta.dirname': '__dirname', 'import.meta.filename': '__filename' },
+});
+fs.writeFileSync(
+  'dist/index.mjs',
+  "import kit from './index.cjs';\n\nexport const startVersionary = kit.startVersionary;\n",
+);
+const { outputText, diagnostics } = ts.transpileDeclaration(fs.readFileSync('src/kit/types.ts', 'utf8'), {
+  fileName: 'types.ts',
+  compilerOptions: { declaration: true, emitDeclarationOnly: true, isolatedDeclarations: true },
+  reportDiagnostics: true,
+});
+if (diagnostics?.length) throw new Error(ts.formatDiagnostics(diagnostics, ts.createCompilerHost({})));
+const types = `${outputText}\n/** Starts a Versionary server in this process. */\nexport declare const startVersionary: StartVersionary;\n`;
+fs.writeFileSync('dist/index.d.ts', types);
+fs.writeFileSync('dist/index.d.cts', types);
