@@ -87,6 +87,7 @@ describe('the OpenAPI document', () => {
           .map(([method]) => `${method} ${path}`),
     );
     expect(with409.sort()).toEqual([
+      'post /_versionary/faults',
       'post /_versionary/import',
       'post /_versionary/reset',
       'post /v1/private-providers',
