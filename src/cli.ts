@@ -349,6 +349,85 @@ adminCommand(
   .option('--project-id <id>', 'only this project')
   .option('--yes', 'confirm');
 
+const faultCmd = admin
+  .command('faults')
+  .description(
+    "fault rules: make a domain's requests fail or wait on purpose (running servers see them within --auth-cache)",
+  );
+
+/** The fault rules of the store, as a server built on it holds them (its operations known). */
+async function withFaults<T>(
+  opened: Opened,
+  c: Config,
+  fn: (faults: App['faults'], domainId: string) => Promise<T>,
+  domain?: string,
+): Promise<T> {
+  const app = await readyServer(c, createLogger('silent'), opened);
+  try {
+    return await fn(app.faults, (await opened.iam.resolveDomain(domain)).id);
+  } finally {
+    await app.close();
+  }
+}
+
+/** A number as the rule's schema wants it; anything else is passed on for the schema to name. */
+const numeric = (v: unknown) => (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v);
+
+adminCommand(faultCmd, 'add', 'add a fault rule', async (opened, _a, o, c) =>
+  withFaults(
+    opened,
+    c,
+    (faults, domainId) => {
+      const rule = {
+        operation: o.operation,
+        project_id: o.projectId,
+        status: numeric(o.status),
+        error_code: o.errorCode,
+        error_msg: o.errorMsg,
+        probability: numeric(o.probability),
+        times: numeric(o.times),
+        delay_ms: numeric(o.delayMs),
+      };
+      const given = Object.fromEntries(Object.entries(rule).filter(([, v]) => v !== undefined));
+      return faults.add(domainId, given, async (p) => (await opened.iam.projectOfDomain(p, domainId)) !== null);
+    },
+    o.domain as string | undefined,
+  ),
+)
+  .requiredOption('--operation <id>', 'an operationId of /openapi.json (IoTEdge, RFS or IAM), or *')
+  .option('--status <status>', "answer this status (400-599) in the family's envelope")
+  .option('--error-code <code>', "instead of the family's code for the status")
+  .option('--error-msg <text>', "instead of the family's message for the status")
+  .option('--probability <p>', 'chance of a hit, 0-1 (default 1)')
+  .option('--times <n>', 'hits at most (default unlimited)')
+  .option('--delay-ms <ms>', 'wait this long first, up to 60000 (default 0)')
+  .option('--project-id <id>', 'only requests acting in this project')
+  .option('--domain <name>', 'domain (default: the bootstrap domain)');
+adminCommand(faultCmd, 'list', 'list the fault rules with their hit counts', async (opened, _a, o, c) =>
+  withFaults(opened, c, (faults, domainId) => faults.list(domainId), o.domain as string | undefined),
+).option('--domain <name>', 'domain (default: the bootstrap domain)');
+adminCommand(faultCmd, 'delete', 'delete a fault rule', async (opened, [id], o, c) =>
+  withFaults(
+    opened,
+    c,
+    async (faults, domainId) => {
+      await faults.delete(domainId, id!);
+      return { deleted: id };
+    },
+    o.domain as string | undefined,
+  ),
+)
+  .argument('<id>')
+  .option('--domain <name>', 'domain (default: the bootstrap domain)');
+adminCommand(faultCmd, 'clear', 'delete every fault rule of a domain', async (opened, _a, o, c) =>
+  withFaults(
+    opened,
+    c,
+    async (faults, domainId) => ({ deleted: await faults.clear(domainId) }),
+    o.domain as string | undefined,
+  ),
+).option('--domain <name>', 'domain (default: the bootstrap domain)');
+
 /** Aligned columns, one line per row, under a header. */
 function columns(rows: Record<string, string>[]): string {
   if (rows.length === 0) return '(none)\n';
