@@ -99,6 +99,9 @@ export const startVersionary: StartVersionary = async (options = {}) => {
     meanwhile: async (o) => {
       app = await readyServer(config, logger, o);
     },
+  }).catch(async (err) => {
+    await app?.close();
+    throw refusal(err);
   });
   const snapshots = new SnapshotService(opened.store, config.region, config.bodyLimit);
   const seedObject = typeof options.seed === 'object' ? options.seed : undefined;
