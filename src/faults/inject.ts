@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../platform/errors.js';
 import { sendError, type App } from '../platform/http.js';
 import { faultAnswer } from './answer.js';
@@ -33,22 +34,36 @@ export function injectFaults(app: App, faults: FaultService): void {
     done();
   });
 
-  app.addHook('preValidation', async (req, reply) => {
+  // Synchronous while the domain's rules are remembered and there are none: the usual request.
+  app.addHook('preValidation', (req, reply, done) => {
     const caller = req.caller!;
-    const rules = await faults.rulesOf(caller.domainId);
-    if (rules.length === 0) return;
+    const rules = faults.rulesOf(caller.domainId);
+    if (Array.isArray(rules) && rules.length === 0) return done();
+    apply(req, reply, rules).then(
+      (answered) => {
+        if (!answered) done();
+      },
+      (err: Error) => done(err),
+    );
+  });
+
+  /** True when the request was answered here. */
+  async function apply(req: FastifyRequest, reply: FastifyReply, pending: ReturnType<FaultService['rulesOf']>) {
+    const caller = req.caller!;
+    const rules = await pending;
+    if (rules.length === 0) return false;
     const operation = (req.routeOptions.schema as { operationId?: string } | undefined)?.operationId;
-    if (operation === undefined) return;
+    if (operation === undefined) return false;
     const rule = await faults.hit(rules, operation, caller.projectId);
-    if (rule === null) return;
+    if (rule === null) return false;
     req.fault = rule.id;
+    reply.header('X-Versionary-Fault', rule.id);
     if (rule.delay_ms > 0) await sleep(rule.delay_ms, undefined, { signal: closing.signal }).catch(() => undefined);
-    if (rule.status === null) return;
+    if (rule.status === null) return false;
     const { status, error_code, error_msg } = rule;
     const answer = faultAnswer(req.server.errorTables.of(req.url), { status, error_code, error_msg });
-    const headers: Record<string, string> = { 'X-Versionary-Fault': rule.id };
-    if (answer.status === 429 || answer.status === 503) headers['Retry-After'] = '1';
-    sendError(req, reply, new AppError('unavailable', undefined, answer, headers));
-    return reply;
-  });
+    const retry = answer.status === 429 || answer.status === 503 ? { 'Retry-After': '1' } : undefined;
+    sendError(req, reply, new AppError('unavailable', undefined, answer, retry));
+    return true;
+  }
 }

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Transact } from '../store/db.js';
-import type { Database, FaultRuleTable } from '../store/types.js';
+import type { Database, FaultRuleTable, NewActivity } from '../store/types.js';
 
 /** SQL of the fault rules, always within one domain. */
 export class FaultRepo {
@@ -20,7 +20,7 @@ export class FaultRepo {
   }
 
   /** Inserts the rule unless the domain holds `max` already; false then. */
-  insert(row: FaultRuleTable, max: number): Promise<boolean> {
+  insert(row: FaultRuleTable, max: number, activity?: NewActivity): Promise<boolean> {
     return this.transact(async (trx) => {
       const { n } = await trx
         .selectFrom('fault_rules')
@@ -30,17 +30,17 @@ export class FaultRepo {
       if (Number(n) >= max) return false;
       await trx.insertInto('fault_rules').values(row).execute();
       return true;
-    });
+    }, activity);
   }
 
   /** Deletes one rule (or, without an id, all) of the domain (without one, of every domain); how many. */
-  async delete(domainId: string | undefined, id?: string): Promise<number> {
+  async delete(domainId: string | undefined, id?: string, activity?: NewActivity): Promise<number> {
     const result = await this.transact((trx) => {
       let q = trx.deleteFrom('fault_rules');
       if (domainId !== undefined) q = q.where('domain_id', '=', domainId);
       if (id !== undefined) q = q.where('id', '=', id);
       return q.executeTakeFirst();
-    });
+    }, activity);
     return Number(result.numDeletedRows);
   }
 

@@ -1,5 +1,6 @@
 import type { App } from '../platform/http.js';
 import { tenantForbidden } from '../platform/errors.js';
+import { activityOf } from '../activity/entry.js';
 import { Deleted, FaultBody, FaultList, FaultParams, FaultRule, NoQuery } from './schemas.js';
 import type { FaultService } from './service.js';
 
@@ -33,7 +34,7 @@ export function faultRoutes(app: App, { faults, projectInDomain }: FaultRouteOpt
     },
     async (req, reply) => {
       const domainId = req.caller!.domainId;
-      const rule = await faults.add(domainId, req.body, (p) => projectInDomain(p, domainId));
+      const rule = await faults.add(domainId, req.body, (p) => projectInDomain(p, domainId), activityOf(req, 201));
       return reply.code(201).send(rule);
     },
   );
@@ -65,7 +66,7 @@ export function faultRoutes(app: App, { faults, projectInDomain }: FaultRouteOpt
       },
     },
     async (req, reply) => {
-      await faults.delete(req.caller!.domainId, req.params.fault_id);
+      await faults.delete(req.caller!.domainId, req.params.fault_id, activityOf(req, 204));
       return reply.code(204).send();
     },
   );
@@ -81,6 +82,6 @@ export function faultRoutes(app: App, { faults, projectInDomain }: FaultRouteOpt
         response: { 200: Deleted },
       },
     },
-    async (req) => ({ deleted: await faults.clear(req.caller!.domainId) }),
+    async (req) => ({ deleted: await faults.clear(req.caller!.domainId, activityOf(req, 200)) }),
   );
 }

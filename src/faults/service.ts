@@ -5,7 +5,7 @@ import { draw, randomIds, type IdSource } from '../platform/ids.js';
 import { validationError, validatorCompiler } from '../platform/validation.js';
 import type { ErrorObject } from 'ajv';
 import type { Store } from '../store/db.js';
-import type { FaultRuleTable } from '../store/types.js';
+import type { FaultRuleTable, NewActivity } from '../store/types.js';
 import { FaultRepo } from './repo.js';
 import { FaultBody, MAX_RULES, type FaultRule } from './schemas.js';
 
@@ -54,7 +54,13 @@ export class FaultService {
     if (opts.cacheMs > 0) this.cache = new LRUCache({ max: 10_000, ttl: opts.cacheMs });
   }
 
-  async add(domainId: string, body: unknown, projectInDomain: (id: string) => Promise<boolean>): Promise<FaultRule> {
+  /** Adds a rule; `activity` is the trail's row of the call, stored with it. */
+  async add(
+    domainId: string,
+    body: unknown,
+    projectInDomain: (id: string) => Promise<boolean>,
+    activity?: NewActivity,
+  ): Promise<FaultRule> {
     const input = checkBody(body);
     if (input.operation !== '*' && !this.operations.has(input.operation))
       throw new AppError(
@@ -82,7 +88,7 @@ export class FaultService {
       delay_ms: input.delay_ms ?? 0,
       created_at: isoNow(this.clock),
     };
-    if (!(await this.repo.insert(row, MAX_RULES)))
+    if (!(await this.repo.insert(row, MAX_RULES, activity)))
       throw new AppError('invalid', `a domain holds at most ${MAX_RULES} fault rules; delete some first`);
     this.forget(domainId);
     return view(row);
@@ -92,14 +98,14 @@ export class FaultService {
     return (await this.repo.list(domainId)).map(view);
   }
 
-  async delete(domainId: string, id: string): Promise<void> {
-    const deleted = await this.repo.delete(domainId, id);
+  async delete(domainId: string, id: string, activity?: NewActivity): Promise<void> {
+    const deleted = await this.repo.delete(domainId, id, activity);
     this.forget(domainId);
     if (deleted === 0) throw new AppError('not_found', `fault rule ${id} does not exist in your domain`);
   }
 
-  async clear(domainId: string): Promise<number> {
-    const deleted = await this.repo.delete(domainId);
+  async clear(domainId: string, activity?: NewActivity): Promise<number> {
+    const deleted = await this.repo.delete(domainId, undefined, activity);
     this.forget(domainId);
     return deleted;
   }

@@ -139,7 +139,7 @@ describe.each(BACKENDS)('injected faults (%s)', (kind) => {
 
   it('delays a request without holding up the others, then lets it through', async () => {
     await iotedge(s, token).createApp(APP);
-    await faultApi(s, token).add({ operation: 'ShowEdgeApp', delay_ms: 400 });
+    const rule = (await faultApi(s, token).add({ operation: 'ShowEdgeApp', delay_ms: 400 })).json();
     const started = performance.now();
     const slow = iotedge(s, token).showApp(APP.edge_app_id);
     const fast = await iotedge(s, token).listApps();
@@ -151,7 +151,7 @@ describe.each(BACKENDS)('injected faults (%s)', (kind) => {
     expect(res.statusCode).toBe(200);
     expect(res.json().edge_app_id).toBe(APP.edge_app_id);
     expect(slowMs).toBeGreaterThanOrEqual(395);
-    expect(res.headers['x-versionary-fault']).toBeUndefined();
+    expect(res.headers['x-versionary-fault']).toBe(rule.id);
   });
 
   it('delays, then answers the status', async () => {

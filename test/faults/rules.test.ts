@@ -47,6 +47,42 @@ describe.each(BACKENDS)('fault rules admin API (%s)', (kind) => {
     expect(await stored()).toEqual([]);
   });
 
+  it('records every change of the rules, and every refusal, in the activity trail', async () => {
+    const api = faultApi(s, token);
+    const settle = () => new Promise((r) => setTimeout(r, 200)); // failure rows are stored after their answer
+    await settle();
+    const before = await s.opened.store.db.selectFrom('activity').select('id').execute();
+    const rule = (await api.add({ operation: 'CreateEdgeApp', status: 503 })).json();
+    await api.add({ operation: 'CreateEdgeApp' });
+    await api.delete(rule.id);
+    await api.clear();
+    await settle();
+    const rows = await s.opened.store.db
+      .selectFrom('activity')
+      .select(['operation', 'method', 'resource', 'status', 'error_code'])
+      .where('id', 'not in', before.length ? before.map((r) => r.id) : [0])
+      .orderBy('id')
+      .execute();
+    expect(rows).toEqual([
+      { operation: 'CreateFault', method: 'POST', resource: '/_versionary/faults', status: 201, error_code: null },
+      {
+        operation: 'CreateFault',
+        method: 'POST',
+        resource: '/_versionary/faults',
+        status: 400,
+        error_code: 'IAM.0001',
+      },
+      {
+        operation: 'DeleteFault',
+        method: 'DELETE',
+        resource: `/_versionary/faults/${rule.id}`,
+        status: 204,
+        error_code: null,
+      },
+      { operation: 'DeleteFaults', method: 'DELETE', resource: '/_versionary/faults', status: 200, error_code: null },
+    ]);
+  });
+
   it('deletes every rule of the domain at once', async () => {
     const api = faultApi(s, token);
     await api.add({ operation: '*', status: 500 });
