@@ -5,7 +5,7 @@
   var KEY = 'versionary-session';
   var session = null;
   try {
-    session = JSON.parse(sessionStorage.getItem(KEY) || 'null');
+    session = JSON.parse(localStorage.getItem(KEY) || 'null');
   } catch (e) {
     session = null;
   }
@@ -32,7 +32,7 @@
   }
 
   document.getElementById('signout').addEventListener('click', function () {
-    sessionStorage.removeItem(KEY);
+    localStorage.removeItem(KEY);
     location.reload();
   });
 
@@ -60,7 +60,7 @@
           if (res.status !== 201) throw new Error(json.error_msg || 'sign-in failed (' + res.status + ')');
           var t = json.token;
           var project = t.project || null;
-          sessionStorage.setItem(
+          localStorage.setItem(
             KEY,
             JSON.stringify({
               token: res.headers.get('X-Subject-Token'),

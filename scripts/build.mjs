@@ -38,6 +38,19 @@ await build({
   banner: { js: SHEBANG },
 });
 fs.chmodSync('dist/cli.js', 0o755);
+// The console's browser bundle (src/console/routes.ts serves it): Preact, no CDN.
+await build({
+  entryPoints: { console: 'console/main.tsx' },
+  outdir: 'dist/console',
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  target: 'es2020',
+  minify: true,
+  jsx: 'automatic',
+  jsxImportSource: 'preact',
+  logLevel: 'warning',
+});
 execFileSync(process.execPath, ['dist/cli.js', '--help'], { stdio: 'ignore' });
 try {
   execFileSync('dist/cli.js', ['--help'], { stdio: 'ignore' });

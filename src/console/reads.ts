@@ -88,6 +88,19 @@ export class ConsoleReads {
     };
   }
 
+  /** The accelerator type (GPU, NPU, unEquipped) of some versions of an app of the project. */
+  async accelerators(projectId: string, appId: string, versions: string[]): Promise<Record<string, string>> {
+    if (versions.length === 0) return {};
+    const rows = await this.db
+      .selectFrom('edge_app_versions')
+      .select(['version', 'ai_card_type'])
+      .where('project_id', '=', projectId)
+      .where('edge_app_id', '=', appId)
+      .where('version', 'in', versions)
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.version, r.ai_card_type]));
+  }
+
   /**
    * One page of a provider's versions, newest semantic version first. Only the version texts of the
    * provider are read to order them; the rows of the page are read after.

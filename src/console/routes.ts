@@ -82,6 +82,26 @@ export function consoleReads(app: App, reads: ConsoleReads): void {
     },
     async (req) => reads.overview(req.caller!.domainId, req.caller!.projectId),
   );
+  app.get<{ Querystring: { edge_app_id: string; version: string[] } }>(
+    '/_versionary/accelerators',
+    {
+      schema: {
+        hide: true,
+        querystring: Type.Object(
+          {
+            edge_app_id: Type.String({ minLength: 1, maxLength: 64 }),
+            version: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 1000, default: [] }),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (req) => {
+      const project = req.caller!.projectId;
+      if (project === null) return {};
+      return reads.accelerators(project, req.query.edge_app_id, req.query.version);
+    },
+  );
   app.get<{ Params: { provider_name: string }; Querystring: { offset: number; limit: number } }>(
     '/_versionary/private-providers/:provider_name/versions',
     {
