@@ -224,6 +224,8 @@ describe('the console in a real browser', () => {
   it('creates a provider and versions, lists them newest semantic version first, and deletes them', async () => {
     await page.getByRole('link', { name: 'Providers' }).click();
     await heading().filter({ hasText: 'Private providers' }).waitFor();
+    await page.locator('.pager').waitFor();
+    await accessible();
     await page.getByRole('button', { name: 'Create provider' }).click();
     await page.getByLabel('Provider name').fill('demo-provider');
     await page.getByRole('button', { name: 'Create', exact: true }).click();
@@ -283,6 +285,14 @@ describe('the console in a real browser', () => {
     expect(calls.at(-1)).toMatch(/^GET \/_versionary\/activity\?outcome=failure&limit=50$/);
     await back();
     await page.waitForFunction(() => document.querySelectorAll('table.activity tbody tr').length === 14);
+  });
+
+  it('answers an unknown console path with a page that leads back', async () => {
+    await page.goto(`${origin}/console/no/such/page`);
+    await heading().filter({ hasText: 'No such page' }).waitFor();
+    await accessible();
+    await page.getByRole('link', { name: 'Back to the overview' }).click();
+    await heading().filter({ hasText: 'Overview' }).waitFor();
   });
 
   it('switches project, and a deep link of a project moves the session to it', async () => {
