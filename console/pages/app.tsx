@@ -1,12 +1,13 @@
 import { useState } from 'preact/hooks';
 import { CREATE_VERSION_EXAMPLE } from '../../src/iotedge/examples';
-import { api, ApiError, enc, query } from '../api';
-import { errorsAt, type FieldError } from '../errors';
+import { api, enc, query } from '../api';
+import { errorsAt } from '../errors';
 import { useLoad } from '../parts/load';
+import { useRefusal } from '../parts/refusal';
 import { Badge, Confirm, Field, Loading, Pager, Problem, Time, Title } from '../parts/ui';
 import { navigate, place, withParams } from '../router';
 import { session } from '../session';
-import { appHref, appsPath, type EdgeApp } from './apps';
+import { appHref, appsHref, appsPath, type EdgeApp } from './apps';
 
 export const ARCHES = ['x86_64', 'arm32', 'arm64'];
 const STATES = ['DRAFT', 'PUBLISHED', 'OFF_SHELF'];
@@ -38,10 +39,9 @@ function exampleRest(): string {
 const OWN_FIELDS = ['version', 'description', 'deploy_type', 'arch', 'container_settings.image_url'];
 
 function CreateVersion({ app, created }: { app: string; created: (v: string) => void }) {
-  const [errors, setErrors] = useState<FieldError[]>([]);
-  const [problem, setProblem] = useState<Error | null>(null);
+  const { errors, problem, attempt, refuse } = useRefusal();
   const [json, setJson] = useState(exampleRest);
-  const submit = async (event: Event) => {
+  const submit = (event: Event) => {
     event.preventDefault();
     const f = new FormData(event.target as HTMLFormElement);
     let rest: Record<string, unknown>;
@@ -49,9 +49,7 @@ function CreateVersion({ app, created }: { app: string; created: (v: string) => 
       rest = JSON.parse(json) as Record<string, unknown>;
       if (typeof rest !== 'object' || rest === null || Array.isArray(rest)) throw new Error('it must be a JSON object');
     } catch (e) {
-      setErrors([{ field: 'json', message: `Other settings are not valid JSON: ${(e as Error).message}` }]);
-      setProblem(null);
-      return;
+      return refuse(e, [{ field: 'json', message: `Other settings are not valid JSON: ${(e as Error).message}` }]);
     }
     const settings = (rest.container_settings ?? {}) as Record<string, unknown>;
     const text = (k: string) => String(f.get(k) ?? '');
@@ -63,13 +61,10 @@ function CreateVersion({ app, created }: { app: string; created: (v: string) => 
       arch: f.getAll('arch').map(String),
       container_settings: { ...settings, image_url: text('image_url') },
     };
-    try {
+    return attempt(async () => {
       const v = await api<{ version: string }>('POST', versionsPath(app), body);
       created(v.version);
-    } catch (e) {
-      setProblem(e as Error);
-      setErrors(e instanceof ApiError ? e.fields : []);
-    }
+    });
   };
   const others = errors.filter((e) => e.field === 'json' || !OWN_FIELDS.some((f) => errorsAt([e], f).length > 0));
   return (
@@ -252,7 +247,7 @@ export function AppPage({ app }: { app: string }) {
   return (
     <>
       <p class="crumbs">
-        <a href={`/console/projects/${enc(session.value!.projectId)}/edge-apps`}>Edge apps</a> /
+        <a href={appsHref()}>Edge apps</a> /
       </p>
       <Title
         actions={
@@ -270,7 +265,7 @@ export function AppPage({ app }: { app: string }) {
               danger
               action={async () => {
                 await api('DELETE', `${appsPath()}/${enc(app)}`);
-                navigate(`/console/projects/${enc(session.value!.projectId)}/edge-apps`);
+                navigate(appsHref());
               }}
             />
           </>

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
-import { api, ApiError, enc, query } from '../api';
-import type { FieldError } from '../errors';
+import { api, enc, query } from '../api';
 import { useLoad } from '../parts/load';
+import { useRefusal } from '../parts/refusal';
 import { Field, Loading, Pager, Problem, Time, Title } from '../parts/ui';
 import { navigate, place, withParams } from '../router';
 import { session } from '../session';
@@ -31,13 +31,14 @@ export interface EdgeApp {
   protocol?: string;
 }
 
+/** The console page of the project's edge apps. */
+export const appsHref = () => `/console/projects/${enc(session.value!.projectId)}/edge-apps`;
 export const appsPath = () => `/v2/${enc(session.value!.projectId)}/edge-apps`;
-export const appHref = (id: string) => `/console/projects/${enc(session.value!.projectId)}/edge-apps/${enc(id)}`;
+export const appHref = (id: string) => `${appsHref()}/${enc(id)}`;
 
 function CreateApp() {
-  const [errors, setErrors] = useState<FieldError[]>([]);
-  const [problem, setProblem] = useState<Error | null>(null);
-  const submit = async (event: Event) => {
+  const { errors, problem, attempt } = useRefusal();
+  const submit = (event: Event) => {
     event.preventDefault();
     const f = new FormData(event.target as HTMLFormElement);
     const body: Record<string, string> = {};
@@ -45,13 +46,10 @@ function CreateApp() {
       const v = String(f.get(k) ?? '');
       if (v !== '') body[k] = v;
     }
-    try {
+    return attempt(async () => {
       const app = await api<EdgeApp>('POST', appsPath(), body);
       navigate(appHref(app.edge_app_id));
-    } catch (e) {
-      setProblem(e as Error);
-      setErrors(e instanceof ApiError ? e.fields : []);
-    }
+    });
   };
   return (
     <form class="panel" onSubmit={submit} aria-labelledby="create-app">

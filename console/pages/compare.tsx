@@ -3,8 +3,7 @@ import { diff, type Change } from '../diff';
 import { useLoad } from '../parts/load';
 import { Badge, Loading, Problem, Title } from '../parts/ui';
 import { place } from '../router';
-import { session } from '../session';
-import { appHref, appsPath } from './apps';
+import { appHref, appsHref, appsPath } from './apps';
 import { versionHref } from './app';
 
 /** What describes a version itself rather than its workload: shown above the diff, not in it. */
@@ -24,8 +23,7 @@ export function Compare({ app }: { app: string }) {
   return (
     <>
       <p class="crumbs">
-        <a href={`/console/projects/${enc(session.value!.projectId)}/edge-apps`}>Edge apps</a> /{' '}
-        <a href={appHref(app)}>{app}</a> /
+        <a href={appsHref()}>Edge apps</a> / <a href={appHref(app)}>{app}</a> /
       </p>
       <Title>
         Compare {a} and {b}

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
-import { api, ApiError, enc, query } from '../api';
-import type { FieldError } from '../errors';
+import { api, enc, query } from '../api';
 import { useLoad } from '../parts/load';
+import { useRefusal } from '../parts/refusal';
 import { Confirm, Copy, Field, Loading, Pager, Problem, Time, Title } from '../parts/ui';
 import { navigate, place } from '../router';
 import { session } from '../session';
@@ -29,27 +29,21 @@ function terraform(source: string, version: string) {
 }
 
 function CreateVersion({ name, created }: { name: string; created: () => void }) {
-  const [errors, setErrors] = useState<FieldError[]>([]);
-  const [problem, setProblem] = useState<Error | null>(null);
-  const submit = async (event: Event) => {
+  const { errors, problem, attempt } = useRefusal();
+  const submit = (event: Event) => {
     event.preventDefault();
     const form = event.target as HTMLFormElement;
     const f = new FormData(form);
     const text = (k: string) => String(f.get(k) ?? '');
-    try {
+    return attempt(async () => {
       await api('POST', `/v1/private-providers/${enc(name)}/versions`, {
         provider_version: text('provider_version'),
         function_graph_urn: text('function_graph_urn'),
         ...(text('version_description') ? { version_description: text('version_description') } : {}),
       });
-      setProblem(null);
-      setErrors([]);
       form.reset();
       created();
-    } catch (e) {
-      setProblem(e as Error);
-      setErrors(e instanceof ApiError ? e.fields : []);
-    }
+    });
   };
   const urn = `urn:fss:${region()}:${session.value!.projectId || '<project_id>'}:function:default:my-function`;
   return (

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
-import { api, ApiError, enc, query } from '../api';
-import type { FieldError } from '../errors';
+import { api, enc, query } from '../api';
 import { useLoad } from '../parts/load';
+import { useRefusal } from '../parts/refusal';
 import { Field, Loading, Problem, Time, Title } from '../parts/ui';
 import { navigate, place, withParams } from '../router';
 
@@ -26,23 +26,19 @@ const LIMIT = 20;
 export const providerHref = (name: string) => `/console/providers/${enc(name)}`;
 
 function CreateProvider() {
-  const [errors, setErrors] = useState<FieldError[]>([]);
-  const [problem, setProblem] = useState<Error | null>(null);
-  const submit = async (event: Event) => {
+  const { errors, problem, attempt } = useRefusal();
+  const submit = (event: Event) => {
     event.preventDefault();
     const f = new FormData(event.target as HTMLFormElement);
     const name = String(f.get('provider_name') ?? '');
     const description = String(f.get('provider_description') ?? '');
-    try {
+    return attempt(async () => {
       await api('POST', '/v1/private-providers', {
         provider_name: name,
         ...(description ? { provider_description: description } : {}),
       });
       navigate(providerHref(name));
-    } catch (e) {
-      setProblem(e as Error);
-      setErrors(e instanceof ApiError ? e.fields : []);
-    }
+    });
   };
   return (
     <form class="panel" onSubmit={submit} aria-labelledby="create-provider" noValidate>

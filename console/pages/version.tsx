@@ -3,8 +3,7 @@ import { api, enc, query } from '../api';
 import { useLoad } from '../parts/load';
 import { Badge, Confirm, Loading, Problem, Time, Title } from '../parts/ui';
 import { navigate } from '../router';
-import { session } from '../session';
-import { appHref, appsPath } from './apps';
+import { appHref, appsHref, appsPath } from './apps';
 import { compareHref, type BriefVersion } from './app';
 
 type Json = Record<string, any>;
@@ -188,8 +187,7 @@ export function VersionPage({ app, version }: { app: string; version: string }) 
   return (
     <>
       <p class="crumbs">
-        <a href={`/console/projects/${enc(session.value!.projectId)}/edge-apps`}>Edge apps</a> /{' '}
-        <a href={appHref(app)}>{app}</a> /
+        <a href={appsHref()}>Edge apps</a> / <a href={appHref(app)}>{app}</a> /
       </p>
       <Title
         actions={
