@@ -1,22 +1,23 @@
 import { sql, type Kysely } from 'kysely';
-import type { Transact } from '../store/db.js';
+import type { Reader, Transact } from '../store/db.js';
+import { Prepared } from '../store/prepared.js';
 import type { Database, FaultRuleTable, NewActivity } from '../store/types.js';
+
+const RULES_OF_DOMAIN = new Prepared(['domain'] as const, (db: Kysely<Database>, p) =>
+  db.selectFrom('fault_rules').selectAll().where('domain_id', '=', p.domain).orderBy('created_at').orderBy('id'),
+);
 
 /** SQL of the fault rules, always within one domain. */
 export class FaultRepo {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly transact: Transact,
+    /** Requests read the rules on the SQLite reader, when there is one: never behind a group commit. */
+    private readonly reader?: Reader,
   ) {}
 
   list(domainId: string): Promise<FaultRuleTable[]> {
-    return this.db
-      .selectFrom('fault_rules')
-      .selectAll()
-      .where('domain_id', '=', domainId)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
+    return RULES_OF_DOMAIN.rows(this.db, { domain: domainId }, this.reader);
   }
 
   /** Inserts the rule unless the domain holds `max` already; false then. */

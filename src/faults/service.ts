@@ -47,8 +47,8 @@ export class FaultService {
   /** The operationIds a rule may name (the authenticated IoTEdge, RFS and IAM operations). */
   readonly operations = new Set<string>();
 
-  constructor(store: Pick<Store, 'db' | 'transact'>, opts: FaultOptions) {
-    this.repo = new FaultRepo(store.db, store.transact);
+  constructor(store: Pick<Store, 'db' | 'transact' | 'reader'>, opts: FaultOptions) {
+    this.repo = new FaultRepo(store.db, store.transact, store.reader);
     this.ids = opts.ids ?? randomIds;
     this.clock = opts.clock ?? systemClock;
     if (opts.cacheMs > 0) this.cache = new LRUCache({ max: 10_000, ttl: opts.cacheMs });
