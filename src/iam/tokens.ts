@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../platform/errors.js';
+import { isForeignKeyViolation } from '../store/db.js';
 import type { Principal } from '../platform/auth.js';
 import { isoNow, type Clock } from '../platform/clock.js';
 import type { UserTable } from '../store/types.js';
@@ -31,6 +32,34 @@ const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAA
 const TOKEN_SHAPE = /^vtk-[A-Za-z0-9_-]{43}$/;
 
 type LoginUser = NonNullable<PasswordAuthBody['auth']['identity']['password']>['user'];
+type Scope = PasswordAuthBody['auth']['scope'];
+
+/** Tokens one user may get with the token method at once; then one more every TRADE_REFILL_MS. */
+export const TRADES_PER_USER = 30;
+export const TRADE_REFILL_MS = 2_000;
+
+/**
+ * The token method costs no password check: without a bound, one live token could have the store
+ * write thousands of tokens a second that all live until it expires. Per user, per process, in
+ * bounded memory: TRADES_PER_USER at once, then one every TRADE_REFILL_MS; over it, 429.
+ */
+class TradeThrottle {
+  private readonly used = new LRUCache<string, { level: number; at: number }>({ max: 100_000 });
+  constructor(private readonly clock: Clock) {}
+
+  take(userId: string): void {
+    const now = this.clock.now();
+    const was = this.used.get(userId);
+    const level = was ? Math.max(0, was.level - Math.max(0, now - was.at) / TRADE_REFILL_MS) : 0;
+    if (level + 1 > TRADES_PER_USER) {
+      const seconds = Math.max(1, Math.ceil(((level + 1 - TRADES_PER_USER) * TRADE_REFILL_MS) / 1000));
+      throw new AppError('too_many', `Too many tokens from the token method; retry after ${seconds} s.`, undefined, {
+        'Retry-After': String(seconds),
+      });
+    }
+    this.used.set(userId, { level: level + 1, at: now });
+  }
+}
 
 /** Password logins, and the tokens they issue: checked, cached and swept once expired. */
 export class Tokens {
@@ -40,12 +69,14 @@ export class Tokens {
    */
   private readonly cache?: LRUCache<string, { principal: Principal; expiresAt: number }>;
   private readonly logins: LoginThrottle;
+  private readonly trades: TradeThrottle;
 
   constructor(
     private readonly repo: IamRepo,
     private readonly opts: TokenOptions,
   ) {
     this.logins = new LoginThrottle(opts.clock, opts.loginAddressLimit);
+    this.trades = new TradeThrottle(opts.clock);
     if (opts.authCacheMs) this.cache = new LRUCache({ max: 10_000, ttl: opts.authCacheMs });
   }
 
@@ -56,6 +87,7 @@ export class Tokens {
    */
   async issue(body: PasswordAuthBody, address = ''): Promise<IssuedToken> {
     const { identity, scope } = body.auth;
+    checkScope(scope);
     if (identity.methods.includes('password') && identity.password) {
       return this.scoped(await this.checkPassword(identity.password.user, scope, address), scope);
     }
@@ -63,6 +95,7 @@ export class Tokens {
       const from = await this.lookup(identity.token.id);
       const user = from && (await this.repo.userById(from.user_id));
       if (!from || !user) throw new AppError('unauthorized', 'The token is unknown or expired.');
+      this.trades.take(user.id);
       return this.scoped(user, scope, from.expires_at);
     }
     throw new AppError(
@@ -71,11 +104,7 @@ export class Tokens {
     );
   }
 
-  private async checkPassword(
-    u: LoginUser,
-    scope: PasswordAuthBody['auth']['scope'],
-    address: string,
-  ): Promise<UserTable> {
+  private async checkPassword(u: LoginUser, scope: Scope, address: string): Promise<UserTable> {
     // Counted as a wrong password from its check until it is answered: attempts sent at once are
     // answered as if sent one after another.
     const attempt = await this.logins.begin(address);
@@ -94,37 +123,45 @@ export class Tokens {
     }
   }
 
-  /** A new token of `stored` for the scope asked for, expiring after the TTL or at `until` if sooner. */
-  private async scoped(
-    stored: UserTable,
-    scope: PasswordAuthBody['auth']['scope'],
-    until?: string,
-  ): Promise<IssuedToken> {
+  /**
+   * A new token of `stored` for the scope asked for, expiring after the TTL, or at `until` if sooner.
+   * A project named with a domain must be of the user's domain, as a domain scope must be.
+   */
+  private async scoped(stored: UserTable, scope: Scope, until?: string): Promise<IssuedToken> {
     const domain = (await this.repo.domainById(stored.domain_id))!;
+    const notHers = (d: { id?: string; name?: string } | undefined) =>
+      !!d && ((d.id !== undefined && d.id !== domain.id) || (d.name !== undefined && d.name !== domain.name));
     let project: { id: string; name: string } | null = null;
     if (scope?.project) {
       const found = scope.project.id
         ? await this.repo.projectById(scope.project.id)
-        : (await this.repo.listProjects(domain.id, scope.project.name ?? '')).at(0);
-      if (!found || found.domain_id !== domain.id)
+        : (await this.repo.listProjects(domain.id, scope.project.name!)).at(0);
+      if (!found || found.domain_id !== domain.id || notHers(scope.project.domain))
         throw new AppError('unauthorized', 'The scoped project is not available to this user.');
       project = found;
-    } else if (scope?.domain) {
-      if (
-        (scope.domain.id && scope.domain.id !== domain.id) ||
-        (scope.domain.name && scope.domain.name !== domain.name)
-      ) {
-        throw new AppError('unauthorized', 'The scoped domain is not available to this user.');
-      }
+    } else if (notHers(scope?.domain)) {
+      throw new AppError('unauthorized', 'The scoped domain is not available to this user.');
     }
     const token = newToken(this.opts.ids);
     const issued = this.opts.clock.now();
+    const ttl = new Date(issued + this.opts.tokenTtlSeconds * 1000).toISOString();
     const stamps = {
       issued_at: new Date(issued).toISOString(),
-      expires_at: until ?? new Date(issued + this.opts.tokenTtlSeconds * 1000).toISOString(),
+      expires_at: until !== undefined && until < ttl ? until : ttl,
     };
     const ids = { user_id: stored.id, project_id: project?.id ?? null, domain_id: domain.id };
-    await this.repo.transaction((repo) => repo.insertToken({ token_hash: sha256Hex(token), ...ids, ...stamps }));
+    try {
+      await this.repo.transaction((repo) => repo.insertToken({ token_hash: sha256Hex(token), ...ids, ...stamps }));
+    } catch (err) {
+      // The user or the project was deleted since it was read.
+      if (isForeignKeyViolation(err)) {
+        throw new AppError(
+          'unauthorized',
+          project ? 'The scoped project is not available to this user.' : 'The user no longer exists.',
+        );
+      }
+      throw err;
+    }
     const row: TokenRow = {
       ...ids,
       ...stamps,
@@ -141,10 +178,7 @@ export class Tokens {
    * that is given must be the user's domain's), and the key its wrong passwords count under: the
    * user's id however it is named, else the name or id as given.
    */
-  private async findUser(
-    u: LoginUser,
-    scope: PasswordAuthBody['auth']['scope'],
-  ): Promise<{ user?: UserTable; key: string }> {
+  private async findUser(u: LoginUser, scope: Scope): Promise<{ user?: UserTable; key: string }> {
     const given = u.domain;
     if (u.id) {
       const user = await this.repo.userById(u.id);
@@ -193,5 +227,18 @@ export class Tokens {
   /** Deletes the tokens expired by now; how many. */
   sweepExpired(): Promise<number> {
     return this.repo.transaction((repo) => repo.deleteExpiredTokens(isoNow(this.opts.clock)));
+  }
+}
+
+/** Keystone's rules of a scope: a project or a domain, not both; each named by id or name. */
+function checkScope(scope: Scope): void {
+  if (scope?.project && scope.domain) {
+    throw new AppError('invalid', 'auth.scope: a project or a domain, not both');
+  }
+  if (scope?.project && !scope.project.id && !scope.project.name) {
+    throw new AppError('invalid', 'auth.scope.project: id or name is required');
+  }
+  if (scope?.domain && !scope.domain.id && !scope.domain.name) {
+    throw new AppError('invalid', 'auth.scope.domain: id or name is required');
   }
 }
