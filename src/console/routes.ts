@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Type } from 'typebox';
@@ -30,35 +31,80 @@ const shell = (region: string) => `<!doctype html>
 </html>
 `;
 
-/** The console's built files (npm run build writes them to dist/console), read once, on first use. */
-const built = new Map<string, string | null>();
-function asset(name: string): string | null {
-  if (!built.has(name)) {
-    const file = path.join(packageRoot(), 'dist', 'console', name);
-    built.set(name, fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null);
-  }
-  return built.get(name)!;
+interface Built {
+  body: string;
+  etag: string;
+  /** What the file was when read: a rebuild while the server runs is served at once. */
+  stamp: string;
 }
 
-/** GET /console and every page under it: one page that routes in the browser (deep links land on it). */
-export function consolePages(app: App, opts: { region: string }): void {
+/**
+ * The console's built files (npm run build writes them to dist/console), read on first use and again
+ * once rebuilt; a file not built yet is looked for again at the next request, so building the console
+ * needs no restart.
+ */
+function assets(dir: string) {
+  const built = new Map<string, Built>();
+  return (name: string): Built | null => {
+    const file = path.join(dir, name);
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(file);
+    } catch {
+      built.delete(name);
+      return null;
+    }
+    const stamp = `${stat.size}-${stat.mtimeMs}`;
+    const was = built.get(name);
+    if (was?.stamp === stamp) return was;
+    const body = fs.readFileSync(file, 'utf8');
+    const etag = `"${crypto.createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+    const now = { body, etag, stamp };
+    built.set(name, now);
+    return now;
+  };
+}
+
+/** Every answer of the console's own paths: no type sniffing, no referrer sent on. */
+const HARDENING = { 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' };
+
+/**
+ * GET /console and every page under it: one page that routes in the browser (deep links land on it).
+ * `assetsDir`: where the built console.js and console.css are (dist/console of the package).
+ */
+export function consolePages(app: App, opts: { region: string; assetsDir?: string }): void {
   const page = shell(opts.region);
+  const asset = assets(opts.assetsDir ?? path.join(packageRoot(), 'dist', 'console'));
   const send = async (_req: unknown, reply: import('fastify').FastifyReply) =>
     reply
       .type('text/html; charset=utf-8')
       .header('Content-Security-Policy', POLICY)
       .header('Cache-Control', 'no-cache')
+      .headers(HARDENING)
       .send(page);
   app.get('/console', { schema: { hide: true } }, send);
   app.get('/console/*', { schema: { hide: true } }, send);
+  // Only the built files are assets; any other path under /console/assets is none (not the page).
+  const none = async (_req: unknown, reply: import('fastify').FastifyReply) => reply.callNotFound();
+  app.get('/console/assets', { schema: { hide: true } }, none);
+  app.get('/console/assets/*', { schema: { hide: true } }, none);
   app.get<{ Params: { name: string } }>('/console/assets/:name', { schema: { hide: true } }, async (req, reply) => {
-    const type = ASSETS[req.params.name];
+    const type = Object.hasOwn(ASSETS, req.params.name) ? ASSETS[req.params.name] : undefined;
     if (!type) return reply.callNotFound();
-    const body = asset(req.params.name);
-    if (body === null) {
-      return reply.code(503).type('text/plain; charset=utf-8').send('The console is not built: run npm run build.');
+    const found = asset(req.params.name);
+    if (found === null) {
+      return reply
+        .code(503)
+        .type('text/plain; charset=utf-8')
+        .header('Cache-Control', 'no-store')
+        .headers(HARDENING)
+        .send('The console is not built: run npm run build.');
     }
-    return reply.type(type).header('Cache-Control', 'no-cache').send(body);
+    reply.type(type).header('Cache-Control', 'no-cache').header('ETag', found.etag).headers(HARDENING);
+    const asked = req.headers['if-none-match'];
+    if (typeof asked === 'string' && asked.split(/\s*,\s*/).some((t) => t === found.etag || t === `W/${found.etag}`))
+      return reply.code(304).send();
+    return reply.send(found.body);
   });
 }
 
