@@ -70,7 +70,7 @@ export function registerOpenApi(app: App): void {
         { name: 'IoTEdge', description: 'Edge applications and their versions: /v2/{project_id}/edge-apps' },
         { name: 'RFS', description: 'Private providers and their immutable versions: /v1/private-providers' },
         { name: 'IAM', description: 'Tokens and the look-ups the SDKs make' },
-        { name: 'Admin', description: 'Snapshot export/import and reset, for the admin user' },
+        { name: 'Admin', description: 'Snapshot export/import, reset and fault rules, for the admin user' },
         { name: 'Activity', description: 'The trail of API changes: who did what, with what outcome' },
       ],
       components: {
