@@ -19,27 +19,82 @@ export interface ProviderVersionItem {
   create_time: string;
 }
 
-/** Newest first by semantic version; a version the semver package cannot read sorts after, by text. */
-function bySemverDesc(a: string, b: string): number {
-  const va = parse(a);
-  const vb = parse(b);
-  if (va && vb) return vb.compare(va) || (a < b ? -1 : a > b ? 1 : 0);
-  if (va || vb) return va ? -1 : 1;
-  return a < b ? 1 : a > b ? -1 : 0;
+/** A version as it is ordered: its numbers and pre-release identifiers, or none when it is not a semantic version. */
+interface Key {
+  text: string;
+  main: [number, number, number] | null;
+  pre: (number | string)[];
 }
-const parsed = new Map<string, SemVer | null>();
-function parse(v: string): SemVer | null {
-  let p = parsed.get(v);
-  if (p === undefined) {
-    try {
-      p = new SemVer(v);
-    } catch {
-      p = null;
-    }
-    if (parsed.size > 100_000) parsed.clear();
-    parsed.set(v, p);
+
+// Semantic Versioning 2.0.0 exactly as written (what the API stores); anything else is read by the semver package.
+const DOTTED = '[0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*';
+const STRICT = new RegExp(`^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-(${DOTTED}))?(?:\\+${DOTTED})?$`);
+const NUMERIC = /^[0-9]+$/;
+
+/** A pre-release identifier as the semver package holds it: a number when it is one it can count exactly. */
+const identifier = (id: string | number): string | number => {
+  if (typeof id === 'number' || !NUMERIC.test(id)) return id;
+  const n = Number(id);
+  return n < Number.MAX_SAFE_INTEGER ? n : id;
+};
+
+function keyOf(text: string): Key {
+  const m = STRICT.exec(text);
+  if (m) {
+    const main = [Number(m[1]), Number(m[2]), Number(m[3])] as [number, number, number];
+    const ids = m[4] === undefined ? [] : m[4].split('.');
+    // Leading zeros in a numeric identifier, or numbers too large: the semver package decides.
+    const plain = main.every(Number.isSafeInteger) && ids.every((i) => !/^0\d/.test(i));
+    if (plain) return { text, main, pre: ids.map(identifier) };
   }
-  return p;
+  try {
+    const v = new SemVer(text);
+    return { text, main: [v.major, v.minor, v.patch], pre: v.prerelease.map(identifier) };
+  } catch {
+    return { text, main: null, pre: [] };
+  }
+}
+
+/** The semver package's order of two pre-release identifiers. */
+function compareIds(a: number | string, b: number | string): number {
+  if (typeof a === 'number' && typeof b === 'number') return a === b ? 0 : a < b ? -1 : 1;
+  const anum = typeof a === 'number' || NUMERIC.test(a);
+  const bnum = typeof b === 'number' || NUMERIC.test(b);
+  if (anum && bnum) {
+    a = +a;
+    b = +b;
+  }
+  return a === b ? 0 : anum && !bnum ? -1 : bnum && !anum ? 1 : a < b ? -1 : 1;
+}
+
+/** The semver package's order (compareMain, then comparePre) of two semantic versions. */
+function compareSemver(a: Key, b: Key): number {
+  const [x, y] = [a.main!, b.main!];
+  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
+  if (a.pre.length && !b.pre.length) return -1;
+  if (!a.pre.length && b.pre.length) return 1;
+  for (let i = 0; ; i++) {
+    const p = a.pre[i];
+    const q = b.pre[i];
+    if (p === undefined && q === undefined) return 0;
+    if (q === undefined) return 1;
+    if (p === undefined) return -1;
+    if (p !== q) return compareIds(p, q);
+  }
+}
+
+/**
+ * Newest first by semantic version, equal ones by text; a version the semver package cannot read sorts after,
+ * by text, last first. Each version is read once, not at every comparison: 20,000 sort in milliseconds.
+ */
+export function newestFirst(versions: string[]): string[] {
+  const keys = versions.map(keyOf);
+  keys.sort((a, b) => {
+    if (a.main && b.main) return compareSemver(b, a) || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0);
+    if (a.main || b.main) return a.main ? -1 : 1;
+    return a.text < b.text ? 1 : a.text > b.text ? -1 : 0;
+  });
+  return keys.map((k) => k.text);
 }
 
 const count = (n: unknown) => Number(n ?? 0);
@@ -118,14 +173,15 @@ export class ConsoleReads {
       .where('provider_name', '=', name)
       .executeTakeFirst();
     if (!provider) throw new AppError('not_found', `The private provider ${name} does not exist.`);
-    const names = (
-      await this.db
-        .selectFrom('rfs_provider_versions')
-        .select('provider_version')
-        .where('provider_id', '=', provider.provider_id)
-        .execute()
-    ).map((r) => r.provider_version);
-    names.sort(bySemverDesc);
+    const names = newestFirst(
+      (
+        await this.db
+          .selectFrom('rfs_provider_versions')
+          .select('provider_version')
+          .where('provider_id', '=', provider.provider_id)
+          .execute()
+      ).map((r) => r.provider_version),
+    );
     const page = names.slice(offset, offset + limit);
     const rows =
       page.length === 0

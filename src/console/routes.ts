@@ -4,6 +4,8 @@ import path from 'node:path';
 import { Type } from 'typebox';
 import type { App } from '../platform/http.js';
 import { packageRoot } from '../platform/paths.js';
+import { RX_ID, RX_VER } from '../iotedge/patterns.js';
+import { RX_PROVIDER_NAME } from '../rfs/schemas.js';
 import type { ConsoleReads } from './reads.js';
 
 const ASSETS: Record<string, string> = {
@@ -108,6 +110,21 @@ export function consolePages(app: App, opts: { region: string; assetsDir?: strin
   });
 }
 
+// What the families accept: a value no app, version or provider can have is refused, naming it, on every store.
+const AppId = Type.String({ minLength: 1, maxLength: 64, pattern: RX_ID.source, 'x-rule': 'letters, digits, _ and -' });
+const Version = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: RX_VER.source,
+  'x-rule': 'letters, digits, ".", _ and -',
+});
+const ProviderName = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: RX_PROVIDER_NAME.source,
+  'x-rule': 'lower-case letters, digits and "-", starting and ending with a letter or digit',
+});
+
 const PageQuery = Type.Object(
   {
     offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }),
@@ -135,8 +152,8 @@ export function consoleReads(app: App, reads: ConsoleReads): void {
         hide: true,
         querystring: Type.Object(
           {
-            edge_app_id: Type.String({ minLength: 1, maxLength: 64 }),
-            version: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 1000, default: [] }),
+            edge_app_id: AppId,
+            version: Type.Array(Version, { maxItems: 1000, default: [] }),
           },
           { additionalProperties: false },
         ),
@@ -153,7 +170,7 @@ export function consoleReads(app: App, reads: ConsoleReads): void {
     {
       schema: {
         hide: true,
-        params: Type.Object({ provider_name: Type.String({ minLength: 1, maxLength: 128 }) }),
+        params: Type.Object({ provider_name: ProviderName }),
         querystring: PageQuery,
       },
     },
