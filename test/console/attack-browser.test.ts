@@ -123,7 +123,7 @@ describe('the console in a real browser, attacked', () => {
     g.refused.length = 0;
   });
 
-  it("refuses a deep link into another domain's project, or a traversal, and stays signed in where it was", async () => {
+  it("refuses a deep link to another domain's project or a traversal, staying where it was", async () => {
     const before = await session();
     for (const id of [foreignProject, '..%2F..%2Fv3', 'p%3Fq%23r']) {
       await page.goto(`${origin}/console/projects/${id}/edge-apps`);
