@@ -17,9 +17,18 @@ import { Activity } from './pages/activity';
 
 const PROJECT = /^\/console\/projects\/([^/]+)(\/.*)?$/;
 
+/** A path segment as text; a broken percent-encoding makes no page (null). */
+function decode(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}
+
 function projectPage(rest: string) {
-  const parts = rest.split('/').filter(Boolean).map(decodeURIComponent);
-  if (parts[0] !== 'edge-apps') return null;
+  const parts = rest.split('/').filter(Boolean).map(decode);
+  if (parts[0] !== 'edge-apps' || parts.includes(null)) return null;
   if (parts.length === 1) return <Apps />;
   if (parts.length === 2) return <AppPage app={parts[1]!} />;
   if (parts.length === 3 && parts[2] === 'compare') return <Compare app={parts[1]!} />;
@@ -29,11 +38,13 @@ function projectPage(rest: string) {
 
 function page(path: string) {
   const project = PROJECT.exec(path);
-  if (project) return <InProject id={decodeURIComponent(project[1]!)}>{projectPage(project[2] ?? '')}</InProject>;
+  const id = project && decode(project[1]!);
+  if (id) return <InProject id={id}>{projectPage(project![2] ?? '')}</InProject>;
   if (path === '/console') return <Overview />;
   if (path === '/console/providers') return <Providers />;
   const provider = /^\/console\/providers\/([^/]+)$/.exec(path);
-  if (provider) return <ProviderPage name={decodeURIComponent(provider[1]!)} />;
+  const name = provider && decode(provider[1]!);
+  if (name) return <ProviderPage name={name} />;
   if (path === '/console/activity') return <Activity />;
   return null;
 }
