@@ -4,22 +4,32 @@ import ts from 'typescript';
 
 /**
  * The package's programmatic API (`import { startVersionary } from 'versionary'`, src/index.ts):
- * one CommonJS bundle (dist/index.cjs), an ES module that re-exports it (dist/index.mjs), and their
- * types, made from src/kit/types.ts, which imports nothing (dist/index.d.ts and dist/index.d.cts).
+ * one CommonJS bundle (dist/kit.cjs), run from a code cache by dist/index.cjs (src/package.ts), an
+ * ES module that re-exports it (dist/index.mjs), and their types, made from src/kit/types.ts, which
+ * imports nothing (dist/index.d.ts and dist/index.d.cts).
  */
-await build({
-  entryPoints: ['src/index.ts'],
-  outfile: 'dist/index.cjs',
+const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'cjs',
   minify: true,
   logLevel: 'warning',
+  define: { 'import.meta.dirname': '__dirname', 'import.meta.filename': '__filename' },
+};
+await build({
+  ...common,
+  entryPoints: ['src/package.ts'],
+  outfile: 'dist/index.cjs',
+});
+await build({
+  ...common,
+  entryPoints: ['src/index.ts'],
+  outfile: 'dist/kit.cjs',
   external: ['better-sqlite3', 'pg', 'pg-native', '@scalar/fastify-api-reference'],
+  // Code restored from a code cache cannot run import() in Node 20.
   supported: { 'dynamic-import': false },
   banner: { js: '"use strict";' },
-  define: { 'import.meta.dirname': '__dirname', 'import.meta.filename': '__filename' },
 });
 fs.writeFileSync(
   'dist/index.mjs',
