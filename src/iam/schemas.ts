@@ -82,14 +82,17 @@ const Links = Type.Object({
   previous: Type.Optional(Type.Union([Type.String(), Type.Null()])),
 });
 
-export const CreateProjectBody = Type.Object({
-  project: Type.Object({
-    name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' }),
-    domain_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    parent_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    description: Type.Optional(Type.String({ maxLength: 255 })),
-  }),
-});
+export const CreateProjectBody = Type.Object(
+  {
+    project: Type.Object({
+      name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' }),
+      domain_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+      parent_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+      description: Type.Optional(Type.String({ maxLength: 255 })),
+    }),
+  },
+  { examples: [{ project: { name: 'cn-north-7_staging', description: 'staging apps of cn-north-7' } }] },
+);
 export type CreateProjectBody = Static<typeof CreateProjectBody>;
 
 export const ProjectsQuery = Type.Object({ name: Type.Optional(Type.String({ maxLength: 255 })) });

@@ -201,6 +201,7 @@ describe('the OpenAPI document', () => {
         )
       ).statusCode,
     ).toBe(204);
+    expect((await send('POST', '/v3/projects', example('/v3/projects', 'post'))).statusCode).toBe(201);
     const tokenExample = JSON.parse(
       JSON.stringify(example('/v3/auth/tokens', 'post')).replace('your-password', 'admin-password-1'),
     );
