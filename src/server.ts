@@ -110,8 +110,9 @@ export function buildServer(deps: ServerDeps): App {
       clock: deps.clock,
     });
     const activity = new ActivityService(new ActivityRepo(deps.store.db, deps.store.transact));
-    recordFailures(api, activity, deps.logger);
+    // Before recordFailures: its onResponse hook sees which answers a fault rule gave.
     injectFaults(api, faults);
+    recordFailures(api, activity, deps.logger);
     iamRoutes(api, { iam: deps.iam, region: deps.region });
     iotedgeRoutes(
       api,

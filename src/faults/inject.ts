@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../platform/errors.js';
 import { sendError, type App } from '../platform/http.js';
@@ -15,6 +14,9 @@ declare module 'fastify' {
 /** Routes of the admin API are never hit: a rule for `*` must not lock its own administrator out. */
 const ADMIN_PREFIX = '/_versionary/';
 
+const operationOf = (req: FastifyRequest) =>
+  (req.routeOptions.schema as { operationId?: string } | undefined)?.operationId;
+
 /**
  * Applies the fault rules of the caller's domain to the routes of `app` registered after this
  * call. Runs once the caller is authenticated and before the body is validated, so a fault
@@ -27,15 +29,39 @@ export function injectFaults(app: App, faults: FaultService): void {
     const operation = (route.schema as { operationId?: string } | undefined)?.operationId;
     if (operation && !route.url.startsWith(ADMIN_PREFIX)) faults.operations.add(operation);
   });
-  // A server that closes lets the delayed requests go on at once.
-  const closing = new AbortController();
+  // A server that closes lets the delayed requests go on at once. One timer per delayed request,
+  // each ended here, and no listener per request on a shared signal.
+  const delays = new Set<() => void>();
+  let closing = false;
   app.addHook('preClose', (done) => {
-    closing.abort();
+    closing = true;
+    for (const end of [...delays]) end();
+    done();
+  });
+  const wait = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (closing) return resolve();
+      const end = () => {
+        clearTimeout(timer);
+        delays.delete(end);
+        resolve();
+      };
+      const timer = setTimeout(end, ms);
+      delays.add(end);
+    });
+
+  // A request a rule only delayed is answered by its route: its failure belongs in the activity
+  // trail like any other (the access log and the metrics, which come first, still show the rule).
+  const delayedOnly = new WeakSet<FastifyRequest>();
+  app.addHook('onResponse', (req, _reply, done) => {
+    if (delayedOnly.has(req)) req.fault = null;
     done();
   });
 
   // Synchronous while the domain's rules are remembered and there are none: the usual request.
   app.addHook('preValidation', (req, reply, done) => {
+    // Routes no rule may name (the admin API) read no rules.
+    if (!faults.operations.has(operationOf(req) ?? '')) return done();
     const caller = req.caller!;
     const rules = faults.rulesOf(caller.domainId);
     if (Array.isArray(rules) && rules.length === 0) return done();
@@ -52,14 +78,17 @@ export function injectFaults(app: App, faults: FaultService): void {
     const caller = req.caller!;
     const rules = await pending;
     if (rules.length === 0) return false;
-    const operation = (req.routeOptions.schema as { operationId?: string } | undefined)?.operationId;
+    const operation = operationOf(req);
     if (operation === undefined) return false;
     const rule = await faults.hit(rules, operation, caller.projectId);
     if (rule === null) return false;
     req.fault = rule.id;
     reply.header('X-Versionary-Fault', rule.id);
-    if (rule.delay_ms > 0) await sleep(rule.delay_ms, undefined, { signal: closing.signal }).catch(() => undefined);
-    if (rule.status === null) return false;
+    if (rule.delay_ms > 0) await wait(rule.delay_ms);
+    if (rule.status === null) {
+      delayedOnly.add(req);
+      return false;
+    }
     const { status, error_code, error_msg } = rule;
     const answer = faultAnswer(req.server.errorTables.of(req.url), { status, error_code, error_msg });
     const retry = answer.status === 429 || answer.status === 503 ? { 'Retry-After': '1' } : undefined;

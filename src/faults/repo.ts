@@ -1,10 +1,15 @@
 import { sql, type Kysely } from 'kysely';
-import type { Reader, Transact } from '../store/db.js';
+import type { Dialect, Reader, Transact } from '../store/db.js';
 import { Prepared } from '../store/prepared.js';
 import type { Database, FaultRuleTable, NewActivity } from '../store/types.js';
 
+/** A stored rule with its place in its domain's order (the column `seq`). */
+export type StoredRule = FaultRuleTable & { seq?: number };
+
+const SEQ = sql<number>`seq`;
+
 const RULES_OF_DOMAIN = new Prepared(['domain'] as const, (db: Kysely<Database>, p) =>
-  db.selectFrom('fault_rules').selectAll().where('domain_id', '=', p.domain).orderBy('created_at').orderBy('id'),
+  db.selectFrom('fault_rules').selectAll().where('domain_id', '=', p.domain).orderBy(SEQ),
 );
 
 /** SQL of the fault rules, always within one domain. */
@@ -12,24 +17,35 @@ export class FaultRepo {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly transact: Transact,
+    private readonly dialect: Dialect,
     /** Requests read the rules on the SQLite reader, when there is one: never behind a group commit. */
     private readonly reader?: Reader,
   ) {}
 
-  list(domainId: string): Promise<FaultRuleTable[]> {
+  list(domainId: string): Promise<StoredRule[]> {
     return RULES_OF_DOMAIN.rows(this.db, { domain: domainId }, this.reader);
   }
 
-  /** Inserts the rule unless the domain holds `max` already; false then. */
+  /**
+   * Inserts the rule last in its domain's order unless the domain holds `max` already; false then.
+   * The adds of one domain take their turn on the domain's row (PostgreSQL; SQLite writes one at a
+   * time anyway), so that concurrent adds on any replica neither pass `max` nor share a place.
+   */
   insert(row: FaultRuleTable, max: number, activity?: NewActivity): Promise<boolean> {
     return this.transact(async (trx) => {
-      const { n } = await trx
+      if (this.dialect === 'postgres')
+        await trx.selectFrom('domains').select('id').where('id', '=', row.domain_id).forNoKeyUpdate().execute();
+      const { n, last } = await trx
         .selectFrom('fault_rules')
-        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .select((eb) => [eb.fn.countAll<number | string>().as('n'), sql<number | string | null>`max(seq)`.as('last')])
         .where('domain_id', '=', row.domain_id)
         .executeTakeFirstOrThrow();
       if (Number(n) >= max) return false;
-      await trx.insertInto('fault_rules').values(row).execute();
+      const seq = Number(last ?? 0) + 1;
+      await trx
+        .insertInto('fault_rules')
+        .values({ ...row, seq } as FaultRuleTable)
+        .execute();
       return true;
     }, activity);
   }

@@ -6,7 +6,7 @@ import { validationError, validatorCompiler } from '../platform/validation.js';
 import type { ErrorObject } from 'ajv';
 import type { Store } from '../store/db.js';
 import type { FaultRuleTable, NewActivity } from '../store/types.js';
-import { FaultRepo } from './repo.js';
+import { FaultRepo, type StoredRule } from './repo.js';
 import { FaultBody, MAX_RULES, type FaultRule } from './schemas.js';
 
 export interface FaultOptions {
@@ -28,7 +28,7 @@ function checkBody(body: unknown): FaultBody {
   return body as FaultBody;
 }
 
-const view = ({ domain_id: _, ...rule }: FaultRuleTable): FaultRule => ({
+const view = ({ domain_id: _, seq: _seq, ...rule }: StoredRule): FaultRule => ({
   ...rule,
   probability: Number(rule.probability),
 });
@@ -42,13 +42,19 @@ export class FaultService {
   private readonly repo: FaultRepo;
   private readonly cache?: LRUCache<string, FaultRuleTable[]>;
   private readonly loading = new Map<string, Promise<FaultRuleTable[]>>();
+  /**
+   * Bumped for a domain whenever its rules change here (and for all at a clear everywhere): a read
+   * begun before the change is not remembered after it, nor shared with requests that come after.
+   */
+  private readonly generations = new Map<string, number>();
+  private generation = 0;
   private readonly ids: IdSource;
   private readonly clock: Clock;
   /** The operationIds a rule may name (the authenticated IoTEdge, RFS and IAM operations). */
   readonly operations = new Set<string>();
 
-  constructor(store: Pick<Store, 'db' | 'transact' | 'reader'>, opts: FaultOptions) {
-    this.repo = new FaultRepo(store.db, store.transact, store.reader);
+  constructor(store: Pick<Store, 'db' | 'transact' | 'dialect' | 'reader'>, opts: FaultOptions) {
+    this.repo = new FaultRepo(store.db, store.transact, store.dialect, store.reader);
     this.ids = opts.ids ?? randomIds;
     this.clock = opts.clock ?? systemClock;
     if (opts.cacheMs > 0) this.cache = new LRUCache({ max: 10_000, ttl: opts.cacheMs });
@@ -112,8 +118,17 @@ export class FaultService {
 
   /** Deletes the rules of every domain (the test kit's reset). */
   async clearEverywhere(): Promise<void> {
-    await this.repo.delete(undefined);
+    this.generation++;
+    this.generations.clear();
+    this.loading.clear();
     this.cache?.clear();
+    try {
+      await this.repo.delete(undefined);
+    } finally {
+      this.generation++;
+      this.loading.clear();
+      this.cache?.clear();
+    }
   }
 
   /** The domain's rules, from this process's memory when it has them. */
@@ -122,10 +137,19 @@ export class FaultService {
     if (cached) return cached;
     let pending = this.loading.get(domainId);
     if (!pending) {
-      pending = this.repo.list(domainId).finally(() => this.loading.delete(domainId));
+      const stamp = this.stamp(domainId);
+      const loaded = this.repo.list(domainId);
+      pending = loaded;
       if (this.cache) {
-        this.loading.set(domainId, pending);
-        void pending.then((rules) => this.cache!.set(domainId, rules)).catch(() => undefined);
+        this.loading.set(domainId, loaded);
+        void loaded
+          .then((rules) => {
+            if (this.stamp(domainId) === stamp) this.cache!.set(domainId, rules);
+          })
+          .catch(() => undefined)
+          .finally(() => {
+            if (this.loading.get(domainId) === loaded) this.loading.delete(domainId);
+          });
       }
     }
     return pending;
@@ -148,7 +172,13 @@ export class FaultService {
     return null;
   }
 
+  private stamp(domainId: string): string {
+    return `${this.generation}.${this.generations.get(domainId) ?? 0}`;
+  }
+
   private forget(domainId: string): void {
+    this.generations.set(domainId, (this.generations.get(domainId) ?? 0) + 1);
+    this.loading.delete(domainId);
     this.cache?.delete(domainId);
   }
 }

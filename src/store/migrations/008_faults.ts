@@ -17,11 +17,15 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('hits', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('delay_ms', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+    // The order of the rules within their domain (1, 2, …): the oldest matches first, even when
+    // several were added within one millisecond.
+    .addColumn('seq', 'integer', (c) => c.notNull())
     .execute();
   await db.schema
     .createIndex('fault_rules_domain_idx')
     .on('fault_rules')
-    .columns(['domain_id', 'created_at'])
+    .columns(['domain_id', 'seq'])
+    .unique()
     .execute();
 }
 
