@@ -85,6 +85,13 @@ export async function openApp(config: Config, options: OpenOptions = {}): Promis
     const booting = iam.bootstrap(config.bootstrap, admin);
     booting.catch(() => undefined); // reported by Promise.all, also when `meanwhile` fails first
     const [bootstrap] = await Promise.all([booting, meanwhile?.(opened)]);
+    // Ids made from a seed start over at every start: on a store made before, they would be the
+    // ones it holds already (its tokens, keys, providers), so a seed is for a new store only.
+    if (config.idSeed !== undefined && bootstrap === null)
+      throw new ConfigError(
+        '--id-seed / VERSIONARY_ID_SEED needs a new store: this one was created before, and ids made from ' +
+          'the seed would repeat the ones it holds (start without a seed, or on a new store)',
+      );
     if (bootstrap && config.seed) await importSeed(config, store, config.seed);
     return { ...opened, bootstrap };
   } catch (err) {

@@ -16,7 +16,9 @@ export const randomIds: IdSource = { bytes: (n) => crypto.randomBytes(n), seeded
 
 /** A deterministic source: HMAC-SHA256(seed, purpose ‖ counter) blocks, a counter per purpose. */
 export function seededIds(seed: string): IdSource {
-  const key = crypto.createHash('sha256').update(`versionary-id-seed\0${seed}`).digest();
+  // A whole number is one seed however it is written: 007 is 7.
+  const canonical = /^\d+$/.test(seed) ? BigInt(seed).toString() : seed;
+  const key = crypto.createHash('sha256').update(`versionary-id-seed\0${canonical}`).digest();
   const counters = new Map<string, number>();
   return {
     seeded: true,
