@@ -92,7 +92,15 @@ export async function openApp(config: Config, options: OpenOptions = {}): Promis
         '--id-seed / VERSIONARY_ID_SEED needs a new store: this one was created before, and ids made from ' +
           'the seed would repeat the ones it holds (start without a seed, or on a new store)',
       );
-    if (bootstrap && config.seed) await importSeed(config, store, config.seed);
+    if (bootstrap && config.seed) {
+      try {
+        await importSeed(config, store, config.seed);
+      } catch (err) {
+        // Not half a first start: without this, the next start would find an identity and skip the seed.
+        await undoBootstrap(store, bootstrap.domain.id);
+        throw err;
+      }
+    }
     return { ...opened, bootstrap };
   } catch (err) {
     await store.close();
@@ -113,8 +121,25 @@ async function importSeed(config: Config, store: Store, file: string): Promise<v
     await new SnapshotService(store, config.region, config.bodyLimit).import(input, 'add');
   } catch (err) {
     if (err instanceof AppError) throw new ConfigError(`--seed ${file}: ${err.detail ?? err.kind}`);
+    // The file could be opened but not read (a directory, say).
+    if (typeof (err as NodeJS.ErrnoException).code === 'string' && (err as NodeJS.ErrnoException).syscall === 'read')
+      throw new ConfigError(`--seed ${file}: ${(err as Error).message}`);
     throw err;
+  } finally {
+    input.destroy();
   }
+}
+
+/** Removes the first identity a start created (its seed was refused), so that the next start is a first one. */
+async function undoBootstrap(store: Store, domainId: string): Promise<void> {
+  await store.transact(async (trx) => {
+    await trx.deleteFrom('activity').where('domain_id', '=', domainId).execute();
+    await trx.deleteFrom('domains').where('id', '=', domainId).execute();
+    await trx
+      .deleteFrom('versionary_meta')
+      .where('key', 'in', ['bootstrap', 'bootstrap_domain', 'master_key_check'])
+      .execute();
+  });
 }
 
 /** The server's dependencies: the settings it reads, and the parts openApp opened. */
