@@ -76,7 +76,7 @@ describe.each(BACKENDS)('fault rules under contention (%s)', (kind) => {
     expect((await faultApi(s, token).clear()).json()).toEqual({ deleted: 100 });
   }, 60_000);
 
-  it('a rule added while a read of the rules is on its way applies to the next request (rules remembered)', async () => {
+  it('a rule added while the rules are being read applies to the next request (rules remembered)', async () => {
     // A read that takes its time to come back, as on a busy database.
     const repo = (other.app.faults as unknown as { repo: { list: (d: string) => Promise<unknown[]> } }).repo;
     const list = repo.list.bind(repo);

@@ -88,7 +88,7 @@ describe('--seed files a memory store refuses or takes', () => {
     [
       'other-domain.json',
       JSON.stringify({ ...SEED, domain_id: 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee' }),
-      /other-domain\.json: edge_apps\[0\]\.project_id: project 0123456789abcdef0123456789abcdef does not exist in domain/,
+      /other-domain\.json: edge_apps\[0\]\.project_id: project 0123456789abcdef0123456789abcdef does not exist in/,
     ],
     [
       'other-project.json',
