@@ -44,11 +44,13 @@ export const TRADE_REFILL_MS = 2_000;
  * bounded memory: TRADES_PER_USER at once, then one every TRADE_REFILL_MS; over it, 429.
  */
 class TradeThrottle {
-  private readonly used = new LRUCache<string, { level: number; at: number }>({ max: 100_000 });
+  /** Made on the first trade: a cache this size takes milliseconds to allocate, and most servers never trade. */
+  private used?: LRUCache<string, { level: number; at: number }>;
   constructor(private readonly clock: Clock) {}
 
   take(userId: string): void {
     const now = this.clock.now();
+    this.used ??= new LRUCache({ max: 100_000 });
     const was = this.used.get(userId);
     const level = was ? Math.max(0, was.level - Math.max(0, now - was.at) / TRADE_REFILL_MS) : 0;
     if (level + 1 > TRADES_PER_USER) {
