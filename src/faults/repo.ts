@@ -1,10 +1,11 @@
 import { sql, type Kysely } from 'kysely';
 import type { Dialect, Reader, Transact } from '../store/db.js';
+import { forNoKeyUpdate } from '../store/locks.js';
 import { Prepared } from '../store/prepared.js';
 import type { Database, FaultRuleTable, NewActivity } from '../store/types.js';
 
-/** A stored rule with its place in its domain's order (the column `seq`). */
-export type StoredRule = FaultRuleTable & { seq?: number };
+/** A rule as added: its place in the domain's order is the store's to give. */
+export type NewRule = Omit<FaultRuleTable, 'seq'>;
 
 const SEQ = sql<number>`seq`;
 
@@ -22,7 +23,7 @@ export class FaultRepo {
     private readonly reader?: Reader,
   ) {}
 
-  list(domainId: string): Promise<StoredRule[]> {
+  list(domainId: string): Promise<FaultRuleTable[]> {
     return RULES_OF_DOMAIN.rows(this.db, { domain: domainId }, this.reader);
   }
 
@@ -31,10 +32,12 @@ export class FaultRepo {
    * The adds of one domain take their turn on the domain's row (PostgreSQL; SQLite writes one at a
    * time anyway), so that concurrent adds on any replica neither pass `max` nor share a place.
    */
-  insert(row: FaultRuleTable, max: number, activity?: NewActivity): Promise<boolean> {
+  insert(row: NewRule, max: number, activity?: NewActivity): Promise<boolean> {
     return this.transact(async (trx) => {
-      if (this.dialect === 'postgres')
-        await trx.selectFrom('domains').select('id').where('id', '=', row.domain_id).forNoKeyUpdate().execute();
+      await forNoKeyUpdate(
+        trx.selectFrom('domains').select('id').where('id', '=', row.domain_id),
+        this.dialect,
+      ).execute();
       const { n, last } = await trx
         .selectFrom('fault_rules')
         .select((eb) => [eb.fn.countAll<number | string>().as('n'), sql<number | string | null>`max(seq)`.as('last')])
@@ -44,7 +47,7 @@ export class FaultRepo {
       const seq = Number(last ?? 0) + 1;
       await trx
         .insertInto('fault_rules')
-        .values({ ...row, seq } as FaultRuleTable)
+        .values({ ...row, seq })
         .execute();
       return true;
     }, activity);

@@ -6,7 +6,7 @@ import { validationError, validatorCompiler } from '../platform/validation.js';
 import type { ErrorObject } from 'ajv';
 import type { Store } from '../store/db.js';
 import type { FaultRuleTable, NewActivity } from '../store/types.js';
-import { FaultRepo, type StoredRule } from './repo.js';
+import { FaultRepo, type NewRule } from './repo.js';
 import { FaultBody, MAX_RULES, type FaultRule } from './schemas.js';
 
 export interface FaultOptions {
@@ -28,7 +28,7 @@ function checkBody(body: unknown): FaultBody {
   return body as FaultBody;
 }
 
-const view = ({ domain_id: _, seq: _seq, ...rule }: StoredRule): FaultRule => ({
+const view = ({ domain_id: _, seq: _seq, ...rule }: NewRule & { seq?: number }): FaultRule => ({
   ...rule,
   probability: Number(rule.probability),
 });
@@ -79,7 +79,7 @@ export class FaultService {
       throw new AppError('invalid', 'a rule needs a status, a delay_ms, or both');
     if (input.project_id !== undefined && !(await projectInDomain(input.project_id)))
       throw new AppError('not_found', `project_id ${input.project_id} does not exist in your domain`);
-    const row: FaultRuleTable = {
+    const row: NewRule = {
       id: this.ids.bytes(16, 'fault').toString('hex'),
       domain_id: domainId,
       operation: input.operation,

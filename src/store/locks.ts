@@ -16,6 +16,7 @@ export const takesRowLocks = (dialect: Dialect): boolean => dialect === 'postgre
 interface Lockable<Q> {
   forUpdate(): Q;
   forShare(): Q;
+  forNoKeyUpdate(): Q;
 }
 
 /** The select with `for update` where rows are locked (takesRowLocks); as it is elsewhere. */
@@ -25,3 +26,10 @@ export const forUpdate = <Q extends Lockable<Q>>(query: Q, dialect: Dialect): Q 
 /** The select with `for share` where rows are locked (takesRowLocks); as it is elsewhere. */
 export const forShare = <Q extends Lockable<Q>>(query: Q, dialect: Dialect): Q =>
   takesRowLocks(dialect) ? query.forShare() : query;
+
+/**
+ * The select with `for no key update` where rows are locked (takesRowLocks): writers that take it
+ * on a parent row go one at a time, while inserts of other children that refer to it go on.
+ */
+export const forNoKeyUpdate = <Q extends Lockable<Q>>(query: Q, dialect: Dialect): Q =>
+  takesRowLocks(dialect) ? query.forNoKeyUpdate() : query;

@@ -146,6 +146,8 @@ export interface FaultRuleTable {
   hits: number;
   delay_ms: number;
   created_at: string;
+  /** The rule's place in its domain's order (the order rules are added in); never answered. */
+  seq: number;
 }
 
 /** An activity row before it is stored. */
