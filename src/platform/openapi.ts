@@ -119,11 +119,13 @@ export function registerOpenApi(app: App): void {
   });
   // The document is made once; each origin it is served at gets its text with that URL in the code samples.
   const texts = new Map<string, string>();
+  let base: string | undefined;
   app.get('/openapi.json', { schema: { hide: true } }, async (req, reply) => {
     const origin = ORIGIN.test(req.host) ? `${req.protocol}://${req.host}` : ENDPOINT;
     let text = texts.get(origin);
     if (text === undefined) {
-      text = JSON.stringify(app.swagger()).replaceAll(ENDPOINT, origin);
+      base ??= JSON.stringify(app.swagger());
+      text = base.replaceAll(ENDPOINT, origin);
       if (texts.size >= 16) texts.clear();
       texts.set(origin, text);
     }
