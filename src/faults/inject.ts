@@ -14,9 +14,6 @@ declare module 'fastify' {
 /** Routes of the admin API are never hit: a rule for `*` must not lock its own administrator out. */
 const ADMIN_PREFIX = '/_versionary/';
 
-const operationOf = (req: FastifyRequest) =>
-  (req.routeOptions.schema as { operationId?: string } | undefined)?.operationId;
-
 /**
  * Applies the fault rules of the caller's domain to the routes of `app` registered after this
  * call. Runs once the caller is authenticated and before the body is validated, so a fault
@@ -25,9 +22,15 @@ const operationOf = (req: FastifyRequest) =>
  * the metrics and the activity trail, which records no injected answer.
  */
 export function injectFaults(app: App, faults: FaultService): void {
+  // Each route a rule may name gets the check as a hook of its own, which knows its operation: no
+  // other route pays for it, and no request looks its route up.
   app.addHook('onRoute', (route) => {
     const operation = (route.schema as { operationId?: string } | undefined)?.operationId;
-    if (operation && !route.url.startsWith(ADMIN_PREFIX)) faults.operations.add(operation);
+    if (!operation || route.url.startsWith(ADMIN_PREFIX)) return;
+    faults.operations.add(operation);
+    const check = checkFor(operation);
+    const before = route.preValidation;
+    route.preValidation = before === undefined ? check : [...(Array.isArray(before) ? before : [before]), check];
   });
   // A server that closes lets the delayed requests go on at once. One timer per delayed request,
   // each ended here, and no listener per request on a shared signal.
@@ -59,27 +62,29 @@ export function injectFaults(app: App, faults: FaultService): void {
   });
 
   // Synchronous while the domain's rules are remembered and there are none: the usual request.
-  app.addHook('preValidation', (req, reply, done) => {
-    // Routes no rule may name (the admin API) read no rules.
-    if (!faults.operations.has(operationOf(req) ?? '')) return done();
-    const caller = req.caller!;
-    const rules = faults.rulesOf(caller.domainId);
-    if (Array.isArray(rules) && rules.length === 0) return done();
-    apply(req, reply, rules).then(
-      (answered) => {
-        if (!answered) done();
-      },
-      (err: Error) => done(err),
-    );
-  });
+  function checkFor(operation: string) {
+    return (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+      const rules = faults.rulesOf(req.caller!.domainId);
+      if (Array.isArray(rules) && rules.length === 0) return done();
+      apply(req, reply, operation, rules).then(
+        (answered) => {
+          if (!answered) done();
+        },
+        (err: Error) => done(err),
+      );
+    };
+  }
 
   /** True when the request was answered here. */
-  async function apply(req: FastifyRequest, reply: FastifyReply, pending: ReturnType<FaultService['rulesOf']>) {
+  async function apply(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    operation: string,
+    pending: ReturnType<FaultService['rulesOf']>,
+  ) {
     const caller = req.caller!;
     const rules = await pending;
     if (rules.length === 0) return false;
-    const operation = operationOf(req);
-    if (operation === undefined) return false;
     const rule = await faults.hit(rules, operation, caller.projectId);
     if (rule === null) return false;
     req.fault = rule.id;
